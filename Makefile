@@ -1,0 +1,118 @@
+# towerwatch build: every service under its own folder with a module.mk fragment,
+# one common library, unit tests mirroring the source tree, integration tests in pytest.
+#
+#   make            build every binary into build/bin/
+#   make run        install what is missing, build, start the local stack
+#   make test       install what tests need, build, run the whole suite
+#   make asan|tsan  sanitizer builds into build/asan, build/tsan
+#   make bench      benchmarks (never part of make test)
+
+BUILD   ?= build
+SAN     ?=
+PYTHON  ?= /usr/bin/python3
+export PKG_CONFIG_PATH := $(CURDIR)/mk/pkgconfig:$(PKG_CONFIG_PATH)
+
+PKGS     := hiredis libcjson civetweb
+CC       ?= cc
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
+CFLAGS   := -std=c17 -D_GNU_SOURCE -g -pthread $(WARN) -Icommon $(shell pkg-config --cflags $(PKGS))
+LDLIBS   := $(shell pkg-config --libs $(PKGS)) -lm -pthread
+OPT      := -O2
+
+ifeq ($(SAN),asan)
+  OPT    := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+  LDFLAGS += -fsanitize=address,undefined
+endif
+ifeq ($(SAN),tsan)
+  OPT    := -O1 -fno-omit-frame-pointer -fsanitize=thread
+  LDFLAGS += -fsanitize=thread
+endif
+CFLAGS += $(OPT)
+
+BIN := $(BUILD)/bin
+LIB := $(BUILD)/lib
+OBJ := $(BUILD)/obj
+
+BINARIES :=
+UNIT_TESTS :=
+
+.PHONY: all clean run test unit integration asan tsan bench deps-build deps-test lint format
+all:
+
+# $(call tw_objs,dir,sources) -> object paths under $(OBJ)
+tw_objs = $(patsubst %.c,$(OBJ)/%.o,$(2))
+
+# $(call tw_service,name,dir,extra-libs): lib<dir>.a from every dir/*.c but main.c,
+# and $(BIN)/<name> from dir/main.c linked with it and the common library.
+define tw_service
+$(2)_SRCS := $$(filter-out $(2)/main.c,$$(wildcard $(2)/*.c))
+$(2)_LIBA := $(LIB)/lib$(2).a
+$(2)_EXTRA_LIBS := $(3)
+$$($(2)_LIBA): $$(call tw_objs,$(2),$$($(2)_SRCS))
+	@mkdir -p $$(@D)
+	$$(AR) rcs $$@ $$^
+$(BIN)/$(1): $(OBJ)/$(2)/main.o $$($(2)_LIBA) $(LIB)/libcommon.a
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $(3) $$(LDLIBS)
+BINARIES += $(BIN)/$(1)
+endef
+
+COMMON_SRCS := $(wildcard common/*.c)
+$(LIB)/libcommon.a: $(call tw_objs,common,$(COMMON_SRCS))
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+include $(sort $(wildcard */module.mk))
+
+$(OBJ)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# Unit tests: tests/unit/<dir>/test_*.c links lib<dir>.a (when <dir> is a service) and common.
+UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+unit_dir = $(word 3,$(subst /, ,$(1)))
+.SECONDEXPANSION:
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/tw_test.h $$(if $$(filter-out common,$$(call unit_dir,$$<)),$(LIB)/lib$$(call unit_dir,$$<).a) $(LIB)/libcommon.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/unit -I$(call unit_dir,$<) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $($(call unit_dir,$<)_EXTRA_LIBS) $(LDLIBS)
+
+all: $(BINARIES)
+tests-build: all $(UNIT_TESTS)
+
+unit: tests-build
+	@set -e; pass=0; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; pass=$$((pass+1)); done; \
+	echo "unit: $$pass test programs passed"
+
+integration: all
+	TW_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration $(PYTEST_ARGS)
+
+asan:
+	$(MAKE) BUILD=build/asan SAN=asan tests-build
+tsan:
+	$(MAKE) BUILD=build/tsan SAN=tsan $(TSAN_TESTS)
+
+deps-build:
+	@mk/install-deps build
+deps-test:
+	@mk/install-deps test
+
+test: deps-test
+	@mk/run-tests
+
+run: deps-build all
+	@mk/run-local
+
+bench: deps-test all
+	@bench/run
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --suppress=missingIncludeSystem --inline-suppr -Icommon common simulator analytics
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

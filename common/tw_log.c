@@ -1,0 +1,82 @@
+/* JSON-lines logger. Each line is built in a local buffer and written with one
+ * write(2), so lines from different threads never interleave. */
+#include "tw_log.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tw_buf.h"
+#include "tw_status.h"
+#include "tw_time.h"
+
+#define LOG_LINE_MAX_BYTES 4096
+
+static const char *log_service = "towerwatch";
+static tw_log_level log_min_level = TW_LOG_INFO;
+
+static const char *level_names[] = {"debug", "info", "warn", "error"};
+
+void tw_log_init(const char *service, tw_log_level min_level)
+{
+    log_service = service;
+    log_min_level = min_level;
+}
+
+int tw_log_level_parse(const char *text, tw_log_level *out)
+{
+    for (int i = TW_LOG_DEBUG; i <= TW_LOG_ERROR; i++) {
+        if (strcmp(text, level_names[i]) == 0) {
+            *out = (tw_log_level)i;
+            return TW_OK;
+        }
+    }
+    return TW_INVALID;
+}
+
+static void append_field(tw_buf *line, int type, const char *key, va_list *args)
+{
+    tw_buf_puts(line, ",");
+    tw_buf_json_string(line, key);
+    tw_buf_puts(line, ":");
+    if (type == TW_LF_STR) {
+        const char *value = va_arg(*args, const char *);
+        if (value)
+            tw_buf_json_string(line, value);
+        else
+            tw_buf_puts(line, "null");
+    } else if (type == TW_LF_INT) {
+        tw_buf_printf(line, "%lld", (long long)va_arg(*args, int64_t));
+    } else {
+        double value = va_arg(*args, double);
+        if (isfinite(value))
+            tw_buf_printf(line, "%.17g", value);
+        else
+            tw_buf_puts(line, "null");
+    }
+}
+
+void tw_log_write(tw_log_level level, const char *msg, ...)
+{
+    if (level < log_min_level)
+        return;
+    char storage[LOG_LINE_MAX_BYTES];
+    tw_buf line;
+    tw_buf_init_fixed(&line, storage, sizeof storage);
+    char ts[40];
+    tw_format_rfc3339(tw_wall_us(), ts, sizeof ts);
+    tw_buf_printf(&line, "{\"ts\":\"%s\",\"level\":\"%s\",\"svc\":", ts, level_names[level]);
+    tw_buf_json_string(&line, log_service);
+    tw_buf_puts(&line, ",\"msg\":");
+    tw_buf_json_string(&line, msg);
+    va_list args;
+    va_start(args, msg);
+    for (int type = va_arg(args, int); type != TW_LF_END; type = va_arg(args, int))
+        append_field(&line, type, va_arg(args, const char *), &args);
+    va_end(args);
+    tw_buf_puts(&line, "}\n");
+    ssize_t ignored = write(STDERR_FILENO, line.data, line.len);
+    (void)ignored;
+}

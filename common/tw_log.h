@@ -1,0 +1,32 @@
+/* Structured logging: one JSON object per line on stderr with ts, level, svc, msg and
+ * typed fields, so log pipelines never have to parse free text.
+ *
+ *   tw_log_info("redis connected", TW_STR("host", host), TW_INT("port", port));
+ */
+#ifndef TW_LOG_H
+#define TW_LOG_H
+
+#include <stdint.h>
+
+typedef enum { TW_LOG_DEBUG, TW_LOG_INFO, TW_LOG_WARN, TW_LOG_ERROR } tw_log_level;
+
+/* Field type tags that precede each key/value pair in the variadic list. */
+enum { TW_LF_END = 0, TW_LF_STR, TW_LF_INT, TW_LF_DBL };
+
+#define TW_STR(key, value) TW_LF_STR, (const char *)(key), (const char *)(value)
+#define TW_INT(key, value) TW_LF_INT, (const char *)(key), (int64_t)(value)
+#define TW_DBL(key, value) TW_LF_DBL, (const char *)(key), (double)(value)
+
+/* Sets the service name written as "svc" and the lowest level printed. */
+void tw_log_init(const char *service, tw_log_level min_level);
+/* Parses "debug|info|warn|error"; returns TW_OK or TW_INVALID. */
+int tw_log_level_parse(const char *text, tw_log_level *out);
+/* Writes one line; the variadic list holds TW_STR/TW_INT/TW_DBL fields, ended by TW_LF_END. */
+void tw_log_write(tw_log_level level, const char *msg, ...);
+
+#define tw_log_debug(msg, ...) tw_log_write(TW_LOG_DEBUG, msg, ##__VA_ARGS__, TW_LF_END)
+#define tw_log_info(msg, ...) tw_log_write(TW_LOG_INFO, msg, ##__VA_ARGS__, TW_LF_END)
+#define tw_log_warn(msg, ...) tw_log_write(TW_LOG_WARN, msg, ##__VA_ARGS__, TW_LF_END)
+#define tw_log_error(msg, ...) tw_log_write(TW_LOG_ERROR, msg, ##__VA_ARGS__, TW_LF_END)
+
+#endif

@@ -1,0 +1,31 @@
+/* Redis endpoints and connections: REDIS_URL parsing (with the REDIS_HOST/REDIS_PORT and
+ * password-file fallbacks), connecting with timeouts and ACL authentication, and reply
+ * checks. Used by every service that talks to Redis. */
+#ifndef TW_REDIS_H
+#define TW_REDIS_H
+
+#include <hiredis/hiredis.h>
+#include <stddef.h>
+
+#define TW_REDIS_DEFAULT_URL "redis://127.0.0.1:6379"
+
+typedef struct {
+    char user[64];      /* ACL user name, empty for the default user */
+    char password[256]; /* password, empty for none */
+    char host[256];     /* host name or address */
+    int port;           /* TCP port */
+} tw_redis_url;
+
+/* Parses redis://[user[:password]@]host[:port][/db]; TW_OK, or TW_INVALID with err set. */
+int tw_redis_url_parse(const char *url, tw_redis_url *out, char *err, size_t err_size);
+/* Resolves the endpoint: url when non-empty, else REDIS_HOST/REDIS_PORT, else the default;
+ * then REDIS_USER, REDIS_PASSWORD and REDIS_PASSWORD_FILE override the credentials. */
+int tw_redis_url_resolve(const char *url, tw_redis_url *out, char *err, size_t err_size);
+/* Connects (timeout_ms for connect and every command) and authenticates; returns NULL with
+ * err set on failure. The caller frees the context with redisFree. */
+redisContext *tw_redis_connect(const tw_redis_url *url, int timeout_ms, char *err,
+                               size_t err_size);
+/* True when reply is an error reply (or missing); copies its text into err when given. */
+int tw_redis_reply_is_error(const redisReply *reply, char *err, size_t err_size);
+
+#endif
