@@ -10,13 +10,13 @@
 BUILD   ?= build
 SAN     ?=
 PYTHON  ?= /usr/bin/python3
-export PKG_CONFIG_PATH := $(CURDIR)/mk/pkgconfig:$(PKG_CONFIG_PATH)
+PKG_CONFIG := PKG_CONFIG_PATH=$(CURDIR)/mk/pkgconfig:$(PKG_CONFIG_PATH) pkg-config
 
 PKGS     := hiredis libcjson civetweb
 CC       ?= cc
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
-CFLAGS   := -std=c17 -D_GNU_SOURCE -g -pthread $(WARN) -Icommon $(shell pkg-config --cflags $(PKGS))
-LDLIBS   := $(shell pkg-config --libs $(PKGS)) -lm -pthread
+CFLAGS   := -std=c17 -D_GNU_SOURCE -g -pthread $(WARN) -Icommon $(shell $(PKG_CONFIG) --cflags $(PKGS))
+LDLIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm -pthread
 OPT      := -O2
 
 ifeq ($(SAN),asan)
