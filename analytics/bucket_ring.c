@@ -58,8 +58,10 @@ void bucket_ring_sum(const bucket_ring *ring, int64_t now_s, int64_t window_s,
 {
     for (uint32_t i = 0; i < ring->count; i++) {
         const time_bucket *bucket = &ring->buckets[i];
+        /* a window holds records with timestamp in (now - window, now]; a bucket counts
+         * when its last second falls in it */
         bool overlaps = bucket->start_s > 0 && bucket->start_s <= now_s &&
-                        bucket->start_s + ring->width_s > now_s - window_s;
+                        bucket->start_s + ring->width_s - 1 > now_s - window_s;
         if (!overlaps || bucket->records == 0)
             continue;
         out->records += bucket->records;
