@@ -33,7 +33,7 @@ static void reset_bucket(time_bucket *bucket, int64_t start_s)
 }
 
 void bucket_ring_add(bucket_ring *ring, int64_t ts, int64_t now_s, uint64_t packets,
-                     uint64_t loss, double latency_ms)
+                     uint64_t loss, double latency_ms, int32_t latency_key)
 {
     if (ts > now_s)
         ts = now_s; /* a sender clock ahead of ours counts as "now" */
@@ -49,7 +49,7 @@ void bucket_ring_add(bucket_ring *ring, int64_t ts, int64_t now_s, uint64_t pack
     bucket->records++;
     bucket->packets += packets;
     bucket->loss += loss;
-    tw_sketch_add(&bucket->latency, latency_ms);
+    tw_sketch_add_keyed(&bucket->latency, latency_ms, latency_key);
     bucket->dirty = true;
 }
 

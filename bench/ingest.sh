@@ -2,7 +2,7 @@
 # Ingest: analytics draining a 2M-entry backlog vs a bare hiredis XREADGROUP COUNT 1000 +
 # XACK reader on the same Redis and stream (separate groups). Target >= 0.9x.
 set -euo pipefail
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/common.bash"
 entries=${INGEST_ENTRIES:-2000000}
 start_redis
 trap stop_redis EXIT

@@ -2,7 +2,7 @@
 # analytics resident memory with 10k antennas as records grow to 10M: must stay under
 # 64 MiB and flat in record count.
 set -euo pipefail
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/common.bash"
 antennas=${MEM_ANTENNAS:-10000}
 total=${MEM_RECORDS:-10000000}
 start_redis

@@ -2,7 +2,7 @@
 # Simulator write rate (--rate 0, pipelined XADD, one connection) vs redis-benchmark -P 64
 # XADD of the same record on the same server. Target >= 0.8x.
 set -euo pipefail
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/common.bash"
 count=${SIM_COUNT:-1000000}
 start_redis
 trap stop_redis EXIT

@@ -16,8 +16,9 @@ static void test_second_windows(void)
     bucket_ring_init(&ring, 1, 901);
     int64_t ages[] = {0, 30, 59, 60, 299, 300, 899, 900, 5000};
     for (size_t i = 0; i < sizeof ages / sizeof ages[0]; i++)
-        bucket_ring_add(&ring, NOW - ages[i], NOW, 1ULL << i, 0, 1.0 + (double)i);
-    bucket_ring_add(&ring, NOW + 30, NOW, 1000, 10, 2); /* future: counts as now */
+        bucket_ring_add(&ring, NOW - ages[i], NOW, 1ULL << i, 0, 1.0 + (double)i,
+                        tw_sketch_key(1.0 + (double)i));
+    bucket_ring_add(&ring, NOW + 30, NOW, 1000, 10, 2, tw_sketch_key(2)); /* future: now */
     int64_t windows[] = {60, 300, 900};
     uint64_t expected[] = {1 + 2 + 4 + 1000, 1 + 2 + 4 + 8 + 16 + 1000,
                            1 + 2 + 4 + 8 + 16 + 32 + 64 + 1000};
@@ -30,7 +31,7 @@ static void test_second_windows(void)
         tw_sketch_free(&totals.latency);
     }
     /* time moves on: the bucket of "now" is reused 901 s later */
-    bucket_ring_add(&ring, NOW + 901, NOW + 901, 5, 0, 1);
+    bucket_ring_add(&ring, NOW + 901, NOW + 901, 5, 0, 1, tw_sketch_key(1));
     window_totals later = {0};
     tw_sketch_init(&later.latency);
     bucket_ring_sum(&ring, NOW + 901, 60, &later);
@@ -98,16 +99,16 @@ static void test_apply_counts_once(void)
     memset(&entry, 0, sizeof entry);
     entry.id = (stream_id){1, 0};
     entry.report = report("a", "r", 1);
-    aggregator_apply(&agg, &entry, NOW);
+    aggregator_apply(&agg, &entry, NOW * 1000000);
     entry.id = (stream_id){2, 0}; /* same (antenna, run, seq) re-sent */
-    aggregator_apply(&agg, &entry, NOW);
+    aggregator_apply(&agg, &entry, NOW * 1000000);
     entry.id = (stream_id){1, 0}; /* claimed while still owed an ack */
     entry.claimed = true;
-    aggregator_apply(&agg, &entry, NOW);
+    aggregator_apply(&agg, &entry, NOW * 1000000);
     entry.claimed = false;
     entry.id = (stream_id){3, 0};
     entry.malformed = TW_MALFORMED_NEGATIVE;
-    aggregator_apply(&agg, &entry, NOW);
+    aggregator_apply(&agg, &entry, NOW * 1000000);
     TW_CHECK_INT(agg.records, 1);
     TW_CHECK_INT(agg.packets, 10);
     TW_CHECK_INT(agg.duplicates, 1);
@@ -127,7 +128,7 @@ static void test_antenna_encoding_round_trip(void)
         tw_report r = report("enc", "runx", seq);
         r.timestamp = NOW - 100 + (int64_t)seq;
         if (antenna_accept_seq(a, &r))
-            antenna_apply(a, &r, NOW);
+            antenna_apply(a, &r, tw_sketch_key(r.latency_ms), NOW);
     }
     tw_buf buf;
     tw_buf_init(&buf);

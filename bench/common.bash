@@ -33,7 +33,8 @@ now_s() { date +%s.%N; }
 wait_records() {
     local port=$1 want=$2 since=$3 got
     for _ in $(seq 6000); do
-        got=$(curl -s "http://127.0.0.1:$port/api/v1/summary" | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])' 2>/dev/null || echo 0)
+        got=$(curl -s "http://127.0.0.1:$port/api/v1/summary" | grep -o '"records":[0-9]*' | cut -d: -f2)
+        got=${got:-0}
         [ "$got" -ge "$want" ] && { python3 -c "print(f'{$(now_s) - $since:.3f}')"; return; }
         sleep 0.05
     done
