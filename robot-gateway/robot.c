@@ -242,7 +242,7 @@ static void add_reading(rg_robot *r, rg_job *job, int gpio, const char *role, ui
 
 static int read_pins(rg_robot *r, rg_job *job)
 {
-    char role[16];
+    char role[RG_ROLE_BYTES];
     job->pin_count = 0;
     for (int i = 0; i < RG_MOTOR_PINS; i++) {
         snprintf(role, sizeof role, "in%d", i + 1);

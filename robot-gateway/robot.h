@@ -13,6 +13,7 @@
 #include "tw_metrics.h"
 
 #define RG_ERROR_BYTES 160 /* room for one error reason */
+#define RG_ROLE_BYTES 24   /* room for a pin role name */
 #define RG_MAX_PINS (RG_MOTOR_PINS + RG_MAX_ENABLE_PINS + 1 + RG_MAX_SERVOS)
 
 typedef enum { RG_EYES_OFF, RG_EYES_ON, RG_EYES_BLINK } rg_eyes;
@@ -20,7 +21,7 @@ typedef enum { RG_ACT_DRIVE, RG_ACT_EYES, RG_ACT_SERVO, RG_ACT_READ, RG_ACT_COUN
 
 typedef struct {
     int gpio;         /* BCM number */
-    char role[16];    /* "in1".."in4", "enable1", "eyes", "servo1", ... */
+    char role[RG_ROLE_BYTES]; /* "in1".."in4", "enable1", "eyes", "servo1", ... */
     int32_t level;    /* level read back (READ), or -1 when it could not be read */
     int32_t value;    /* enable: dutycycle (GDC); servo: pulse width in us (GPW); else -1 */
 } rg_pin_reading;

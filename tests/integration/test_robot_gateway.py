@@ -1,6 +1,7 @@
 """robot-gateway against two pigpio-sims: every API call leaves exactly the expected
 levels, dutycycles and pulse widths, read back with Debian's `pigs`; the watchdog, the
 token, validation, and one robot's daemon dying while the other carries on."""
+import subprocess
 import time
 
 import pytest
@@ -249,3 +250,13 @@ def test_bad_pin_file_exits_2(spawn, workdir):
     gateway = spawn("robot-gateway", ["--config", str(bad), "--port", "1"], {"ROBOT_TOKEN": "t"})
     assert gateway.wait_exit(10) == 2
     assert "linus.eyes[0] must be a GPIO number 0..31" in gateway.logs()
+
+
+def test_metrics_pass_promtool(robots):
+    robots.drive("linus", "stop")
+    text = http_get(robots.http, "/metrics")[1]
+    check = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+                           text=True, timeout=30, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert 'robot_connected{robot="linus"} 1' in text
+    assert 'robot_pigpio_connects_total{robot="torvalds"} 1' in text
