@@ -131,23 +131,34 @@ static int recv_all(int fd, uint8_t *bytes, size_t len, int64_t deadline_us)
     return TW_OK;
 }
 
+int rg_pigpio_batch(rg_pigpio_conn *conn, const tw_pigpio_frame *requests, int count,
+                    int32_t *results)
+{
+    if (conn->fd < 0 || count < 1 || count > RG_PIGPIO_MAX_BATCH)
+        return TW_ERR;
+    int64_t deadline_us = tw_mono_us() + (int64_t)conn->io_timeout_ms * US_PER_MS;
+    uint8_t bytes[RG_PIGPIO_MAX_BATCH * TW_PIGPIO_FRAME_BYTES];
+    size_t len = (size_t)count * TW_PIGPIO_FRAME_BYTES;
+    for (int i = 0; i < count; i++)
+        tw_pigpio_encode(&requests[i], bytes + i * TW_PIGPIO_FRAME_BYTES);
+    if (send_all(conn->fd, bytes, len, deadline_us) != TW_OK ||
+        recv_all(conn->fd, bytes, len, deadline_us) != TW_OK)
+        return TW_ERR;
+    for (int i = 0; i < count; i++) {
+        tw_pigpio_frame reply;
+        tw_pigpio_decode(bytes + i * TW_PIGPIO_FRAME_BYTES, &reply);
+        if (reply.cmd != requests[i].cmd)
+            return TW_ERR;
+        results[i] = tw_pigpio_result(&reply);
+    }
+    return TW_OK;
+}
+
 int rg_pigpio_command(rg_pigpio_conn *conn, uint32_t cmd, uint32_t p1, uint32_t p2,
                       int32_t *result)
 {
-    if (conn->fd < 0)
-        return TW_ERR;
-    int64_t deadline_us = tw_mono_us() + (int64_t)conn->io_timeout_ms * US_PER_MS;
-    uint8_t bytes[TW_PIGPIO_FRAME_BYTES];
-    tw_pigpio_frame request = {cmd, p1, p2, 0}, reply;
-    tw_pigpio_encode(&request, bytes);
-    if (send_all(conn->fd, bytes, sizeof bytes, deadline_us) != TW_OK ||
-        recv_all(conn->fd, bytes, sizeof bytes, deadline_us) != TW_OK)
-        return TW_ERR;
-    tw_pigpio_decode(bytes, &reply);
-    if (reply.cmd != cmd)
-        return TW_ERR;
-    *result = tw_pigpio_result(&reply);
-    return TW_OK;
+    tw_pigpio_frame request = {cmd, p1, p2, 0};
+    return rg_pigpio_batch(conn, &request, 1, result);
 }
 
 void rg_pigpio_close(rg_pigpio_conn *conn)

@@ -4,8 +4,12 @@
 #ifndef RG_PIGPIO_CONN_H
 #define RG_PIGPIO_CONN_H
 
+#define RG_PIGPIO_MAX_BATCH 16 /* commands in one pipelined batch */
+
 #include <stddef.h>
 #include <stdint.h>
+
+#include "tw_pigpio.h"
 
 typedef struct {
     int fd;            /* socket, -1 when closed */
@@ -21,6 +25,10 @@ int rg_pigpio_open(rg_pigpio_conn *conn, const char *host, int port, int timeout
  * pigpio error) in result, or TW_ERR when the connection failed or timed out. */
 int rg_pigpio_command(rg_pigpio_conn *conn, uint32_t cmd, uint32_t p1, uint32_t p2,
                       int32_t *result);
+/* Sends count commands in one write (pipelined) and reads their count replies in order;
+ * TW_OK with each result in results, or TW_ERR when the connection failed or timed out. */
+int rg_pigpio_batch(rg_pigpio_conn *conn, const tw_pigpio_frame *requests, int count,
+                    int32_t *results);
 /* Closes the connection (safe when already closed). */
 void rg_pigpio_close(rg_pigpio_conn *conn);
 

@@ -1,6 +1,8 @@
-/* Robot worker: job queue, pigpio connection life cycle, drive/eyes/servo application,
- * pin read-back, watchdog and eye blinking, all on one thread per robot so that commands
- * to a robot are applied in order and one robot's troubles never delay the other. */
+/* One robot: a FIFO turn (ticket lock) serialising everything that touches the robot's
+ * pigpio connection, so commands apply in arrival order; drive/eyes/servo application and
+ * pin read-back in the requesting thread (no hand-off on the hot path); and a worker
+ * thread that takes its turn to (re)connect, run the watchdog and blink the eyes. Each
+ * robot has its own turn, so one robot's troubles never delay the other. */
 #include "robot.h"
 
 #include <pthread.h>
@@ -40,14 +42,14 @@ struct rg_robot {
     int port;                    /* pigpio daemon port */
     int64_t watchdog_us;         /* motors stop after this long without a drive command */
     pthread_t thread;            /* the worker */
-    pthread_mutex_t lock;        /* guards the queue, state and stopping */
-    pthread_cond_t work;         /* signalled when a job arrives or on stop */
-    pthread_cond_t finished;     /* broadcast when a job is done */
-    rg_job *head, *tail;         /* FIFO of waiting jobs */
-    int queued;                  /* jobs in the FIFO */
+    pthread_mutex_t lock;        /* guards the turn counters, state and stopping */
+    pthread_cond_t work;         /* wakes the worker early on stop */
+    pthread_cond_t turn;         /* broadcast when serving advances */
+    uint64_t next_ticket;        /* turn handed to the next arrival */
+    uint64_t serving;            /* turn now allowed to use the connection */
     bool stopping;               /* rg_robot_stop was called */
     rg_robot_state state;        /* what the API reports (under lock) */
-    /* Worker-only fields. */
+    /* Fields used only by whoever holds the turn (a request or the worker). */
     rg_pigpio_conn conn;         /* daemon connection (fd -1 when down) */
     tw_backoff backoff;          /* reconnect pacing */
     bool warned_down;            /* a failure was logged since the last success */
@@ -119,50 +121,63 @@ static void disconnect(rg_robot *r, const char *why)
     r->warned_down = true;
 }
 
-/* One pigpio command. TW_OK with the result in out; TW_AGAIN when the robot is not
- * connected or the connection failed (reason in err); TW_ERR when the daemon answered an
- * error, which is counted when count_error is set. */
-static int op(rg_robot *r, uint32_t cmd, uint32_t p1, uint32_t p2, int32_t *out, char *err,
-              bool count_error)
+/* Sends count pigpio commands as one pipelined batch. TW_OK with the results in out (when
+ * not NULL); TW_AGAIN when the robot is not connected or the connection failed (reason in
+ * err); TW_ERR when the daemon answered an error, counted and logged when count_error. */
+static int batch(rg_robot *r, const tw_pigpio_frame *reqs, int count, int32_t *out, char *err,
+                 bool count_error)
 {
-    int32_t result = 0;
+    int32_t results[RG_PIGPIO_MAX_BATCH];
     if (r->conn.fd < 0) {
         set_error(r, err, "robot %s is not connected (pigpio at %s:%d)", r->pins.name, r->host,
                   r->port);
         return TW_AGAIN;
     }
-    if (rg_pigpio_command(&r->conn, cmd, p1, p2, &result) != TW_OK) {
+    if (rg_pigpio_batch(&r->conn, reqs, count, results) != TW_OK) {
         set_error(r, err, "lost connection to robot %s (pigpio at %s:%d)", r->pins.name,
                   r->host, r->port);
         disconnect(r, "command failed or timed out");
         return TW_AGAIN;
     }
     if (out)
-        *out = result;
-    if (result < 0) {
+        memcpy(out, results, sizeof results[0] * (size_t)count);
+    for (int i = 0; i < count; i++) {
+        if (results[i] >= 0)
+            continue;
         if (!count_error)
             return TW_ERR;
+        const tw_pigpio_frame *q = &reqs[i];
         tw_counter_add(r->pigpio_errors, 1);
-        set_error(r, err, "pigpio %s %u %u failed: %s (%d)", tw_pigpio_command_name(cmd), p1, p2,
-                  tw_pigpio_error_name(result), result);
+        set_error(r, err, "pigpio %s %u %u failed: %s (%d)", tw_pigpio_command_name(q->cmd),
+                  q->p1, q->p2, tw_pigpio_error_name(results[i]), results[i]);
         tw_log_warn("pigpio error", TW_STR("robot", r->pins.name),
-                    TW_STR("cmd", tw_pigpio_command_name(cmd)), TW_INT("gpio", p1),
-                    TW_INT("value", p2), TW_STR("error", tw_pigpio_error_name(result)));
+                    TW_STR("cmd", tw_pigpio_command_name(q->cmd)), TW_INT("gpio", q->p1),
+                    TW_INT("value", q->p2), TW_STR("error", tw_pigpio_error_name(results[i])));
         return TW_ERR;
     }
     return TW_OK;
 }
 
+/* One pigpio command; see batch. */
+static int op(rg_robot *r, uint32_t cmd, uint32_t p1, uint32_t p2, int32_t *out, char *err,
+              bool count_error)
+{
+    tw_pigpio_frame request = {cmd, p1, p2, 0};
+    return batch(r, &request, 1, out, err, count_error);
+}
+
+/* Motor pins to the direction's pattern and enables to the speed, in one batch. */
 static int apply_drive(rg_robot *r, rg_direction dir, double speed, char *err)
 {
     uint32_t duty = dir == RG_DIR_STOP ? 0 : rg_speed_dutycycle(speed);
-    int rc = TW_OK;
-    for (int i = 0; i < RG_MOTOR_PINS && rc == TW_OK; i++)
-        rc = op(r, TW_PI_CMD_WRITE, (uint32_t)r->pins.motor[i], r->pins.pattern[dir][i], NULL,
-                err, true);
-    for (int i = 0; i < r->pins.enable_count && rc == TW_OK; i++)
-        rc = op(r, TW_PI_CMD_PWM, (uint32_t)r->pins.enable[i], duty, NULL, err, true);
-    return rc;
+    tw_pigpio_frame reqs[RG_MOTOR_PINS + RG_MAX_ENABLE_PINS];
+    int n = 0;
+    for (int i = 0; i < RG_MOTOR_PINS; i++)
+        reqs[n++] = (tw_pigpio_frame){TW_PI_CMD_WRITE, (uint32_t)r->pins.motor[i],
+                                      r->pins.pattern[dir][i], 0};
+    for (int i = 0; i < r->pins.enable_count; i++)
+        reqs[n++] = (tw_pigpio_frame){TW_PI_CMD_PWM, (uint32_t)r->pins.enable[i], duty, 0};
+    return batch(r, reqs, n, NULL, err, true);
 }
 
 static int apply_eyes_level(rg_robot *r, int level, char *err)
@@ -331,6 +346,7 @@ static int64_t next_wake_us(const rg_robot *r, rg_eyes eyes)
     return wake;
 }
 
+/* Sleeps (lock held) until wake_us or until rg_robot_stop signals. */
 static void wait_for_work(rg_robot *r, int64_t wake_us)
 {
     int64_t left_us = wake_us - tw_mono_us();
@@ -344,40 +360,55 @@ static void wait_for_work(rg_robot *r, int64_t wake_us)
     pthread_cond_timedwait(&r->work, &r->lock, &deadline);
 }
 
+/* Waits for this caller's turn on the connection, in arrival order. With limit, refuses
+ * (TW_FULL) when stopping or when too many callers already wait. */
+static int acquire_turn(rg_robot *r, bool limit)
+{
+    pthread_mutex_lock(&r->lock);
+    if (limit && (r->stopping || r->next_ticket - r->serving >= MAX_QUEUED_JOBS)) {
+        pthread_mutex_unlock(&r->lock);
+        return TW_FULL;
+    }
+    uint64_t mine = r->next_ticket++;
+    while (r->serving != mine)
+        pthread_cond_wait(&r->turn, &r->lock);
+    pthread_mutex_unlock(&r->lock);
+    return TW_OK;
+}
+
+static void release_turn(rg_robot *r)
+{
+    pthread_mutex_lock(&r->lock);
+    r->serving++;
+    pthread_cond_broadcast(&r->turn);
+    pthread_mutex_unlock(&r->lock);
+}
+
 static void *worker(void *arg)
 {
     rg_robot *r = arg;
-    pthread_mutex_lock(&r->lock);
-    while (!(r->stopping && !r->head)) {
-        if (!r->head)
-            wait_for_work(r, next_wake_us(r, r->state.eyes));
-        rg_job *job = r->head;
-        if (job) {
-            r->head = job->next;
-            if (!r->head)
-                r->tail = NULL;
-            r->queued--;
-        }
-        pthread_mutex_unlock(&r->lock);
-        if (job) {
-            job->status = run_job(r, job);
-        } else {
-            try_connect(r);
-        }
+    for (;;) {
+        acquire_turn(r, false);
+        try_connect(r);
         rg_robot_state s;
         rg_robot_snapshot(r, &s);
         run_timers(r, s.eyes);
+        int64_t wake_us = next_wake_us(r, s.eyes);
+        release_turn(r);
         pthread_mutex_lock(&r->lock);
-        if (job) {
-            job->done = true;
-            pthread_cond_broadcast(&r->finished);
-        }
+        if (!r->stopping)
+            wait_for_work(r, wake_us);
+        bool stop = r->stopping;
+        pthread_mutex_unlock(&r->lock);
+        if (stop)
+            break;
     }
-    pthread_mutex_unlock(&r->lock);
+    acquire_turn(r, false);
     char err[RG_ERROR_BYTES];
     if (r->conn.fd >= 0)
         apply_drive(r, RG_DIR_STOP, 0, err);
     rg_pigpio_close(&r->conn);
+    release_turn(r);
     return NULL;
 }
 
@@ -426,7 +457,7 @@ rg_robot *rg_robot_start(const rg_robot_pins *pins, const char *host, int port,
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&r->work, &attr);
     pthread_condattr_destroy(&attr);
-    pthread_cond_init(&r->finished, NULL);
+    pthread_cond_init(&r->turn, NULL);
     pthread_create(&r->thread, NULL, worker, r);
     return r;
 }
@@ -434,29 +465,17 @@ rg_robot *rg_robot_start(const rg_robot_pins *pins, const char *host, int port,
 int rg_robot_submit(rg_robot *r, rg_job *job)
 {
     int64_t started_us = tw_mono_us();
-    job->done = false;
-    job->next = NULL;
     job->error[0] = '\0';
     if (job->action != RG_ACT_READ)
         tw_counter_add(r->commands[job->action], 1);
-    pthread_mutex_lock(&r->lock);
-    if (r->stopping || r->queued >= MAX_QUEUED_JOBS) {
-        pthread_mutex_unlock(&r->lock);
+    if (acquire_turn(r, true) != TW_OK) {
         snprintf(job->error, sizeof job->error, "robot %s is busy or shutting down",
                  r->pins.name);
         job->status = TW_FULL;
         return job->status;
     }
-    if (r->tail)
-        r->tail->next = job;
-    else
-        r->head = job;
-    r->tail = job;
-    r->queued++;
-    pthread_cond_signal(&r->work);
-    while (!job->done)
-        pthread_cond_wait(&r->finished, &r->lock);
-    pthread_mutex_unlock(&r->lock);
+    job->status = run_job(r, job);
+    release_turn(r);
     if (job->action != RG_ACT_READ)
         tw_histogram_observe(r->latency, (double)(tw_mono_us() - started_us) / US_PER_S);
     return job->status;
@@ -480,6 +499,6 @@ void rg_robot_stop(rg_robot *r)
     pthread_join(r->thread, NULL);
     pthread_mutex_destroy(&r->lock);
     pthread_cond_destroy(&r->work);
-    pthread_cond_destroy(&r->finished);
+    pthread_cond_destroy(&r->turn);
     free(r);
 }

@@ -1,8 +1,8 @@
-/* One robot: a worker thread that owns the robot's pigpio connection and applies its
- * commands strictly in arrival order. It connects in the background (startup never waits
- * for a Pi), reconnects with backoff, fails commands at once while the Pi is unreachable,
- * stops the motors when no drive command arrived for the watchdog period, and blinks the
- * eyes. HTTP threads only queue jobs and wait for them: they never touch a socket. */
+/* One robot: its pigpio connection, used by one caller at a time in arrival order, so
+ * commands to a robot apply strictly in order. A worker thread connects in the background
+ * (startup never waits for a Pi), reconnects with backoff, stops the motors when no drive
+ * command arrived for the watchdog period, and blinks the eyes. Commands fail at once while
+ * the Pi is unreachable; every socket step has a timeout. */
 #ifndef RG_ROBOT_H
 #define RG_ROBOT_H
 
@@ -26,7 +26,7 @@ typedef struct {
     int32_t value;    /* enable: dutycycle (GDC); servo: pulse width in us (GPW); else -1 */
 } rg_pin_reading;
 
-typedef struct rg_job {
+typedef struct {
     rg_action action;       /* what to do */
     rg_direction direction; /* drive: direction */
     double speed;           /* drive: 0..1 */
@@ -38,8 +38,6 @@ typedef struct rg_job {
     char error[RG_ERROR_BYTES];         /* reason when status != TW_OK */
     rg_pin_reading pins[RG_MAX_PINS];   /* read: every pin */
     int pin_count;                      /* read: entries in pins */
-    bool done;                          /* set by the worker when finished */
-    struct rg_job *next;                /* queue link */
 } rg_job;
 
 typedef struct {
@@ -58,7 +56,7 @@ typedef struct rg_robot rg_robot;
 /* Starts the robot's worker for the daemon at host:port; metrics are registered in m. */
 rg_robot *rg_robot_start(const rg_robot_pins *pins, const char *host, int port,
                          int64_t watchdog_ms, tw_metrics *m);
-/* Queues job, waits until the worker finished it, and returns job->status. */
+/* Applies job in its turn (after every earlier job to this robot); returns job->status. */
 int rg_robot_submit(rg_robot *robot, rg_job *job);
 /* Copies the robot's current state. */
 void rg_robot_snapshot(rg_robot *robot, rg_robot_state *out);
@@ -68,7 +66,7 @@ const rg_robot_pins *rg_robot_pins_of(const rg_robot *robot);
 const char *rg_eyes_name(rg_eyes eyes);
 /* Parses "on|off|blink"; TW_OK or TW_INVALID. */
 int rg_eyes_parse(const char *text, rg_eyes *out);
-/* Stops the worker: finishes queued jobs, stops the motors, closes, frees. */
+/* Stops the worker (after the HTTP server stopped): stops the motors, closes, frees. */
 void rg_robot_stop(rg_robot *robot);
 
 #endif

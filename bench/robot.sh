@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Robot gateway benchmark: drive commands/s and latency through robot-gateway to
+# pigpio-sim on loopback, beside the same pigpio commands (4 WRITE + 2 PWM per drive)
+# sent straight to pigpio-sim over one TCP connection, in the same run.
+# Target: p99 <= 2 ms at 1,000 commands/s through the gateway.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-build/bin}
+RATE=${RATE:-1000}
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
+PY=/usr/bin/python3
+TARGET_P99_MS=2
+TOKEN=bench-token
+
+free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+SIM_PORT=$(free_port); IDLE_PORT=$(free_port); HTTP_PORT=$(free_port)
+LOGS=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$LOGS"; }
+trap cleanup EXIT
+
+# Logging every pin change would dominate both sides equally; keep logs to warnings.
+"$BIN/pigpio-sim" --listen 127.0.0.1 --port "$SIM_PORT" --log-level warn 2>"$LOGS/sim.log" & pids+=($!)
+"$BIN/pigpio-sim" --listen 127.0.0.1 --port "$IDLE_PORT" --log-level warn 2>"$LOGS/sim2.log" & pids+=($!)
+PORT=$HTTP_PORT LISTEN_ADDR=127.0.0.1 ROBOT_TOKEN=$TOKEN LINUS_PIGPIO=127.0.0.1:$SIM_PORT \
+    TORVALDS_PIGPIO=127.0.0.1:$IDLE_PORT ROBOT_WATCHDOG_MS=500 LOG_LEVEL=warn \
+    "$BIN/robot-gateway" 2>"$LOGS/gateway.log" & pids+=($!)
+for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+curl -sf "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null
+
+field() { $PY -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
+ratio() { $PY -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}' if b else 'n/a')" "$1" "$2"; }
+
+direct_paced=$($PY bench/robot_load.py direct "$SIM_PORT" "$RATE" "$SECONDS_PER_RUN")
+gateway_paced=$($PY bench/robot_load.py gateway "$HTTP_PORT" "$TOKEN" "$RATE" "$SECONDS_PER_RUN")
+direct_max=$($PY bench/robot_load.py direct "$SIM_PORT" 0 "$SECONDS_PER_RUN")
+gateway_max=$($PY bench/robot_load.py gateway "$HTTP_PORT" "$TOKEN" 0 "$SECONDS_PER_RUN")
+
+echo "robot gateway benchmark (a drive command = 4 WRITE + 2 PWM to pigpio-sim, loopback)"
+echo "  paced at $RATE commands/s for ${SECONDS_PER_RUN}s:"
+for f in commands_per_s p50_ms p99_ms max_ms errors; do
+    g=$(field "$gateway_paced" $f); d=$(field "$direct_paced" $f)
+    printf '    %-15s gateway %10s   direct (reference) %10s   ratio %s\n' "$f" "$g" "$d" "$(ratio "$g" "$d")"
+done
+echo "  as fast as possible, one command at a time:"
+for f in commands_per_s p50_ms p99_ms; do
+    g=$(field "$gateway_max" $f); d=$(field "$direct_max" $f)
+    printf '    %-15s gateway %10s   direct (reference) %10s   ratio %s\n' "$f" "$g" "$d" "$(ratio "$g" "$d")"
+done
+p99=$(field "$gateway_paced" p99_ms)
+if $PY -c "import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)" "$p99" "$TARGET_P99_MS"; then
+    echo "  target p99 <= ${TARGET_P99_MS} ms at $RATE commands/s: met (${p99} ms)"
+else
+    echo "  target p99 <= ${TARGET_P99_MS} ms at $RATE commands/s: NOT met (${p99} ms)"
+fi
