@@ -6,11 +6,11 @@
 
 #include "tw_log.h"
 
-#define SERVO_PERIOD_US 20000   /* servo pulses repeat at 50 Hz */
-#define US_PER_S 1000000        /* microseconds in a second */
+#define SERVO_PERIOD_US 20000          /* servo pulses repeat at 50 Hz */
+#define US_PER_S 1000000               /* microseconds in a second */
 #define SIM_HARDWARE_REVISION 0xa020d3 /* a Raspberry Pi 3 Model B+ */
-#define SIM_PIGPIO_VERSION 79   /* daemon version reported by PIGPV */
-#define BANK1_GPIOS 32          /* GPIO 0..31 form bank 1 */
+#define SIM_PIGPIO_VERSION 79          /* daemon version reported by PIGPV */
+#define BANK1_GPIOS 32                 /* GPIO 0..31 form bank 1 */
 
 /* PWM frequencies available at the daemon's default 5 us sample rate, with the real
  * range (steps per period) each gives. */
@@ -20,9 +20,9 @@ typedef struct {
 } pwm_setting;
 
 static const pwm_setting pwm_settings[] = {
-    {8000, 25},   {4000, 50},   {2000, 100},  {1600, 125},   {1000, 200},  {800, 250},
-    {500, 400},   {400, 500},   {320, 625},   {250, 800},    {200, 1000},  {160, 1250},
-    {100, 2000},  {80, 2500},   {50, 4000},   {40, 5000},    {20, 10000},  {10, 20000},
+    {8000, 25},  {4000, 50}, {2000, 100}, {1600, 125}, {1000, 200}, {800, 250},
+    {500, 400},  {400, 500}, {320, 625},  {250, 800},  {200, 1000}, {160, 1250},
+    {100, 2000}, {80, 2500}, {50, 4000},  {40, 5000},  {20, 10000}, {10, 20000},
 };
 #define PWM_SETTING_COUNT (sizeof pwm_settings / sizeof pwm_settings[0])
 

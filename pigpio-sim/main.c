@@ -18,12 +18,12 @@ int main(int argc, char **argv)
     int64_t port = 0;
     const char *listen_addr = NULL, *log_level = NULL;
     tw_option options[] = {
-        {"port", "PIGPIO_PORT", TW_OPT_INT, "8888", "TCP port of the pigpio socket protocol",
-         &port, MIN_PORT, MAX_PORT, NULL},
-        {"listen", "LISTEN_ADDR", TW_OPT_STR, "0.0.0.0", "IPv4 address to listen on",
-         &listen_addr, 0, 0, NULL},
-        {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "lowest log level printed", &log_level,
-         0, 0, "debug|info|warn|error"},
+        {"port", "PIGPIO_PORT", TW_OPT_INT, "8888", "TCP port of the pigpio socket protocol", &port,
+         MIN_PORT, MAX_PORT, NULL},
+        {"listen", "LISTEN_ADDR", TW_OPT_STR, "0.0.0.0", "IPv4 address to listen on", &listen_addr,
+         0, 0, NULL},
+        {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "lowest log level printed", &log_level, 0, 0,
+         "debug|info|warn|error"},
     };
     tw_cli cli = {SERVICE,
                   "Emulates a Raspberry Pi's pigpio daemon: GPIO modes, levels, PWM and servo "

@@ -31,18 +31,18 @@
 #define REPORT_BYTES 12          /* one notification report */
 
 typedef struct {
-    int fd;                                 /* socket, -1 when the slot is free */
-    uint8_t frame[TW_PIGPIO_FRAME_BYTES];   /* request bytes received so far */
-    size_t have;                            /* bytes in frame */
-    uint32_t skip;                          /* extension bytes still to discard */
-    bool close_after_reply;                 /* NC closed this socket's own handle */
+    int fd;                               /* socket, -1 when the slot is free */
+    uint8_t frame[TW_PIGPIO_FRAME_BYTES]; /* request bytes received so far */
+    size_t have;                          /* bytes in frame */
+    uint32_t skip;                        /* extension bytes still to discard */
+    bool close_after_reply;               /* NC closed this socket's own handle */
 } client;
 
 typedef struct {
-    bool open;      /* slot in use */
-    int client;     /* index of the in-band socket in clients */
-    uint32_t bits;  /* GPIO 0..31 monitored (NB) */
-    uint16_t seq;   /* next report sequence number */
+    bool open;     /* slot in use */
+    int client;    /* index of the in-band socket in clients */
+    uint32_t bits; /* GPIO 0..31 monitored (NB) */
+    uint16_t seq;  /* next report sequence number */
 } notify_handle;
 
 struct sim_server {

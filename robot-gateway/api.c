@@ -133,8 +133,8 @@ static int read_json_body(struct mg_connection *conn, cJSON **doc)
 }
 
 /* Reads number field name in [min, max]; when absent uses def (or fails if required). */
-static int body_number(struct mg_connection *conn, const cJSON *doc, const char *name,
-                       double min, double max, const double *def, double *out)
+static int body_number(struct mg_connection *conn, const cJSON *doc, const char *name, double min,
+                       double max, const double *def, double *out)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(doc, name);
     if (!item && def) {
@@ -142,8 +142,8 @@ static int body_number(struct mg_connection *conn, const cJSON *doc, const char 
         return TW_OK;
     }
     if (!cJSON_IsNumber(item) || item->valuedouble < min || item->valuedouble > max) {
-        tw_http_reply_error(conn, HTTP_BAD_REQUEST, "%s must be a number from %g to %g", name,
-                            min, max);
+        tw_http_reply_error(conn, HTTP_BAD_REQUEST, "%s must be a number from %g to %g", name, min,
+                            max);
         return TW_INVALID;
     }
     *out = item->valuedouble;
@@ -181,8 +181,7 @@ static int parse_eyes(struct mg_connection *conn, const cJSON *doc, rg_job *job)
 static int parse_servo(struct mg_connection *conn, const cJSON *doc, rg_job *job)
 {
     job->action = RG_ACT_SERVO;
-    return body_number(conn, doc, "angle", -RG_ANGLE_MAX_DEG, RG_ANGLE_MAX_DEG, NULL,
-                       &job->angle);
+    return body_number(conn, doc, "angle", -RG_ANGLE_MAX_DEG, RG_ANGLE_MAX_DEG, NULL, &job->angle);
 }
 
 static int reply_job(struct mg_connection *conn, const rg_api *api, int index, const rg_job *job)
@@ -239,8 +238,7 @@ static int handle_command(struct mg_connection *conn, rg_api *api, int index,
     if (count == 3 && !strcmp(seg[1], "servos"))
         servo = servo_index(api, index, seg[2]);
     if (!drive && !eyes && servo < 0)
-        return tw_http_reply_error(conn, HTTP_NOT_FOUND, "no such command: %s",
-                                   tw_http_path(conn));
+        return tw_http_reply_error(conn, HTTP_NOT_FOUND, "no such command: %s", tw_http_path(conn));
     if (!tw_http_allow_methods(conn, "POST"))
         return 0;
     const char *auth = mg_get_header(conn, "Authorization");

@@ -14,8 +14,8 @@
 #include "tw_time.h"
 
 #define SERVICE "robot-gateway"
-#define HTTP_THREADS 16         /* handlers wait on robot workers, so keep a few spare */
-#define STOP_POLL_US 100000     /* how often main checks for a stop signal */
+#define HTTP_THREADS 16     /* handlers wait on robot workers, so keep a few spare */
+#define STOP_POLL_US 100000 /* how often main checks for a stop signal */
 #define MIN_PORT 1
 #define MAX_PORT 65535
 #define MIN_WATCHDOG_MS 50
@@ -37,11 +37,11 @@ static void parse_settings(settings *s, int argc, char **argv)
 {
     tw_option options[] = {
         {"port", "PORT", TW_OPT_INT, "8002", "HTTP port", &s->port, MIN_PORT, MAX_PORT, NULL},
-        {"listen", "LISTEN_ADDR", TW_OPT_STR, "0.0.0.0", "address to listen on",
-         &s->listen_addr, 0, 0, NULL},
+        {"listen", "LISTEN_ADDR", TW_OPT_STR, "0.0.0.0", "address to listen on", &s->listen_addr, 0,
+         0, NULL},
         {"token", "ROBOT_TOKEN", TW_OPT_STR, "",
-         "bearer token every POST needs (empty: a random one is generated and logged)",
-         &s->token, 0, 0, NULL},
+         "bearer token every POST needs (empty: a random one is generated and logged)", &s->token,
+         0, 0, NULL},
         {"linus-pigpio", "LINUS_PIGPIO", TW_OPT_STR, "127.0.0.1:8888",
          "linus's pigpio daemon host:port", &s->addr[0], 0, 0, NULL},
         {"torvalds-pigpio", "TORVALDS_PIGPIO", TW_OPT_STR, "127.0.0.1:8889",
@@ -51,8 +51,8 @@ static void parse_settings(settings *s, int argc, char **argv)
          MIN_WATCHDOG_MS, MAX_WATCHDOG_MS, NULL},
         {"config", "ROBOT_CONFIG", TW_OPT_STR, "",
          "JSON pin file overriding the default pins (empty: defaults)", &s->config, 0, 0, NULL},
-        {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "lowest log level printed",
-         &s->log_level, 0, 0, "debug|info|warn|error"},
+        {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "lowest log level printed", &s->log_level, 0,
+         0, "debug|info|warn|error"},
     };
     tw_cli cli = {SERVICE,
                   "Drives the robots linus and torvalds through their pigpio daemons: an "
@@ -72,8 +72,8 @@ static void load_pins(const settings *s, rg_pins *pins, char host[][HOST_BYTES],
     }
     for (int i = 0; i < RG_ROBOT_COUNT; i++) {
         if (rg_parse_host_port(s->addr[i], host[i], HOST_BYTES, &ports[i]) != TW_OK) {
-            tw_log_error("bad pigpio address, want host:port", TW_STR("robot", pins->robots[i].name),
-                         TW_STR("value", s->addr[i]));
+            tw_log_error("bad pigpio address, want host:port",
+                         TW_STR("robot", pins->robots[i].name), TW_STR("value", s->addr[i]));
             exit(2);
         }
     }
@@ -109,8 +109,8 @@ int main(int argc, char **argv)
         api.addr[i] = s.addr[i];
         api.robots[i] = rg_robot_start(&pins.robots[i], host[i], ports[i], s.watchdog_ms, metrics);
     }
-    tw_http_config http_config = {s.listen_addr, (int)s.port, HTTP_THREADS, metrics,
-                                  rg_api_ready, &api};
+    tw_http_config http_config = {s.listen_addr, (int)s.port,  HTTP_THREADS,
+                                  metrics,       rg_api_ready, &api};
     char err[256];
     tw_http *http = tw_http_start(&http_config, err, sizeof err);
     int rc = EXIT_SUCCESS;

@@ -154,8 +154,7 @@ int rg_pigpio_batch(rg_pigpio_conn *conn, const tw_pigpio_frame *requests, int c
     return TW_OK;
 }
 
-int rg_pigpio_command(rg_pigpio_conn *conn, uint32_t cmd, uint32_t p1, uint32_t p2,
-                      int32_t *result)
+int rg_pigpio_command(rg_pigpio_conn *conn, uint32_t cmd, uint32_t p1, uint32_t p2, int32_t *result)
 {
     tw_pigpio_frame request = {cmd, p1, p2, 0};
     return rg_pigpio_batch(conn, &request, 1, result);

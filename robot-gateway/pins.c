@@ -16,8 +16,8 @@
 #define SERVO_US_PER_DEG ((TW_PIGPIO_SERVO_MAX_US - SERVO_CENTER_US) / RG_ANGLE_MAX_DEG)
 
 static const char *const robot_names[RG_ROBOT_COUNT] = {"linus", "torvalds"};
-static const char *const direction_names[RG_DIR_COUNT] = {"stop", "forward", "backward",
-                                                          "left", "right"};
+static const char *const direction_names[RG_DIR_COUNT] = {"stop", "forward", "backward", "left",
+                                                          "right"};
 
 static const rg_robot_pins default_pins[RG_ROBOT_COUNT] = {
     {.name = "linus",
@@ -125,8 +125,8 @@ static int parse_patterns(const cJSON *node, rg_robot_pins *robot, char *err, si
         }
         int n = cJSON_GetArraySize(item);
         if (!cJSON_IsArray(item) || n != RG_MOTOR_PINS) {
-            snprintf(err, err_size, "%s.directions.%s must be %d levels", robot->name,
-                     item->string, RG_MOTOR_PINS);
+            snprintf(err, err_size, "%s.directions.%s must be %d levels", robot->name, item->string,
+                     RG_MOTOR_PINS);
             return TW_INVALID;
         }
         for (int i = 0; i < n; i++) {

@@ -26,14 +26,14 @@ typedef enum {
 } rg_direction;
 
 typedef struct {
-    char name[RG_NAME_BYTES];                        /* "linus" or "torvalds" */
-    int motor[RG_MOTOR_PINS];                        /* IN1..IN4 */
-    int enable[RG_MAX_ENABLE_PINS];                  /* PWM enable pins */
-    int enable_count;                                /* entries in enable (0 = no speed) */
-    int eyes;                                        /* eyes LED pin */
-    int servos[RG_MAX_SERVOS];                       /* servo pins, servo 1 first */
-    int servo_count;                                 /* entries in servos */
-    uint8_t pattern[RG_DIR_COUNT][RG_MOTOR_PINS];    /* IN1..IN4 levels per direction */
+    char name[RG_NAME_BYTES];                     /* "linus" or "torvalds" */
+    int motor[RG_MOTOR_PINS];                     /* IN1..IN4 */
+    int enable[RG_MAX_ENABLE_PINS];               /* PWM enable pins */
+    int enable_count;                             /* entries in enable (0 = no speed) */
+    int eyes;                                     /* eyes LED pin */
+    int servos[RG_MAX_SERVOS];                    /* servo pins, servo 1 first */
+    int servo_count;                              /* entries in servos */
+    uint8_t pattern[RG_DIR_COUNT][RG_MOTOR_PINS]; /* IN1..IN4 levels per direction */
 } rg_robot_pins;
 
 typedef struct {

@@ -19,13 +19,13 @@
 #include "tw_status.h"
 #include "tw_time.h"
 
-#define MAX_QUEUED_JOBS 64              /* jobs waiting per robot before 503 */
-#define CONNECT_TIMEOUT_MS 250          /* one connection attempt */
-#define IO_TIMEOUT_MS 250               /* one command's round trip */
-#define BACKOFF_INITIAL_US 100000       /* first reconnect delay */
-#define BACKOFF_MAX_US 2000000          /* longest reconnect delay */
-#define IDLE_TICK_US 50000              /* worker wakes at least this often */
-#define BLINK_HALF_PERIOD_US 250000     /* eyes blink: 250 ms on, 250 ms off */
+#define MAX_QUEUED_JOBS 64          /* jobs waiting per robot before 503 */
+#define CONNECT_TIMEOUT_MS 250      /* one connection attempt */
+#define IO_TIMEOUT_MS 250           /* one command's round trip */
+#define BACKOFF_INITIAL_US 100000   /* first reconnect delay */
+#define BACKOFF_MAX_US 2000000      /* longest reconnect delay */
+#define IDLE_TICK_US 50000          /* worker wakes at least this often */
+#define BLINK_HALF_PERIOD_US 250000 /* eyes blink: 250 ms on, 250 ms off */
 #define US_PER_MS 1000
 #define NS_PER_US 1000
 #define US_PER_S 1000000
@@ -37,33 +37,33 @@ static const double latency_bounds_s[] = {0.0001, 0.00025, 0.0005, 0.001, 0.002,
                                           0.01,   0.025,   0.05,   0.1,   0.25,  1};
 
 struct rg_robot {
-    rg_robot_pins pins;          /* wiring */
-    char host[HOST_BYTES];       /* pigpio daemon host */
-    int port;                    /* pigpio daemon port */
-    int64_t watchdog_us;         /* motors stop after this long without a drive command */
-    pthread_t thread;            /* the worker */
-    pthread_mutex_t lock;        /* guards the turn counters, state and stopping */
-    pthread_cond_t work;         /* wakes the worker early on stop */
-    pthread_cond_t turn;         /* broadcast when serving advances */
-    uint64_t next_ticket;        /* turn handed to the next arrival */
-    uint64_t serving;            /* turn now allowed to use the connection */
-    bool stopping;               /* rg_robot_stop was called */
-    rg_robot_state state;        /* what the API reports (under lock) */
+    rg_robot_pins pins;    /* wiring */
+    char host[HOST_BYTES]; /* pigpio daemon host */
+    int port;              /* pigpio daemon port */
+    int64_t watchdog_us;   /* motors stop after this long without a drive command */
+    pthread_t thread;      /* the worker */
+    pthread_mutex_t lock;  /* guards the turn counters, state and stopping */
+    pthread_cond_t work;   /* wakes the worker early on stop */
+    pthread_cond_t turn;   /* broadcast when serving advances */
+    uint64_t next_ticket;  /* turn handed to the next arrival */
+    uint64_t serving;      /* turn now allowed to use the connection */
+    bool stopping;         /* rg_robot_stop was called */
+    rg_robot_state state;  /* what the API reports (under lock) */
     /* Fields used only by whoever holds the turn (a request or the worker). */
-    rg_pigpio_conn conn;         /* daemon connection (fd -1 when down) */
-    tw_backoff backoff;          /* reconnect pacing */
-    bool warned_down;            /* a failure was logged since the last success */
-    bool moving;                 /* a non-stop drive is applied */
-    int64_t last_drive_us;       /* monotonic time of the last drive command */
-    int64_t next_blink_us;       /* when the eyes toggle next */
-    int blink_level;             /* eyes level during blinking */
+    rg_pigpio_conn conn;   /* daemon connection (fd -1 when down) */
+    tw_backoff backoff;    /* reconnect pacing */
+    bool warned_down;      /* a failure was logged since the last success */
+    bool moving;           /* a non-stop drive is applied */
+    int64_t last_drive_us; /* monotonic time of the last drive command */
+    int64_t next_blink_us; /* when the eyes toggle next */
+    int blink_level;       /* eyes level during blinking */
     /* Metrics. */
     tw_counter *commands[RG_ACT_COUNT]; /* robot_commands_total{robot,action} */
-    tw_histogram *latency;       /* robot_command_duration_seconds{robot} */
-    tw_counter *pigpio_errors;   /* robot_pigpio_errors_total{robot} */
-    tw_counter *watchdog_stops;  /* robot_watchdog_stops_total{robot} */
-    tw_counter *connects;        /* robot_pigpio_connects_total{robot} */
-    tw_gauge *connected;         /* robot_connected{robot} */
+    tw_histogram *latency;              /* robot_command_duration_seconds{robot} */
+    tw_counter *pigpio_errors;          /* robot_pigpio_errors_total{robot} */
+    tw_counter *watchdog_stops;         /* robot_watchdog_stops_total{robot} */
+    tw_counter *connects;               /* robot_pigpio_connects_total{robot} */
+    tw_gauge *connected;                /* robot_connected{robot} */
 };
 
 const char *rg_eyes_name(rg_eyes eyes)
@@ -134,8 +134,8 @@ static int batch(rg_robot *r, const tw_pigpio_frame *reqs, int count, int32_t *o
         return TW_AGAIN;
     }
     if (rg_pigpio_batch(&r->conn, reqs, count, results) != TW_OK) {
-        set_error(r, err, "lost connection to robot %s (pigpio at %s:%d)", r->pins.name,
-                  r->host, r->port);
+        set_error(r, err, "lost connection to robot %s (pigpio at %s:%d)", r->pins.name, r->host,
+                  r->port);
         disconnect(r, "command failed or timed out");
         return TW_AGAIN;
     }
@@ -148,8 +148,8 @@ static int batch(rg_robot *r, const tw_pigpio_frame *reqs, int count, int32_t *o
             return TW_ERR;
         const tw_pigpio_frame *q = &reqs[i];
         tw_counter_add(r->pigpio_errors, 1);
-        set_error(r, err, "pigpio %s %u %u failed: %s (%d)", tw_pigpio_command_name(q->cmd),
-                  q->p1, q->p2, tw_pigpio_error_name(results[i]), results[i]);
+        set_error(r, err, "pigpio %s %u %u failed: %s (%d)", tw_pigpio_command_name(q->cmd), q->p1,
+                  q->p2, tw_pigpio_error_name(results[i]), results[i]);
         tw_log_warn("pigpio error", TW_STR("robot", r->pins.name),
                     TW_STR("cmd", tw_pigpio_command_name(q->cmd)), TW_INT("gpio", q->p1),
                     TW_INT("value", q->p2), TW_STR("error", tw_pigpio_error_name(results[i])));
@@ -194,8 +194,8 @@ static int apply_eyes(rg_robot *r, rg_eyes eyes, char *err)
 
 static int apply_servo(rg_robot *r, int servo, double angle, char *err)
 {
-    return op(r, TW_PI_CMD_SERVO, (uint32_t)r->pins.servos[servo], rg_servo_pulse_us(angle),
-              NULL, err, true);
+    return op(r, TW_PI_CMD_SERVO, (uint32_t)r->pins.servos[servo], rg_servo_pulse_us(angle), NULL,
+              err, true);
 }
 
 /* After (re)connecting: motors stopped, eyes and servos as the API last set them. */
@@ -227,8 +227,8 @@ static void try_connect(rg_robot *r)
         tw_backoff_failed(&r->backoff, now_us);
         set_error(r, err, "%s", err);
         if (!r->warned_down)
-            tw_log_warn("robot unreachable, retrying with backoff",
-                        TW_STR("robot", r->pins.name), TW_STR("reason", err));
+            tw_log_warn("robot unreachable, retrying with backoff", TW_STR("robot", r->pins.name),
+                        TW_STR("reason", err));
         r->warned_down = true;
         return;
     }
@@ -431,16 +431,15 @@ static void register_metrics(rg_robot *r, tw_metrics *m)
     r->watchdog_stops = tw_metrics_counter(
         m, "robot_watchdog_stops_total",
         "Times the watchdog stopped the motors after drive commands ceased, by robot.", labels);
-    r->connects = tw_metrics_counter(m, "robot_pigpio_connects_total",
-                                     "Successful connections to the robot's pigpio daemon.",
-                                     labels);
-    r->connected = tw_metrics_gauge(m, "robot_connected",
-                                    "1 while the robot's pigpio daemon is connected, else 0.",
-                                    labels);
+    r->connects =
+        tw_metrics_counter(m, "robot_pigpio_connects_total",
+                           "Successful connections to the robot's pigpio daemon.", labels);
+    r->connected = tw_metrics_gauge(
+        m, "robot_connected", "1 while the robot's pigpio daemon is connected, else 0.", labels);
 }
 
-rg_robot *rg_robot_start(const rg_robot_pins *pins, const char *host, int port,
-                         int64_t watchdog_ms, tw_metrics *m)
+rg_robot *rg_robot_start(const rg_robot_pins *pins, const char *host, int port, int64_t watchdog_ms,
+                         tw_metrics *m)
 {
     rg_robot *r = calloc(1, sizeof *r);
     r->pins = *pins;
@@ -469,8 +468,7 @@ int rg_robot_submit(rg_robot *r, rg_job *job)
     if (job->action != RG_ACT_READ)
         tw_counter_add(r->commands[job->action], 1);
     if (acquire_turn(r, true) != TW_OK) {
-        snprintf(job->error, sizeof job->error, "robot %s is busy or shutting down",
-                 r->pins.name);
+        snprintf(job->error, sizeof job->error, "robot %s is busy or shutting down", r->pins.name);
         job->status = TW_FULL;
         return job->status;
     }
