@@ -274,3 +274,15 @@ def test_control_page_is_served_from_the_embedded_files(robots):
     page = (REPO / "robot-gateway/static/index.html").read_text()
     assert "http://" not in page and "https://" not in page
     assert http_get(robots.http, "/no-such-page")[0] == 404
+
+
+def test_sigterm_stops_the_motors_and_exits_0(robots):
+    port = robots.ports["linus"]
+    assert robots.drive("linus", "forward", 1)[0] == 200
+    assert robots.drive("torvalds", "left")[0] == 200
+    assert levels(port, LINUS_IN) == [1, 0, 1, 0]
+    assert robots.gateway.stop() == 0
+    assert levels(port, LINUS_IN) == [0, 0, 0, 0]
+    assert duty(port) == [0, 0]
+    assert levels(robots.ports["torvalds"], TORVALDS_IN) == [0, 0, 0, 0]
+    assert robots.gateway.log_records()[-1]["msg"] == "stopped"
