@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-build/bin}
 RATE=${RATE:-1000}
-SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-3}
+REPEATS=${REPEATS:-3}
 PY=/usr/bin/python3
 TARGET_P99_MS=2
 TOKEN=bench-token
@@ -31,28 +32,4 @@ for _ in $(seq 100); do
 done
 curl -sf "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null
 
-field() { $PY -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
-ratio() { $PY -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}' if b else 'n/a')" "$1" "$2"; }
-
-direct_paced=$($PY bench/robot_load.py direct "$SIM_PORT" "$RATE" "$SECONDS_PER_RUN")
-gateway_paced=$($PY bench/robot_load.py gateway "$HTTP_PORT" "$TOKEN" "$RATE" "$SECONDS_PER_RUN")
-direct_max=$($PY bench/robot_load.py direct "$SIM_PORT" 0 "$SECONDS_PER_RUN")
-gateway_max=$($PY bench/robot_load.py gateway "$HTTP_PORT" "$TOKEN" 0 "$SECONDS_PER_RUN")
-
-echo "robot gateway benchmark (a drive command = 4 WRITE + 2 PWM to pigpio-sim, loopback)"
-echo "  paced at $RATE commands/s for ${SECONDS_PER_RUN}s:"
-for f in commands_per_s p50_ms p99_ms max_ms errors; do
-    g=$(field "$gateway_paced" $f); d=$(field "$direct_paced" $f)
-    printf '    %-15s gateway %10s   direct (reference) %10s   ratio %s\n' "$f" "$g" "$d" "$(ratio "$g" "$d")"
-done
-echo "  as fast as possible, one command at a time:"
-for f in commands_per_s p50_ms p99_ms; do
-    g=$(field "$gateway_max" $f); d=$(field "$direct_max" $f)
-    printf '    %-15s gateway %10s   direct (reference) %10s   ratio %s\n' "$f" "$g" "$d" "$(ratio "$g" "$d")"
-done
-p99=$(field "$gateway_paced" p99_ms)
-if $PY -c "import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)" "$p99" "$TARGET_P99_MS"; then
-    echo "  target p99 <= ${TARGET_P99_MS} ms at $RATE commands/s: met (${p99} ms)"
-else
-    echo "  target p99 <= ${TARGET_P99_MS} ms at $RATE commands/s: NOT met (${p99} ms)"
-fi
+$PY bench/robot_load.py compare "$HTTP_PORT" "$TOKEN" "$SIM_PORT" "$RATE" "$SECONDS_PER_RUN" "$REPEATS" "$TARGET_P99_MS"
