@@ -102,7 +102,8 @@ static bool send_direct(const target *t, int dir)
 static bool send_gateway(const target *t, int dir)
 {
     char body[64], request[REQUEST_BYTES], response[RESPONSE_BYTES];
-    int body_len = snprintf(body, sizeof body, "{\"direction\":\"%s\",\"speed\":1}", direction[dir]);
+    int body_len =
+        snprintf(body, sizeof body, "{\"direction\":\"%s\",\"speed\":1}", direction[dir]);
     int len = snprintf(request, sizeof request,
                        "POST /api/v1/robots/linus/drive HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                        "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
@@ -135,7 +136,8 @@ int main(int argc, char **argv)
 {
     bool gateway = argc == 6 && !strcmp(argv[1], "gateway");
     if (!gateway && !(argc == 5 && !strcmp(argv[1], "direct"))) {
-        fprintf(stderr, "usage: robot_load gateway PORT TOKEN RATE SECONDS | direct PORT RATE SECONDS\n");
+        fprintf(stderr,
+                "usage: robot_load gateway PORT TOKEN RATE SECONDS | direct PORT RATE SECONDS\n");
         return 2;
     }
     target t = {connect_loopback(atoi(argv[2])), gateway ? argv[3] : NULL};

@@ -92,14 +92,13 @@ const char *tw_pigpio_command_name(uint32_t cmd)
 {
     if (cmd > (uint32_t)INT32_MAX)
         return "UNKNOWN";
-    return find_name(command_names, sizeof command_names / sizeof command_names[0],
-                     (int32_t)cmd, "UNKNOWN");
+    return find_name(command_names, sizeof command_names / sizeof command_names[0], (int32_t)cmd,
+                     "UNKNOWN");
 }
 
 const char *tw_pigpio_error_name(int32_t result)
 {
     if (result >= 0)
         return "OK";
-    return find_name(error_names, sizeof error_names / sizeof error_names[0], result,
-                     "PI_ERROR");
+    return find_name(error_names, sizeof error_names / sizeof error_names[0], result, "PI_ERROR");
 }

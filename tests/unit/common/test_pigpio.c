@@ -8,7 +8,7 @@ static void encodes_little_endian_words(void)
     uint8_t bytes[TW_PIGPIO_FRAME_BYTES];
     tw_pigpio_encode(&frame, bytes);
     static const uint8_t expected[TW_PIGPIO_FRAME_BYTES] = {4, 0, 0, 0, 17, 0, 0, 0,
-                                                            1, 0, 0, 0, 4, 3, 2, 1};
+                                                            1, 0, 0, 0, 4,  3, 2, 1};
     TW_CHECK(memcmp(bytes, expected, sizeof expected) == 0);
 }
 

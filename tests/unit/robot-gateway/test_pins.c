@@ -73,13 +73,12 @@ static void pin_file_overrides(void)
     TW_CHECK_INT(pins.robots[1].pattern[RG_DIR_FORWARD][2], 1);
     TW_CHECK_INT(pins.robots[1].pattern[RG_DIR_BACKWARD][1], 1);
     TW_CHECK_INT(pins.robots[0].eyes, 16);
-    TW_CHECK_INT(rg_pins_parse(&pins, "{\"linus\": {\"eyes\": 40}}", err, sizeof err),
-                 TW_INVALID);
+    TW_CHECK_INT(rg_pins_parse(&pins, "{\"linus\": {\"eyes\": 40}}", err, sizeof err), TW_INVALID);
     TW_CHECK_STR(err, "linus.eyes[0] must be a GPIO number 0..31");
     TW_CHECK_INT(rg_pins_parse(&pins, "{\"bender\": {}}", err, sizeof err), TW_INVALID);
-    TW_CHECK_INT(rg_pins_parse(&pins, "{\"linus\": {\"directions\": {\"up\": [1,1,1,1]}}}",
-                               err, sizeof err),
-                 TW_INVALID);
+    TW_CHECK_INT(
+        rg_pins_parse(&pins, "{\"linus\": {\"directions\": {\"up\": [1,1,1,1]}}}", err, sizeof err),
+        TW_INVALID);
     TW_CHECK_INT(rg_pins_parse(&pins, "[1]", err, sizeof err), TW_INVALID);
 }
 
