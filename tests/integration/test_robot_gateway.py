@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import free_port, http_get, wait_until
+from conftest import binary, free_port, http_get, wait_until
 from robot_support import Robots, levels, pigs, pigs_value, post, start_sim
 
 LINUS_IN = [13, 21, 17, 27]
@@ -244,12 +244,14 @@ def test_pin_file_and_command_metrics(spawn, workdir):
     assert pigs_value(robots.ports["linus"], "gpw", 31) == 1500
 
 
-def test_bad_pin_file_exits_2(spawn, workdir):
+def test_bad_pin_file_exits_2(workdir):
     bad = workdir / "bad.json"
     bad.write_text('{"linus": {"eyes": 77}}')
-    gateway = spawn("robot-gateway", ["--config", str(bad), "--port", "1"], {"ROBOT_TOKEN": "t"})
-    assert gateway.wait_exit(10) == 2
-    assert "linus.eyes[0] must be a GPIO number 0..31" in gateway.logs()
+    done = subprocess.run([binary("robot-gateway"), "--config", str(bad), "--port", "1"],
+                          env={"ROBOT_TOKEN": "t", "PATH": "/usr/bin:/bin"}, capture_output=True,
+                          text=True, timeout=30, check=False)
+    assert done.returncode == 2
+    assert "linus.eyes[0] must be a GPIO number 0..31" in done.stderr
 
 
 def test_metrics_pass_promtool(robots):
