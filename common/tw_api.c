@@ -1,0 +1,82 @@
+/* Contract JSON encoders and the antenna status rule; see tw_api.h. */
+#include "tw_api.h"
+
+#include <math.h>
+
+#include "tw_time.h"
+
+int tw_window_valid(int64_t window_s)
+{
+    return window_s == 0 || window_s == 60 || window_s == 300 || window_s == 900;
+}
+
+const char *tw_antenna_status(int64_t now_s, int64_t last_seen_s, double interval_s,
+                              uint64_t packets, uint64_t loss)
+{
+    if (interval_s <= 0)
+        interval_s = TW_DEFAULT_INTERVAL_S;
+    if ((double)(now_s - last_seen_s) > TW_OFFLINE_MISSED_INTERVALS * interval_s)
+        return "offline";
+    if (packets > 0 && (double)loss / (double)packets > TW_DEGRADED_LOSS_RATE)
+        return "degraded";
+    return "ok";
+}
+
+static void add_number_or_null(cJSON *parent, const char *name, double value)
+{
+    if (isfinite(value))
+        cJSON_AddNumberToObject(parent, name, value);
+    else
+        cJSON_AddNullToObject(parent, name);
+}
+
+void tw_api_add_latency(cJSON *parent, const char *name, const tw_sketch *sketch)
+{
+    cJSON *latency = cJSON_AddObjectToObject(parent, name);
+    add_number_or_null(latency, "avg", tw_sketch_mean(sketch));
+    add_number_or_null(latency, "p50", tw_sketch_quantile(sketch, 0.50));
+    add_number_or_null(latency, "p95", tw_sketch_quantile(sketch, 0.95));
+    add_number_or_null(latency, "p99", tw_sketch_quantile(sketch, 0.99));
+    add_number_or_null(latency, "max", sketch->count ? sketch->max : NAN);
+}
+
+static double success_rate(uint64_t packets, uint64_t loss)
+{
+    return packets ? (double)(packets - loss) / (double)packets : NAN;
+}
+
+cJSON *tw_summary_to_json(const tw_summary *summary)
+{
+    cJSON *json = cJSON_CreateObject();
+    cJSON_AddNumberToObject(json, "window_s", (double)summary->window_s);
+    cJSON_AddNumberToObject(json, "records", (double)summary->records);
+    cJSON_AddNumberToObject(json, "packets", (double)summary->packets);
+    cJSON_AddNumberToObject(json, "loss", (double)summary->loss);
+    cJSON_AddNumberToObject(json, "delivered", (double)(summary->packets - summary->loss));
+    add_number_or_null(json, "success_rate", success_rate(summary->packets, summary->loss));
+    tw_api_add_latency(json, "latency_ms", summary->latency);
+    cJSON *antennas = cJSON_AddObjectToObject(json, "antennas");
+    cJSON_AddNumberToObject(antennas, "active", (double)summary->antennas_active);
+    cJSON_AddNumberToObject(antennas, "offline", (double)summary->antennas_offline);
+    cJSON_AddNumberToObject(json, "throughput_rps", summary->throughput_rps);
+    cJSON_AddNumberToObject(json, "malformed", (double)summary->malformed);
+    add_number_or_null(json, "lag", summary->lag >= 0 ? (double)summary->lag : NAN);
+    char updated[40];
+    tw_format_rfc3339(summary->updated_at_us, updated, sizeof updated);
+    cJSON_AddStringToObject(json, "updated_at", updated);
+    return json;
+}
+
+cJSON *tw_antenna_row_to_json(const tw_antenna_row *row)
+{
+    cJSON *json = cJSON_CreateObject();
+    cJSON_AddStringToObject(json, "antenna_id", row->antenna_id);
+    cJSON_AddStringToObject(json, "status", row->status);
+    cJSON_AddNumberToObject(json, "last_seen", (double)row->last_seen);
+    cJSON_AddNumberToObject(json, "records", (double)row->records);
+    cJSON_AddNumberToObject(json, "packets", (double)row->packets);
+    cJSON_AddNumberToObject(json, "loss", (double)row->loss);
+    add_number_or_null(json, "success_rate", success_rate(row->packets, row->loss));
+    tw_api_add_latency(json, "latency_ms", row->latency);
+    return json;
+}
