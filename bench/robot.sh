@@ -4,7 +4,7 @@
 # pipelined in one write on both sides) sent straight to pigpio-sim over one TCP
 # connection, in the same run. Target: p99 <= 2 ms at 1,000 commands/s through the gateway.
 set -euo pipefail
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/common.bash"
 cd "$repo"
 RATE=${RATE:-1000}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-3}
