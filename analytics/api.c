@@ -39,19 +39,27 @@ static int64_t now_s(void)
     return tw_wall_us() / 1000000;
 }
 
-static void antenna_window(const antenna_state *antenna, int64_t now, int64_t window_s,
-                           window_totals *out)
+/* Figures for a window: the since-start totals for window 0, else the ring's buckets. */
+static void figures(uint64_t records, uint64_t packets, uint64_t loss, const tw_sketch *latency,
+                    const bucket_ring *ring, int64_t now, int64_t window_s, window_totals *out)
 {
     memset(out, 0, sizeof *out);
     tw_sketch_init(&out->latency);
     if (window_s == 0) {
-        out->records = antenna->records;
-        out->packets = antenna->packets;
-        out->loss = antenna->loss;
-        tw_sketch_merge(&out->latency, &antenna->latency);
+        out->records = records;
+        out->packets = packets;
+        out->loss = loss;
+        tw_sketch_merge(&out->latency, latency);
     } else {
-        bucket_ring_sum(&antenna->slots, now, window_s, out);
+        bucket_ring_sum(ring, now, window_s, out);
     }
+}
+
+static void antenna_window(const antenna_state *antenna, int64_t now, int64_t window_s,
+                           window_totals *out)
+{
+    figures(antenna->records, antenna->packets, antenna->loss, &antenna->latency,
+            &antenna->slots, now, window_s, out);
 }
 
 static const char *antenna_status(const antenna_state *antenna, const window_totals *totals,
@@ -87,16 +95,8 @@ static void count_antennas(const aggregator *agg, int64_t now, int64_t window_s,
 static void window_figures(const aggregator *agg, int64_t now, int64_t window_s,
                            window_totals *out)
 {
-    memset(out, 0, sizeof *out);
-    tw_sketch_init(&out->latency);
-    if (window_s == 0) {
-        out->records = agg->records;
-        out->packets = agg->packets;
-        out->loss = agg->loss;
-        tw_sketch_merge(&out->latency, &agg->latency);
-    } else {
-        bucket_ring_sum(&agg->seconds, now, window_s, out);
-    }
+    figures(agg->records, agg->packets, agg->loss, &agg->latency, &agg->seconds, now, window_s,
+            out);
 }
 
 static double throughput(uint64_t records, int64_t window_s, int64_t now, int64_t started_s)
