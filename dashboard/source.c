@@ -36,6 +36,7 @@ struct dash_source {
     tw_counter *cache_misses;         /* requests that refreshed */
     tw_gauge *replicas_expected;      /* addresses asked in the last refresh */
     tw_gauge *replicas_answered;      /* addresses that answered in the last refresh */
+    atomic_int last_answered;         /* answered count last logged, -1 before the first */
 };
 
 /* One replica request, run on its own thread. */
@@ -57,6 +58,7 @@ dash_source *dash_source_new(const dash_source_config *config)
         pthread_mutex_init(&source->slots[i].lock, NULL);
         pthread_cond_init(&source->slots[i].done, NULL);
     }
+    atomic_init(&source->last_answered, -1);
     tw_metrics *m = config->metrics;
     const char *fetch_help = "Requests to analytics replicas, by result.";
     source->fetch_ok = tw_metrics_counter(m, "dashboard_upstream_requests_total", fetch_help,
@@ -125,11 +127,23 @@ static void collect(dash_source *source, dash_view *view, fetch_job *job)
         else if (!job->started && !job->error[0])
             snprintf(job->error, sizeof job->error, "address did not resolve");
         tw_counter_add(source->fetch_failed, 1);
-        tw_log_warn("analytics replica did not answer", TW_STR("replica", job->target->name),
-                    TW_STR("error", job->error));
+        tw_log_debug("analytics replica did not answer", TW_STR("replica", job->target->name),
+                     TW_STR("error", job->error));
         dash_view_add_down(view, job->target->name);
     }
     cJSON_Delete(job->doc);
+}
+
+/* Logs once whenever the number of answering replicas changes, naming those down. */
+static void log_change(dash_source *source, const dash_view *view)
+{
+    int answered = view->replicas_answered;
+    if (atomic_exchange(&source->last_answered, answered) == answered)
+        return;
+    tw_log_level level = view->down_count ? TW_LOG_WARN : TW_LOG_INFO;
+    tw_log_write(level, "analytics replicas answering", TW_INT("answered", answered),
+                 TW_INT("expected", view->replicas_expected),
+                 TW_STR("first_down", view->down_count ? view->down[0] : ""), TW_LF_END);
 }
 
 /* Asks every replica concurrently and merges their answers into a new snapshot. */
@@ -159,6 +173,7 @@ static dash_snapshot *gather(dash_source *source, int64_t window_s)
     snapshot->summary_json = cJSON_PrintUnformatted(summary);
     snapshot->summary_len = strlen(snapshot->summary_json);
     cJSON_Delete(summary);
+    log_change(source, &snapshot->view);
     tw_gauge_set(source->replicas_expected, (double)count);
     tw_gauge_set(source->replicas_answered, snapshot->view.replicas_answered);
     free(jobs);
