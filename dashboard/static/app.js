@@ -327,7 +327,7 @@ async function loadDetail() {
   const d = state.detail;
   if (!d) return;
   try {
-    const resp = await fetch(`/api/v1/antennas/${encodeURIComponent(d.id)}?window=60`, { cache: 'no-store' });
+    const resp = await fetch(`/api/v1/antennas/${encodeURIComponent(d.id)}?window=${state.window}`, { cache: 'no-store' });
     if (state.detail !== d) return;
     if (resp.status === 404) { $('d-status').textContent = 'unknown antenna'; return; }
     if (!resp.ok) return;
