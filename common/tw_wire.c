@@ -32,11 +32,15 @@ void tw_wire_put_double(tw_wire_writer *out, double value)
     tw_buf_append(out->buf, bytes, sizeof bytes);
 }
 
+void tw_wire_put_bytes(tw_wire_writer *out, const void *data, size_t len)
+{
+    tw_wire_put_varint(out, len);
+    tw_buf_append(out->buf, data, len);
+}
+
 void tw_wire_put_string(tw_wire_writer *out, const char *text)
 {
-    size_t len = strlen(text);
-    tw_wire_put_varint(out, len);
-    tw_buf_append(out->buf, text, len);
+    tw_wire_put_bytes(out, text, strlen(text));
 }
 
 void tw_wire_reader_init(tw_wire_reader *in, const void *data, size_t len)
@@ -94,4 +98,17 @@ void tw_wire_get_string(tw_wire_reader *in, char *out, size_t out_size)
     memcpy(out, in->data + in->pos, len);
     out[len] = '\0';
     in->pos += len;
+}
+
+size_t tw_wire_get_bytes(tw_wire_reader *in, const unsigned char **data)
+{
+    uint64_t len = tw_wire_get_varint(in);
+    if (in->failed || len > in->len - in->pos) {
+        in->failed = true;
+        *data = NULL;
+        return 0;
+    }
+    *data = in->data + in->pos;
+    in->pos += len;
+    return len;
 }

@@ -29,6 +29,8 @@ void tw_wire_put_svarint(tw_wire_writer *out, int64_t value);
 void tw_wire_put_double(tw_wire_writer *out, double value);
 /* Appends a length-prefixed string. */
 void tw_wire_put_string(tw_wire_writer *out, const char *text);
+/* Appends length-prefixed bytes (may contain NUL). */
+void tw_wire_put_bytes(tw_wire_writer *out, const void *data, size_t len);
 /* Starts reading len bytes at data. */
 void tw_wire_reader_init(tw_wire_reader *in, const void *data, size_t len);
 /* Reads an unsigned varint (0 and failed set on error). */
@@ -39,5 +41,8 @@ int64_t tw_wire_get_svarint(tw_wire_reader *in);
 double tw_wire_get_double(tw_wire_reader *in);
 /* Reads a string into out (NUL-terminated); fails when longer than out_size - 1. */
 void tw_wire_get_string(tw_wire_reader *in, char *out, size_t out_size);
+
+/* Reads length-prefixed bytes in place: *data points into the reader's buffer. */
+size_t tw_wire_get_bytes(tw_wire_reader *in, const unsigned char **data);
 
 #endif

@@ -1,0 +1,121 @@
+/* Applying entries to the aggregate state. A claimed entry that is already waiting for
+ * its acknowledgement here was applied once: it is not applied again. */
+#include "aggregator.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tw_status.h"
+#include "tw_time.h"
+
+int aggregator_init(aggregator *agg)
+{
+    memset(agg, 0, sizeof *agg);
+    pthread_mutex_init(&agg->lock, NULL);
+    tw_sketch_init(&agg->latency);
+    agg->started_at_us = tw_wall_us();
+    agg->updated_at_us = agg->started_at_us;
+    agg->meta_dirty = true;
+    if (bucket_ring_init(&agg->seconds, 1, GLOBAL_WINDOW_BUCKETS) != TW_OK ||
+        antenna_table_init(&agg->antennas) != TW_OK)
+        return TW_ERR;
+    return TW_OK;
+}
+
+void aggregator_free(aggregator *agg)
+{
+    for (size_t i = 0; i < agg->dead_count; i++)
+        entry_release(&agg->dead[i]);
+    free(agg->dead);
+    free(agg->acks);
+    tw_sketch_free(&agg->latency);
+    bucket_ring_free(&agg->seconds);
+    antenna_table_free(&agg->antennas);
+    pthread_mutex_destroy(&agg->lock);
+}
+
+static void *grow(void *items, size_t *cap, size_t item_bytes)
+{
+    *cap = *cap ? *cap * 2 : 1024;
+    void *grown = realloc(items, *cap * item_bytes);
+    if (!grown)
+        abort();
+    return grown;
+}
+
+static bool awaiting_ack(const aggregator *agg, stream_id id)
+{
+    for (size_t i = 0; i < agg->ack_count; i++) {
+        if (stream_id_compare(agg->acks[i], id) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void owe_ack(aggregator *agg, stream_id id)
+{
+    if (agg->ack_count == agg->ack_cap)
+        agg->acks = grow(agg->acks, &agg->ack_cap, sizeof *agg->acks);
+    agg->acks[agg->ack_count++] = id;
+}
+
+static void owe_dead_letter(aggregator *agg, analytics_entry *entry)
+{
+    if (agg->dead_count == agg->dead_cap)
+        agg->dead = grow(agg->dead, &agg->dead_cap, sizeof *agg->dead);
+    agg->dead[agg->dead_count++] = *entry;
+    entry->dlq_fields = NULL; /* ownership moved */
+}
+
+static void apply_report(aggregator *agg, const tw_report *report, int64_t now_s)
+{
+    antenna_state *antenna = antenna_table_get(&agg->antennas, report->antenna_id);
+    if (!antenna_accept_seq(antenna, report)) {
+        antenna->duplicates++;
+        antenna->dirty = true;
+        agg->duplicates++;
+        return;
+    }
+    antenna_apply(antenna, report, now_s);
+    agg->records++;
+    agg->packets += report->packets;
+    agg->loss += report->loss;
+    tw_sketch_add(&agg->latency, report->latency_ms);
+    bucket_ring_add(&agg->seconds, report->timestamp, now_s, report->packets, report->loss,
+                    report->latency_ms);
+}
+
+void aggregator_apply(aggregator *agg, analytics_entry *entry, int64_t now_s)
+{
+    if (entry->claimed && awaiting_ack(agg, entry->id)) {
+        entry_release(entry);
+        return;
+    }
+    owe_ack(agg, entry->id);
+    agg->meta_dirty = true;
+    agg->updated_at_us = tw_wall_us();
+    if (entry->deleted) {
+        agg->deleted++;
+    } else if (entry->malformed != TW_MALFORMED_NONE) {
+        agg->malformed[entry->malformed]++;
+        owe_dead_letter(agg, entry);
+    } else {
+        apply_report(agg, &entry->report, now_s);
+    }
+}
+
+uint64_t aggregator_malformed_total(const aggregator *agg)
+{
+    uint64_t total = 0;
+    for (int i = 0; i < TW_MALFORMED_REASON_COUNT; i++)
+        total += agg->malformed[i];
+    return total;
+}
+
+uint64_t aggregator_seq_gaps(const aggregator *agg)
+{
+    uint64_t gaps = 0;
+    for (size_t i = 0; i < agg->antennas.count; i++)
+        gaps += agg->antennas.items[i]->seq_gaps;
+    return gaps;
+}

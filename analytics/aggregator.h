@@ -1,0 +1,55 @@
+/* The aggregate state and everything that changes it: applying entries (totals, global
+ * per-second windows, antennas, malformed counts by reason, duplicates), and the work
+ * owed to the next checkpoint (entries to acknowledge, dead letters to write, dirty
+ * parts of the state). One mutex guards it: the aggregator thread holds it per batch,
+ * HTTP handlers hold it to read. */
+#ifndef AGGREGATOR_H
+#define AGGREGATOR_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "antenna_table.h"
+#include "bucket_ring.h"
+#include "entry.h"
+#include "tw_report.h"
+#include "tw_sketch.h"
+
+#define GLOBAL_WINDOW_BUCKETS 901 /* 900 s of 1 s buckets plus the current second */
+
+typedef struct {
+    pthread_mutex_t lock;                          /* guards everything below */
+    uint64_t records;                              /* valid records applied since start */
+    uint64_t packets;                              /* sum of packets */
+    uint64_t loss;                                 /* sum of loss */
+    tw_sketch latency;                             /* all records' latency */
+    uint64_t malformed[TW_MALFORMED_REASON_COUNT]; /* malformed records by reason */
+    uint64_t duplicates;                           /* repeated (antenna, run, seq) skipped */
+    uint64_t deleted;                              /* pending entries trimmed before reading */
+    uint64_t ignored_optional;                     /* invalid optional fields dropped */
+    bucket_ring seconds;                           /* global 1 s buckets */
+    antenna_table antennas;                        /* per-antenna state */
+    int64_t started_at_us;                         /* first start of this consumer's state */
+    int64_t updated_at_us;                         /* last time an entry was applied */
+    /* owed to the next checkpoint */
+    stream_id *acks;                               /* applied entries to XACK */
+    size_t ack_count, ack_cap;                     /* used / allocated */
+    analytics_entry *dead;                         /* malformed entries to copy to the DLQ */
+    size_t dead_count, dead_cap;                   /* used / allocated */
+    bool meta_dirty;                               /* totals changed */
+} aggregator;
+
+/* Starts an empty state; TW_OK or TW_ERR. */
+int aggregator_init(aggregator *agg);
+/* Frees the state. */
+void aggregator_free(aggregator *agg);
+/* Applies one entry (the caller holds agg->lock); takes ownership of its DLQ fields. */
+void aggregator_apply(aggregator *agg, analytics_entry *entry, int64_t now_s);
+/* Malformed records since start, all reasons. */
+uint64_t aggregator_malformed_total(const aggregator *agg);
+/* Sum of sequence gaps over antennas. */
+uint64_t aggregator_seq_gaps(const aggregator *agg);
+
+#endif

@@ -1,0 +1,169 @@
+/* Aggregator thread; see apply_loop.h. */
+#include "apply_loop.h"
+
+#include <stdlib.h>
+
+#include "tw_backoff.h"
+#include "tw_log.h"
+#include "tw_status.h"
+#include "tw_time.h"
+
+#define APPLY_BATCH 1024
+#define IDLE_SPINS 64
+#define IDLE_SLEEP_US 200
+#define CHECKPOINT_TIMEOUT_MS 1000
+#define FINAL_CHECKPOINT_MAX_US 3000000
+#define BACKOFF_INITIAL_US 100000
+#define BACKOFF_MAX_US 2000000
+
+static const double delay_bounds_s[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                        0.25,  0.5,   1,    2.5,   5,    10};
+static const double latency_bounds_s[] = {0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,
+                                          0.15,  0.2,  0.3,  0.5,  1,    2.5};
+
+void apply_loop_init(apply_loop *loop, aggregator *agg, spsc_ring *ring, stream_reader *reader,
+                     const tw_redis_url *url, const checkpoint_names *names, tw_metrics *metrics)
+{
+    loop->agg = agg;
+    loop->ring = ring;
+    loop->reader = reader;
+    loop->url = *url;
+    loop->names = names;
+    loop->applied = tw_metrics_counter(metrics, "analytics_entries_applied_total",
+                                       "Stream entries applied to the aggregate state.", NULL);
+    loop->checkpoints = tw_metrics_counter(metrics, "analytics_checkpoints_total",
+                                           "Checkpoints saved (state + XACK in one transaction).",
+                                           NULL);
+    loop->checkpoint_failures = tw_metrics_counter(
+        metrics, "analytics_checkpoint_failures_total",
+        "Checkpoints that failed; their work is retried by the next one.", NULL);
+    loop->checkpoint_seconds = tw_metrics_histogram(
+        metrics, "analytics_checkpoint_duration_seconds", "Time to save one checkpoint.", NULL,
+        delay_bounds_s, sizeof delay_bounds_s / sizeof delay_bounds_s[0]);
+    loop->processing_delay = tw_metrics_histogram(
+        metrics, "analytics_processing_delay_seconds",
+        "Delay from a report's sent_us to its application here.", NULL, delay_bounds_s,
+        sizeof delay_bounds_s / sizeof delay_bounds_s[0]);
+    loop->report_latency = tw_metrics_histogram(
+        metrics, "analytics_report_latency_seconds",
+        "Round-trip latency reported by antennas, per valid record.", NULL, latency_bounds_s,
+        sizeof latency_bounds_s / sizeof latency_bounds_s[0]);
+}
+
+static void observe(apply_loop *loop, const analytics_entry *entry, int64_t now_us)
+{
+    if (entry->deleted || entry->malformed != TW_MALFORMED_NONE)
+        return;
+    tw_histogram_observe(loop->report_latency, entry->report.latency_ms / 1000.0);
+    if (entry->report.sent_us > 0 && now_us >= entry->report.sent_us)
+        tw_histogram_observe(loop->processing_delay,
+                             (double)(now_us - entry->report.sent_us) / 1e6);
+}
+
+static size_t apply_batch(apply_loop *loop, analytics_entry *batch)
+{
+    size_t n = spsc_ring_pop(loop->ring, batch, APPLY_BATCH);
+    if (n == 0)
+        return 0;
+    int64_t now_us = tw_wall_us();
+    for (size_t i = 0; i < n; i++)
+        observe(loop, &batch[i], now_us);
+    pthread_mutex_lock(&loop->agg->lock);
+    for (size_t i = 0; i < n; i++)
+        aggregator_apply(loop->agg, &batch[i], now_us / 1000000);
+    loop->agg->ignored_optional = atomic_load(&loop->reader->ignored_optional);
+    pthread_mutex_unlock(&loop->agg->lock);
+    tw_counter_add(loop->applied, n);
+    return n;
+}
+
+/* Saves a checkpoint on the loop's own connection, (re)connecting as needed. */
+static int save(apply_loop *loop, redisContext **ctx, tw_backoff *backoff)
+{
+    char err[256] = "";
+    if (!*ctx) {
+        if (!tw_backoff_ready(backoff, tw_mono_us()))
+            return TW_AGAIN;
+        *ctx = tw_redis_connect(&loop->url, CHECKPOINT_TIMEOUT_MS, err, sizeof err);
+        if (!*ctx) {
+            tw_backoff_failed(backoff, tw_mono_us());
+            tw_counter_add(loop->checkpoint_failures, 1);
+            tw_log_warn("checkpoint connection failed", TW_STR("error", err));
+            return TW_ERR;
+        }
+        tw_backoff_succeeded(backoff);
+    }
+    int64_t started = tw_mono_us();
+    int status = checkpoint_save(loop->agg, *ctx, loop->names, err, sizeof err);
+    if (status == TW_OK) {
+        tw_counter_add(loop->checkpoints, 1);
+        tw_histogram_observe(loop->checkpoint_seconds, (double)(tw_mono_us() - started) / 1e6);
+    } else if (status == TW_ERR) {
+        tw_counter_add(loop->checkpoint_failures, 1);
+        tw_log_warn("checkpoint failed; retrying", TW_STR("error", err));
+        redisFree(*ctx);
+        *ctx = NULL;
+        tw_backoff_failed(backoff, tw_mono_us());
+    }
+    return status;
+}
+
+/* After a stop: saves what is left, for at most FINAL_CHECKPOINT_MAX_US (the process
+ * must exit within 5 s); what cannot be saved stays pending and is replayed at start. */
+static void final_checkpoint(apply_loop *loop, redisContext **ctx, tw_backoff *backoff)
+{
+    int64_t deadline = tw_mono_us() + FINAL_CHECKPOINT_MAX_US;
+    while (tw_mono_us() < deadline) {
+        int status = save(loop, ctx, backoff);
+        if (status == TW_OK || (status == TW_AGAIN && *ctx))
+            return; /* saved, or nothing was left to save */
+        tw_sleep_us(BACKOFF_INITIAL_US);
+    }
+    tw_log_error("final checkpoint failed: unacknowledged entries will be replayed at next start");
+}
+
+static void *apply_main(void *arg)
+{
+    apply_loop *loop = arg;
+    analytics_entry *batch = calloc(APPLY_BATCH, sizeof *batch);
+    redisContext *ctx = NULL;
+    tw_backoff backoff;
+    tw_backoff_init(&backoff, BACKOFF_INITIAL_US, BACKOFF_MAX_US);
+    int64_t next_checkpoint_us = tw_mono_us() + loop->checkpoint_every_ms * 1000;
+    uint64_t since_checkpoint = 0;
+    int idle = 0;
+    for (;;) {
+        size_t n = apply_batch(loop, batch);
+        since_checkpoint += n;
+        int64_t now = tw_mono_us();
+        if (since_checkpoint >= (uint64_t)loop->checkpoint_records || now >= next_checkpoint_us) {
+            if (save(loop, &ctx, &backoff) != TW_ERR)
+                since_checkpoint = 0;
+            next_checkpoint_us = now + loop->checkpoint_every_ms * 1000;
+        }
+        if (n > 0) {
+            idle = 0;
+            continue;
+        }
+        if (atomic_load_explicit(&loop->reader->done, memory_order_acquire) &&
+            spsc_ring_size(loop->ring) == 0)
+            break;
+        if (++idle > IDLE_SPINS)
+            tw_sleep_us(IDLE_SLEEP_US);
+    }
+    final_checkpoint(loop, &ctx, &backoff);
+    if (ctx)
+        redisFree(ctx);
+    free(batch);
+    return NULL;
+}
+
+int apply_loop_start(apply_loop *loop)
+{
+    return pthread_create(&loop->thread, NULL, apply_main, loop) == 0 ? TW_OK : TW_ERR;
+}
+
+void apply_loop_join(apply_loop *loop)
+{
+    pthread_join(loop->thread, NULL);
+}

@@ -1,0 +1,345 @@
+/* analytics: a Redis consumer-group member. The reader thread parses stream entries and
+ * passes them through a lock-free SPSC ring to the aggregator thread, which keeps exact
+ * totals, sliding windows, latency quantiles and per-antenna health, checkpointed to Redis
+ * together with the acknowledgements. Serves the JSON API and Prometheus metrics. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aggregator.h"
+#include "api.h"
+#include "apply_loop.h"
+#include "checkpoint.h"
+#include "spsc_ring.h"
+#include "stream_reader.h"
+#include "tw_api.h"
+#include "tw_backoff.h"
+#include "tw_http.h"
+#include "tw_log.h"
+#include "tw_options.h"
+#include "tw_signal.h"
+#include "tw_status.h"
+#include "tw_time.h"
+
+#define RESTORE_TIMEOUT_MS 5000
+#define MAIN_POLL_US 100000
+#define DEFAULT_CONSUMER_NAME "analytics"
+
+typedef struct {
+    const char *listen_addr;
+    int64_t port;
+    int64_t http_threads;
+    const char *redis_url;
+    const char *stream_key;
+    const char *group;
+    const char *consumer;
+    int64_t read_count;
+    int64_t block_ms;
+    int64_t claim_idle_ms;
+    int64_t claim_every_ms;
+    int64_t checkpoint_ms;
+    int64_t checkpoint_records;
+    int64_t ring_slots;
+    int64_t dlq_maxlen;
+    const char *log_level;
+} analytics_settings;
+
+typedef struct {
+    analytics_settings settings;
+    tw_redis_url url;
+    aggregator agg;
+    spsc_ring ring;
+    checkpoint_names names;
+    stream_reader reader;
+    apply_loop loop;
+    api_context api;
+    atomic_bool restored;
+} analytics_app;
+
+static void parse_settings(analytics_settings *s, int argc, char **argv)
+{
+    tw_option options[] = {
+        {"port", "PORT", TW_OPT_INT, "8001", "HTTP port for the API, /metrics, /healthz, /readyz", &s->port, 1, 65535, NULL},
+        {"listen", "LISTEN_ADDR", TW_OPT_STR, "0.0.0.0", "HTTP listen address", &s->listen_addr, 0, 0, NULL},
+        {"http-threads", "HTTP_THREADS", TW_OPT_INT, "8", "HTTP worker threads", &s->http_threads, 1, 256, NULL},
+        {"redis-url", "REDIS_URL", TW_OPT_STR, "", "redis://[user[:password]@]host[:port] (else REDIS_HOST/REDIS_PORT)", &s->redis_url, 0, 0, NULL},
+        {"stream-key", "STREAM_KEY", TW_OPT_STR, "antenna_stream", "stream to consume", &s->stream_key, 0, 0, NULL},
+        {"consumer-group", "CONSUMER_GROUP", TW_OPT_STR, "analytics", "consumer group", &s->group, 0, 0, NULL},
+        {"consumer-name", "CONSUMER_NAME", TW_OPT_STR, "", "this consumer's name (default $HOSTNAME); keep it stable across restarts", &s->consumer, 0, 0, NULL},
+        {"read-count", "READ_COUNT", TW_OPT_INT, "1000", "entries per XREADGROUP", &s->read_count, 1, 100000, NULL},
+        {"block-ms", "BLOCK_MS", TW_OPT_INT, "500", "XREADGROUP BLOCK milliseconds", &s->block_ms, 1, 60000, NULL},
+        {"claim-idle-ms", "CLAIM_IDLE_MS", TW_OPT_INT, "60000", "claim entries idle this long in crashed consumers (XAUTOCLAIM)", &s->claim_idle_ms, 1, 86400000, NULL},
+        {"claim-every-ms", "CLAIM_EVERY_MS", TW_OPT_INT, "10000", "how often to look for idle entries", &s->claim_every_ms, 10, 86400000, NULL},
+        {"checkpoint-ms", "CHECKPOINT_MS", TW_OPT_INT, "250", "checkpoint (state + XACK) at least this often", &s->checkpoint_ms, 1, 600000, NULL},
+        {"checkpoint-records", "CHECKPOINT_RECORDS", TW_OPT_INT, "50000", "checkpoint after this many entries", &s->checkpoint_records, 1, 100000000, NULL},
+        {"ring-slots", "RING_SLOTS", TW_OPT_INT, "16384", "entries the reader->aggregator ring holds", &s->ring_slots, 2, 16777216, NULL},
+        {"dlq-maxlen", "DLQ_MAXLEN", TW_OPT_INT, "100000", "approximate cap of the dead-letter stream", &s->dlq_maxlen, 1, 100000000, NULL},
+        {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "debug|info|warn|error", &s->log_level, 0, 0, "debug|info|warn|error"},
+    };
+    tw_cli cli = {"analytics",
+                  "Consumes antenna reports from a Redis stream (consumer group) and serves exact "
+                  "aggregates, windows, latency percentiles and antenna health.",
+                  options, sizeof options / sizeof options[0]};
+    tw_cli_parse(&cli, argc, argv);
+    if (!*s->consumer) {
+        const char *host = getenv("HOSTNAME");
+        s->consumer = host && *host ? host : DEFAULT_CONSUMER_NAME;
+    }
+    if (!tw_antenna_id_valid(s->consumer, strlen(s->consumer))) {
+        fprintf(stderr, "analytics: consumer name must match [A-Za-z0-9._-]{1,64}\n");
+        exit(2);
+    }
+}
+
+static int ready(void *arg, tw_buf *reason)
+{
+    analytics_app *app = arg;
+    if (!atomic_load(&app->restored)) {
+        tw_buf_puts(reason, "restoring checkpoint from redis");
+        return 0;
+    }
+    if (!atomic_load(&app->reader.connected)) {
+        tw_buf_puts(reason, "redis not connected");
+        return 0;
+    }
+    return 1;
+}
+
+/* Restores the checkpoint, waiting for Redis with backoff; false if stopped first. */
+static bool restore(analytics_app *app)
+{
+    tw_backoff backoff;
+    tw_backoff_init(&backoff, 100000, 5000000);
+    while (!tw_signal_stop_requested()) {
+        char err[256];
+        redisContext *ctx = tw_redis_connect(&app->url, RESTORE_TIMEOUT_MS, err, sizeof err);
+        int status = ctx ? checkpoint_restore(&app->agg, ctx, &app->names, err, sizeof err) : TW_ERR;
+        if (ctx)
+            redisFree(ctx);
+        if (status == TW_OK) {
+            tw_log_info("checkpoint restored", TW_STR("key", app->names.key),
+                        TW_INT("records", app->agg.records),
+                        TW_INT("antennas", app->agg.antennas.count));
+            return true;
+        }
+        if (ctx) { /* reachable but unreadable: refuse to start from a wrong state */
+            tw_log_error("cannot restore checkpoint", TW_STR("error", err));
+            exit(1);
+        }
+        tw_log_warn("waiting for redis", TW_STR("error", err));
+        tw_backoff_failed(&backoff, tw_mono_us());
+        while (!tw_backoff_ready(&backoff, tw_mono_us()) && !tw_signal_stop_requested())
+            tw_sleep_us(MAIN_POLL_US);
+    }
+    return false;
+}
+
+typedef struct {
+    aggregator *agg;
+    int reason;
+} reason_metric;
+
+static double malformed_count(void *arg)
+{
+    reason_metric *metric = arg;
+    pthread_mutex_lock(&metric->agg->lock);
+    double value = (double)metric->agg->malformed[metric->reason];
+    pthread_mutex_unlock(&metric->agg->lock);
+    return value;
+}
+
+static double locked_u64(aggregator *agg, const uint64_t *field)
+{
+    pthread_mutex_lock(&agg->lock);
+    double value = (double)*field;
+    pthread_mutex_unlock(&agg->lock);
+    return value;
+}
+
+static double records_total(void *arg)
+{
+    aggregator *agg = arg;
+    return locked_u64(agg, &agg->records);
+}
+
+static double packets_total(void *arg)
+{
+    aggregator *agg = arg;
+    return locked_u64(agg, &agg->packets);
+}
+
+static double loss_total(void *arg)
+{
+    aggregator *agg = arg;
+    return locked_u64(agg, &agg->loss);
+}
+
+static double duplicates_total(void *arg)
+{
+    aggregator *agg = arg;
+    return locked_u64(agg, &agg->duplicates);
+}
+
+static double antennas_known(void *arg)
+{
+    aggregator *agg = arg;
+    pthread_mutex_lock(&agg->lock);
+    double value = (double)agg->antennas.count;
+    pthread_mutex_unlock(&agg->lock);
+    return value;
+}
+
+static double antennas_offline(void *arg)
+{
+    aggregator *agg = arg;
+    int64_t now = tw_wall_us() / 1000000;
+    double offline = 0;
+    pthread_mutex_lock(&agg->lock);
+    for (size_t i = 0; i < agg->antennas.count; i++) {
+        const antenna_state *a = agg->antennas.items[i];
+        offline += !strcmp(tw_antenna_status(now, a->last_seen, a->interval_s, 0, 0), "offline");
+    }
+    pthread_mutex_unlock(&agg->lock);
+    return offline;
+}
+
+static double ring_occupancy(void *arg)
+{
+    return (double)spsc_ring_size(arg);
+}
+
+static double atomic_or_nan(_Atomic int64_t *value)
+{
+    int64_t v = atomic_load(value);
+    return v >= 0 ? (double)v : NAN;
+}
+
+static double consumer_lag(void *arg)
+{
+    return atomic_or_nan(&((stream_reader *)arg)->lag);
+}
+
+static double consumer_pending(void *arg)
+{
+    return atomic_or_nan(&((stream_reader *)arg)->pending);
+}
+
+static double dlq_length(void *arg)
+{
+    return atomic_or_nan(&((stream_reader *)arg)->dlq_length);
+}
+
+static reason_metric reason_metrics[TW_MALFORMED_REASON_COUNT];
+
+static void register_metrics(analytics_app *app, tw_metrics *metrics)
+{
+    aggregator *agg = &app->agg;
+    tw_metrics_counter_fn(metrics, "analytics_records_total", "Valid records applied.", NULL,
+                          records_total, agg);
+    tw_metrics_counter_fn(metrics, "analytics_packets_total", "Packets reported by valid records.",
+                          NULL, packets_total, agg);
+    tw_metrics_counter_fn(metrics, "analytics_loss_packets_total",
+                          "Lost packets reported by valid records.", NULL, loss_total, agg);
+    tw_metrics_counter_fn(metrics, "analytics_duplicates_total",
+                          "Repeated (antenna, run, seq) records skipped.", NULL, duplicates_total,
+                          agg);
+    for (int i = 1; i < TW_MALFORMED_REASON_COUNT; i++) {
+        char labels[64];
+        snprintf(labels, sizeof labels, "reason=\"%s\"", tw_malformed_reason_name(i));
+        reason_metrics[i] = (reason_metric){agg, i};
+        tw_metrics_counter_fn(metrics, "analytics_malformed_total",
+                              "Malformed records, by reason (copied to the dead-letter stream).",
+                              labels, malformed_count, &reason_metrics[i]);
+    }
+    tw_metrics_gauge_fn(metrics, "analytics_antennas", "Antennas known to this replica.", NULL,
+                        antennas_known, agg);
+    tw_metrics_gauge_fn(metrics, "analytics_antennas_offline",
+                        "Antennas without a record for 3 report intervals.", NULL,
+                        antennas_offline, agg);
+    tw_metrics_gauge_fn(metrics, "analytics_ring_occupancy",
+                        "Entries waiting in the reader->aggregator ring.", NULL, ring_occupancy,
+                        &app->ring);
+    tw_metrics_gauge_fn(metrics, "analytics_consumer_lag",
+                        "Entries in the stream not yet delivered to the group (XINFO GROUPS).",
+                        NULL, consumer_lag, &app->reader);
+    tw_metrics_gauge_fn(metrics, "analytics_consumer_pending",
+                        "Entries delivered to the group but not acknowledged.", NULL,
+                        consumer_pending, &app->reader);
+    tw_metrics_gauge_fn(metrics, "analytics_dlq_length", "Entries in the dead-letter stream.", NULL,
+                        dlq_length, &app->reader);
+}
+
+static void configure(analytics_app *app, tw_metrics *metrics)
+{
+    const analytics_settings *s = &app->settings;
+    checkpoint_names_init(&app->names, s->stream_key, s->group, s->consumer, s->dlq_maxlen);
+    stream_reader_init(&app->reader, &app->url, &app->names, &app->ring, metrics);
+    app->reader.read_count = s->read_count;
+    app->reader.block_ms = s->block_ms;
+    app->reader.claim_idle_ms = s->claim_idle_ms;
+    app->reader.claim_every_ms = s->claim_every_ms;
+    apply_loop_init(&app->loop, &app->agg, &app->ring, &app->reader, &app->url, &app->names,
+                    metrics);
+    app->loop.checkpoint_every_ms = s->checkpoint_ms;
+    app->loop.checkpoint_records = s->checkpoint_records;
+    app->api = (api_context){&app->agg, &app->reader, tw_wall_us() / 1000000};
+    register_metrics(app, metrics);
+}
+
+static int run(analytics_app *app)
+{
+    if (!restore(app))
+        return 0;
+    atomic_store(&app->restored, true);
+    if (stream_reader_start(&app->reader) != TW_OK || apply_loop_start(&app->loop) != TW_OK) {
+        tw_log_error("cannot start threads");
+        return 1;
+    }
+    while (!tw_signal_stop_requested())
+        tw_sleep_us(MAIN_POLL_US);
+    tw_log_info("stopping: draining the ring and saving a final checkpoint");
+    stream_reader_join(&app->reader);
+    apply_loop_join(&app->loop);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static analytics_app app;
+    parse_settings(&app.settings, argc, argv);
+    tw_log_level level = TW_LOG_INFO;
+    tw_log_level_parse(app.settings.log_level, &level);
+    tw_log_init("analytics", level);
+    tw_signal_install();
+    char err[256];
+    if (tw_redis_url_resolve(app.settings.redis_url, &app.url, err, sizeof err) != TW_OK) {
+        fprintf(stderr, "analytics: %s\n", err);
+        return 2;
+    }
+    tw_metrics *metrics = tw_metrics_new();
+    if (aggregator_init(&app.agg) != TW_OK ||
+        spsc_ring_init(&app.ring, (size_t)app.settings.ring_slots, sizeof(analytics_entry)) != TW_OK) {
+        tw_log_error("out of memory at start");
+        return 1;
+    }
+    configure(&app, metrics);
+    tw_http_config http_config = {app.settings.listen_addr, (int)app.settings.port,
+                                  (int)app.settings.http_threads, metrics, ready, &app};
+    tw_http *http = tw_http_start(&http_config, err, sizeof err);
+    if (!http) {
+        tw_log_error("cannot start HTTP server", TW_STR("error", err));
+        return 1;
+    }
+    api_register(http, &app.api);
+    tw_log_info("analytics started", TW_STR("stream", app.settings.stream_key),
+                TW_STR("group", app.settings.group), TW_STR("consumer", app.settings.consumer),
+                TW_INT("port", app.settings.port));
+    int status = run(&app);
+    tw_http_stop(http);
+    tw_log_info("analytics stopped", TW_INT("records", app.agg.records));
+    spsc_ring_free(&app.ring);
+    aggregator_free(&app.agg);
+    tw_metrics_free(metrics);
+    return status;
+}

@@ -1,0 +1,301 @@
+/* Reader thread; see stream_reader.h. On a lost connection it reconnects with backoff
+ * and continues with new entries; its own pending entries are replayed only at process
+ * start (anything pending then was never applied, because acknowledgements travel with
+ * the checkpoint). */
+#include "stream_reader.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "entry.h"
+#include "tw_backoff.h"
+#include "tw_log.h"
+#include "tw_signal.h"
+#include "tw_status.h"
+#include "tw_time.h"
+
+#define READER_TIMEOUT_MS 5000
+#define BACKOFF_INITIAL_US 100000
+#define BACKOFF_MAX_US 5000000
+#define STATS_EVERY_US 1000000
+#define RING_FULL_WAIT_US 50
+
+void stream_reader_init(stream_reader *reader, const tw_redis_url *url,
+                        const checkpoint_names *names, spsc_ring *ring, tw_metrics *metrics)
+{
+    reader->url = *url;
+    reader->names = names;
+    reader->ring = ring;
+    atomic_init(&reader->connected, false);
+    atomic_init(&reader->done, false);
+    atomic_init(&reader->lag, -1);
+    atomic_init(&reader->pending, -1);
+    atomic_init(&reader->dlq_length, -1);
+    atomic_init(&reader->ignored_optional, 0);
+    reader->entries_read = tw_metrics_counter(metrics, "analytics_entries_read_total",
+                                              "Stream entries delivered to this consumer.", NULL);
+    reader->entries_claimed = tw_metrics_counter(
+        metrics, "analytics_entries_claimed_total",
+        "Entries taken over from idle consumers with XAUTOCLAIM.", NULL);
+    reader->reconnects = tw_metrics_counter(metrics, "analytics_redis_reconnects_total",
+                                            "Reader connections to Redis re-established.", NULL);
+    reader->unreadable = tw_metrics_counter(
+        metrics, "analytics_unreadable_items_total",
+        "Stream items not shaped like entries (skipped).", NULL);
+}
+
+/* Pushes entries into the ring, waiting while it is full. On stop, entries not pushed are
+ * released: they stay pending in Redis and are replayed at the next start. */
+static void hand_over(stream_reader *reader, analytics_entry *entries, size_t n)
+{
+    size_t pushed = 0;
+    while (pushed < n) {
+        pushed += spsc_ring_push(reader->ring, entries + pushed, n - pushed);
+        if (pushed < n) {
+            if (tw_signal_stop_requested())
+                break;
+            tw_sleep_us(RING_FULL_WAIT_US);
+        }
+    }
+    for (size_t i = pushed; i < n; i++)
+        entry_release(&entries[i]);
+}
+
+/* Parses the items of one entry array and hands them over; returns the last id seen. */
+static size_t consume_items(stream_reader *reader, const redisReply *items, bool claimed,
+                            analytics_entry *scratch, stream_id *last)
+{
+    size_t n = 0;
+    int ignored = 0;
+    for (size_t i = 0; i < items->elements; i++) {
+        if (entry_from_reply(items->element[i], &scratch[n], &ignored) != TW_OK) {
+            tw_counter_add(reader->unreadable, 1);
+            continue;
+        }
+        scratch[n].claimed = claimed;
+        *last = scratch[n].id;
+        n++;
+    }
+    atomic_fetch_add(&reader->ignored_optional, (uint64_t)ignored);
+    tw_counter_add(claimed ? reader->entries_claimed : reader->entries_read, n);
+    hand_over(reader, scratch, n);
+    return n;
+}
+
+static int ensure_group(redisContext *ctx, const checkpoint_names *names, char *err,
+                        size_t err_size)
+{
+    redisReply *reply = redisCommand(ctx, "XGROUP CREATE %s %s 0 MKSTREAM", names->stream_key,
+                                     names->group);
+    int status = TW_OK;
+    if (!reply) {
+        snprintf(err, err_size, "XGROUP CREATE: %s", ctx->errstr);
+        status = TW_ERR;
+    } else if (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "BUSYGROUP", 9) != 0) {
+        snprintf(err, err_size, "XGROUP CREATE: %s", reply->str);
+        status = TW_ERR;
+    }
+    freeReplyObject(reply);
+    return status;
+}
+
+/* XREADGROUP from `from` ("0"-style id for own pending, ">" for new entries). Returns
+ * entries handed over, or TW_ERR on a connection or protocol failure. */
+static int read_group(stream_reader *reader, redisContext *ctx, const char *from,
+                      int64_t block_ms, analytics_entry *scratch, stream_id *last)
+{
+    const checkpoint_names *names = reader->names;
+    redisReply *reply =
+        block_ms >= 0
+            ? redisCommand(ctx, "XREADGROUP GROUP %s %s COUNT %lld BLOCK %lld STREAMS %s %s",
+                           names->group, names->consumer, (long long)reader->read_count,
+                           (long long)block_ms, names->stream_key, from)
+            : redisCommand(ctx, "XREADGROUP GROUP %s %s COUNT %lld STREAMS %s %s", names->group,
+                           names->consumer, (long long)reader->read_count, names->stream_key,
+                           from);
+    if (!reply || reply->type == REDIS_REPLY_ERROR) {
+        tw_log_warn("XREADGROUP failed", TW_STR("error", reply ? reply->str : ctx->errstr));
+        freeReplyObject(reply);
+        return TW_ERR;
+    }
+    int handed = 0;
+    if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0) {
+        const redisReply *stream = reply->element[0];
+        if (stream->type == REDIS_REPLY_ARRAY && stream->elements == 2)
+            handed = (int)consume_items(reader, stream->element[1], false, scratch, last);
+    }
+    freeReplyObject(reply);
+    return handed;
+}
+
+/* Replays this consumer's pending entries (delivered before a crash, never applied). */
+static int replay_own_pending(stream_reader *reader, redisContext *ctx, analytics_entry *scratch)
+{
+    stream_id cursor = {0, 0};
+    uint64_t replayed = 0;
+    for (;;) {
+        char from[48];
+        stream_id_format(cursor, from, sizeof from);
+        stream_id last = cursor;
+        int n = read_group(reader, ctx, from, -1, scratch, &last);
+        if (n < 0)
+            return TW_ERR;
+        if (n == 0 && stream_id_compare(last, cursor) == 0)
+            break;
+        replayed += (uint64_t)n;
+        cursor = last;
+    }
+    if (replayed)
+        tw_log_info("replayed own pending entries", TW_INT("entries", replayed));
+    return TW_OK;
+}
+
+/* XAUTOCLAIM entries idle longer than claim_idle_ms, from any consumer. */
+static int claim_idle(stream_reader *reader, redisContext *ctx, analytics_entry *scratch)
+{
+    const checkpoint_names *names = reader->names;
+    char cursor[48] = "0-0";
+    for (int rounds = 0; rounds < 1000; rounds++) {
+        redisReply *reply = redisCommand(ctx, "XAUTOCLAIM %s %s %s %lld %s COUNT %lld",
+                                         names->stream_key, names->group, names->consumer,
+                                         (long long)reader->claim_idle_ms, cursor,
+                                         (long long)reader->read_count);
+        if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 2) {
+            tw_log_warn("XAUTOCLAIM failed", TW_STR("error", reply && reply->str ? reply->str
+                                                                  : ctx->errstr));
+            freeReplyObject(reply);
+            return TW_ERR;
+        }
+        stream_id last;
+        size_t n = consume_items(reader, reply->element[1], true, scratch, &last);
+        if (n)
+            tw_log_info("claimed idle entries", TW_INT("entries", n));
+        snprintf(cursor, sizeof cursor, "%s", reply->element[0]->str);
+        freeReplyObject(reply);
+        if (!strcmp(cursor, "0-0"))
+            break;
+    }
+    return TW_OK;
+}
+
+static int64_t field_int(const redisReply *pairs, const char *name)
+{
+    for (size_t i = 0; i + 1 < pairs->elements; i += 2) {
+        const redisReply *key = pairs->element[i], *value = pairs->element[i + 1];
+        if (key->type == REDIS_REPLY_STRING && !strcmp(key->str, name))
+            return value->type == REDIS_REPLY_INTEGER ? value->integer : -1;
+    }
+    return -1;
+}
+
+/* Group lag and pending from XINFO GROUPS, dead-letter length from XLEN. */
+static void poll_stats(stream_reader *reader, redisContext *ctx)
+{
+    const checkpoint_names *names = reader->names;
+    redisReply *reply = redisCommand(ctx, "XINFO GROUPS %s", names->stream_key);
+    for (size_t i = 0; reply && reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++) {
+        const redisReply *group = reply->element[i];
+        for (size_t j = 0; j + 1 < group->elements; j += 2) {
+            if (group->element[j]->type == REDIS_REPLY_STRING &&
+                !strcmp(group->element[j]->str, "name") &&
+                !strcmp(group->element[j + 1]->str, names->group)) {
+                atomic_store(&reader->lag, field_int(group, "lag"));
+                atomic_store(&reader->pending, field_int(group, "pending"));
+            }
+        }
+    }
+    freeReplyObject(reply);
+    reply = redisCommand(ctx, "XLEN %s", names->dlq_key);
+    if (reply && reply->type == REDIS_REPLY_INTEGER)
+        atomic_store(&reader->dlq_length, reply->integer);
+    freeReplyObject(reply);
+}
+
+static redisContext *connect_and_join(stream_reader *reader, tw_backoff *backoff, bool first)
+{
+    char err[256];
+    redisContext *ctx = tw_redis_connect(&reader->url, READER_TIMEOUT_MS, err, sizeof err);
+    if (ctx && ensure_group(ctx, reader->names, err, sizeof err) != TW_OK) {
+        redisFree(ctx);
+        ctx = NULL;
+    }
+    if (!ctx) {
+        tw_log_warn("reader cannot reach redis", TW_STR("error", err));
+        tw_backoff_failed(backoff, tw_mono_us());
+        return NULL;
+    }
+    tw_backoff_succeeded(backoff);
+    if (!first)
+        tw_counter_add(reader->reconnects, 1);
+    tw_log_info("reader joined consumer group", TW_STR("stream", reader->names->stream_key),
+                TW_STR("group", reader->names->group), TW_STR("consumer", reader->names->consumer));
+    return ctx;
+}
+
+/* One pass of the steady loop: claims and stats when due, then a blocking read. */
+static int read_once(stream_reader *reader, redisContext *ctx, analytics_entry *scratch,
+                     int64_t *next_claim_us, int64_t *next_stats_us)
+{
+    int64_t now = tw_mono_us();
+    if (now >= *next_claim_us) {
+        *next_claim_us = now + reader->claim_every_ms * 1000;
+        if (claim_idle(reader, ctx, scratch) != TW_OK)
+            return TW_ERR;
+    }
+    if (now >= *next_stats_us) {
+        *next_stats_us = now + STATS_EVERY_US;
+        poll_stats(reader, ctx);
+    }
+    stream_id last;
+    return read_group(reader, ctx, ">", reader->block_ms, scratch, &last) < 0 ? TW_ERR : TW_OK;
+}
+
+static void *reader_main(void *arg)
+{
+    stream_reader *reader = arg;
+    analytics_entry *scratch = calloc((size_t)reader->read_count, sizeof *scratch);
+    tw_backoff backoff;
+    tw_backoff_init(&backoff, BACKOFF_INITIAL_US, BACKOFF_MAX_US);
+    redisContext *ctx = NULL;
+    bool replayed = false;
+    int64_t next_claim_us = 0, next_stats_us = 0;
+    while (!tw_signal_stop_requested()) {
+        if (!ctx) {
+            if (!tw_backoff_ready(&backoff, tw_mono_us())) {
+                tw_sleep_us(BACKOFF_INITIAL_US / 2);
+                continue;
+            }
+            ctx = connect_and_join(reader, &backoff, !replayed);
+            if (ctx && !replayed && replay_own_pending(reader, ctx, scratch) == TW_OK)
+                replayed = true;
+            if (ctx && !replayed) {
+                redisFree(ctx);
+                ctx = NULL;
+            }
+            atomic_store(&reader->connected, ctx != NULL);
+            continue;
+        }
+        if (read_once(reader, ctx, scratch, &next_claim_us, &next_stats_us) != TW_OK) {
+            redisFree(ctx);
+            ctx = NULL;
+            atomic_store(&reader->connected, false);
+            tw_backoff_failed(&backoff, tw_mono_us());
+        }
+    }
+    if (ctx)
+        redisFree(ctx);
+    free(scratch);
+    atomic_store(&reader->connected, false);
+    atomic_store_explicit(&reader->done, true, memory_order_release);
+    return NULL;
+}
+
+int stream_reader_start(stream_reader *reader)
+{
+    return pthread_create(&reader->thread, NULL, reader_main, reader) == 0 ? TW_OK : TW_ERR;
+}
+
+void stream_reader_join(stream_reader *reader)
+{
+    pthread_join(reader->thread, NULL);
+}

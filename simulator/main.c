@@ -1,0 +1,298 @@
+/* simulator: one process simulating --antennas antennas, each reporting every --interval
+ * seconds (or --rate reports/s in total) to the Redis stream, with /metrics, /healthz and
+ * /readyz on its HTTP port. Reports wait in a bounded queue while Redis is away. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "antenna_model.h"
+#include "report_queue.h"
+#include "stream_writer.h"
+#include "tw_http.h"
+#include "tw_log.h"
+#include "tw_options.h"
+#include "tw_signal.h"
+#include "tw_status.h"
+#include "tw_time.h"
+
+#define IDLE_SLEEP_MAX_US 50000
+#define SHUTDOWN_FLUSH_MAX_US 3000000
+#define DEFAULT_ANTENNA_ID "antenna"
+
+typedef struct {
+    const char *listen_addr;
+    int64_t port;
+    const char *redis_url;
+    const char *stream_key;
+    const char *antenna_id;
+    int64_t antennas;
+    double interval_s;
+    double rate;
+    int64_t count;
+    int64_t seed;
+    double fault_rate;
+    int64_t maxlen;
+    int64_t queue_size;
+    int64_t batch;
+    const char *log_level;
+} sim_settings;
+
+typedef struct {
+    sim_settings settings;
+    antenna_model *antennas;   /* one model per antenna */
+    int64_t *next_due_us;      /* interval mode: when each antenna reports next */
+    uint64_t generated;        /* reports generated so far */
+    uint64_t next_antenna;     /* rate mode: round-robin cursor */
+    int64_t started_us;        /* monotonic start */
+    char run[TW_RUN_ID_MAX_LEN + 1]; /* this process's run id */
+    report_queue queue;        /* reports not yet confirmed */
+    stream_writer writer;      /* Redis side */
+    tw_counter *generated_total;
+    tw_counter *dropped_total;
+    tw_gauge *queue_depth;
+} simulator;
+
+static void parse_settings(sim_settings *s, int argc, char **argv)
+{
+    tw_option options[] = {
+        {"port", "PORT", TW_OPT_INT, "8003", "HTTP port for /metrics, /healthz, /readyz (0: none)", &s->port, 0, 65535, NULL},
+        {"listen", "LISTEN_ADDR", TW_OPT_STR, "0.0.0.0", "HTTP listen address", &s->listen_addr, 0, 0, NULL},
+        {"redis-url", "REDIS_URL", TW_OPT_STR, "", "redis://[user[:password]@]host[:port] (else REDIS_HOST/REDIS_PORT)", &s->redis_url, 0, 0, NULL},
+        {"stream-key", "STREAM_KEY", TW_OPT_STR, "antenna_stream", "stream to append reports to", &s->stream_key, 0, 0, NULL},
+        {"antenna-id", "ANTENNA_ID", TW_OPT_STR, "", "antenna id (default $HOSTNAME); with --antennas N > 1 ids are <id>-0..<id>-(N-1)", &s->antenna_id, 0, 0, NULL},
+        {"antennas", "ANTENNAS", TW_OPT_INT, "1", "antennas simulated by this process", &s->antennas, 1, 100000, NULL},
+        {"interval", "INTERVAL_S", TW_OPT_DBL, "5", "seconds between two reports of one antenna", &s->interval_s, 0.001, 86400, NULL},
+        {"rate", "RATE", TW_OPT_DBL, "-1", "reports/s for the whole process, overriding --interval; 0 = as fast as possible", &s->rate, -1, 10000000, NULL},
+        {"count", "COUNT", TW_OPT_INT, "0", "stop after this many reports in total (0: never)", &s->count, 0, INT64_MAX, NULL},
+        {"seed", "SEED", TW_OPT_INT, "0", "PRNG seed for reproducible values (0: random)", &s->seed, 0, INT64_MAX, NULL},
+        {"fault-rate", "FAULT_RATE", TW_OPT_DBL, "0.01", "chance per report that a degraded period starts", &s->fault_rate, 0, 1, NULL},
+        {"maxlen", "STREAM_MAXLEN", TW_OPT_INT, "5000000", "approximate stream length cap (MAXLEN ~); 0 = no trimming", &s->maxlen, 0, INT64_MAX, NULL},
+        {"queue-size", "QUEUE_SIZE", TW_OPT_INT, "100000", "reports held while Redis is unreachable", &s->queue_size, 1, 100000000, NULL},
+        {"batch", "BATCH", TW_OPT_INT, "256", "reports per pipelined XADD batch", &s->batch, 1, 65536, NULL},
+        {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "debug|info|warn|error", &s->log_level, 0, 0, "debug|info|warn|error"},
+    };
+    tw_cli cli = {"simulator",
+                  "Simulates antennas that report packets, loss and latency to a Redis stream.",
+                  options, sizeof options / sizeof options[0]};
+    tw_cli_parse(&cli, argc, argv);
+    if (!*s->antenna_id) {
+        const char *host = getenv("HOSTNAME");
+        s->antenna_id = host && *host ? host : DEFAULT_ANTENNA_ID;
+    }
+}
+
+static uint64_t random_seed(void)
+{
+    uint64_t seed = 0;
+    FILE *urandom = fopen("/dev/urandom", "rb");
+    if (!urandom || fread(&seed, sizeof seed, 1, urandom) != 1)
+        seed = (uint64_t)tw_wall_us() ^ ((uint64_t)getpid() << 32);
+    if (urandom)
+        fclose(urandom);
+    return seed;
+}
+
+static int setup_antennas(simulator *sim)
+{
+    const sim_settings *s = &sim->settings;
+    uint64_t seed = s->seed ? (uint64_t)s->seed : random_seed();
+    sim->antennas = calloc((size_t)s->antennas, sizeof *sim->antennas);
+    sim->next_due_us = calloc((size_t)s->antennas, sizeof *sim->next_due_us);
+    if (!sim->antennas || !sim->next_due_us)
+        return TW_ERR;
+    size_t base_len = strlen(s->antenna_id);
+    for (int64_t i = 0; i < s->antennas; i++) {
+        char id[TW_ANTENNA_ID_MAX_LEN + 1];
+        if (s->antennas == 1)
+            snprintf(id, sizeof id, "%s", s->antenna_id);
+        else
+            snprintf(id, sizeof id, "%s-%" PRId64, s->antenna_id, i);
+        if (base_len + 12 > TW_ANTENNA_ID_MAX_LEN || !tw_antenna_id_valid(id, strlen(id))) {
+            fprintf(stderr, "simulator: antenna id \"%s\" is not [A-Za-z0-9._-]{1,64}\n", id);
+            exit(2);
+        }
+        antenna_model_init(&sim->antennas[i], id, seed);
+        /* stagger antennas across the interval so reports arrive evenly */
+        sim->next_due_us[i] = sim->started_us + (int64_t)(s->interval_s * 1e6 * (double)i /
+                                                          (double)s->antennas);
+    }
+    snprintf(sim->run, sizeof sim->run, "%016" PRIx64, random_seed());
+    return TW_OK;
+}
+
+static bool count_reached(const simulator *sim)
+{
+    return sim->settings.count > 0 && sim->generated >= (uint64_t)sim->settings.count;
+}
+
+static void generate_one(simulator *sim, size_t antenna, double interval_s, int64_t now_wall_us)
+{
+    tw_report report;
+    antenna_model_next(&sim->antennas[antenna], interval_s, sim->settings.fault_rate,
+                       now_wall_us, sim->run, &report);
+    if (report_queue_push(&sim->queue, &report)) {
+        tw_counter_add(sim->dropped_total, 1);
+        if (sim->queue.dropped == 1 || sim->queue.dropped % 10000 == 0)
+            tw_log_warn("queue full: oldest report dropped",
+                        TW_INT("dropped_total", sim->queue.dropped));
+    }
+    sim->generated++;
+    tw_counter_add(sim->generated_total, 1);
+}
+
+/* Rate mode (--rate R, or 0 for as fast as possible): round-robin over antennas. */
+static void generate_by_rate(simulator *sim, int64_t now_us, int64_t now_wall_us)
+{
+    const sim_settings *s = &sim->settings;
+    uint64_t target = s->rate > 0 ? (uint64_t)((double)(now_us - sim->started_us) / 1e6 * s->rate)
+                                  : sim->generated + (uint64_t)s->batch;
+    double interval_s = s->rate > 0 ? (double)s->antennas / s->rate : s->interval_s;
+    size_t room = sim->queue.capacity - sim->queue.count;
+    for (size_t made = 0; sim->generated < target && !count_reached(sim); made++) {
+        if (s->rate == 0 && made >= room)
+            break; /* as fast as possible, but never by dropping queued reports */
+        generate_one(sim, sim->next_antenna, interval_s, now_wall_us);
+        sim->next_antenna = (sim->next_antenna + 1) % (uint64_t)s->antennas;
+    }
+}
+
+/* Interval mode: each antenna reports when its own deadline passes. */
+static void generate_by_interval(simulator *sim, int64_t now_us, int64_t now_wall_us)
+{
+    const sim_settings *s = &sim->settings;
+    for (int64_t i = 0; i < s->antennas && !count_reached(sim); i++) {
+        if (now_us < sim->next_due_us[i])
+            continue;
+        generate_one(sim, (size_t)i, s->interval_s, now_wall_us);
+        sim->next_due_us[i] += (int64_t)(s->interval_s * 1e6);
+        if (sim->next_due_us[i] < now_us) /* fell far behind: do not burst to catch up */
+            sim->next_due_us[i] = now_us + (int64_t)(s->interval_s * 1e6);
+    }
+}
+
+static int64_t next_due_us(const simulator *sim, int64_t now_us)
+{
+    const sim_settings *s = &sim->settings;
+    if (s->rate > 0)
+        return now_us + (int64_t)(1e6 / s->rate);
+    int64_t next = now_us + IDLE_SLEEP_MAX_US;
+    for (int64_t i = 0; s->rate < 0 && i < s->antennas; i++) {
+        if (sim->next_due_us[i] < next)
+            next = sim->next_due_us[i];
+    }
+    return next;
+}
+
+static void run_loop(simulator *sim)
+{
+    while (!tw_signal_stop_requested()) {
+        int64_t now_us = tw_mono_us();
+        if (!count_reached(sim)) {
+            if (sim->settings.rate >= 0)
+                generate_by_rate(sim, now_us, tw_wall_us());
+            else
+                generate_by_interval(sim, now_us, tw_wall_us());
+        }
+        int written = stream_writer_flush(&sim->writer, &sim->queue);
+        tw_gauge_set(sim->queue_depth, (double)sim->queue.count);
+        if (count_reached(sim) && sim->queue.count == 0)
+            return;
+        bool busy = written > 0 || (sim->settings.rate == 0 && !count_reached(sim));
+        if (!busy || written == TW_AGAIN) {
+            int64_t wait = next_due_us(sim, now_us) - tw_mono_us();
+            tw_sleep_us(wait < IDLE_SLEEP_MAX_US ? wait : IDLE_SLEEP_MAX_US);
+        }
+    }
+}
+
+/* After a stop signal: give queued reports a bounded chance to reach Redis. */
+static void flush_before_exit(simulator *sim)
+{
+    int64_t deadline = tw_mono_us() + SHUTDOWN_FLUSH_MAX_US;
+    while (sim->queue.count > 0 && tw_mono_us() < deadline) {
+        if (stream_writer_flush(&sim->writer, &sim->queue) == TW_AGAIN)
+            tw_sleep_us(IDLE_SLEEP_MAX_US);
+    }
+    if (sim->queue.count > 0)
+        tw_log_warn("reports still queued at exit were not written",
+                    TW_INT("reports", sim->queue.count));
+}
+
+static int redis_ready(void *arg, tw_buf *reason)
+{
+    simulator *sim = arg;
+    if (atomic_load(&sim->writer.connected))
+        return 1;
+    tw_buf_puts(reason, "redis not connected");
+    return 0;
+}
+
+static void register_metrics(simulator *sim, tw_metrics *metrics)
+{
+    sim->generated_total = tw_metrics_counter(metrics, "simulator_reports_generated_total",
+                                              "Reports generated by the antenna models.", NULL);
+    sim->dropped_total = tw_metrics_counter(
+        metrics, "simulator_reports_dropped_total",
+        "Reports dropped because the queue was full while Redis was unreachable.", NULL);
+    sim->queue_depth = tw_metrics_gauge(metrics, "simulator_queue_reports",
+                                        "Reports waiting to be confirmed by Redis.", NULL);
+    tw_gauge_set(tw_metrics_gauge(metrics, "simulator_antennas",
+                                  "Antennas simulated by this process.", NULL),
+                 (double)sim->settings.antennas);
+}
+
+int main(int argc, char **argv)
+{
+    simulator sim;
+    memset(&sim, 0, sizeof sim);
+    parse_settings(&sim.settings, argc, argv);
+    tw_log_level level = TW_LOG_INFO;
+    tw_log_level_parse(sim.settings.log_level, &level);
+    tw_log_init("simulator", level);
+    tw_signal_install();
+
+    tw_redis_url url;
+    char err[256];
+    if (tw_redis_url_resolve(sim.settings.redis_url, &url, err, sizeof err) != TW_OK) {
+        fprintf(stderr, "simulator: %s\n", err);
+        return 2;
+    }
+    sim.started_us = tw_mono_us();
+    tw_metrics *metrics = tw_metrics_new();
+    register_metrics(&sim, metrics);
+    if (setup_antennas(&sim) != TW_OK ||
+        report_queue_init(&sim.queue, (size_t)sim.settings.queue_size) != TW_OK ||
+        stream_writer_init(&sim.writer, &url, sim.settings.stream_key, sim.settings.maxlen,
+                           (size_t)sim.settings.batch, metrics) != TW_OK) {
+        tw_log_error("out of memory at start");
+        return 1;
+    }
+    tw_http *http = NULL;
+    if (sim.settings.port > 0) {
+        tw_http_config http_config = {sim.settings.listen_addr, (int)sim.settings.port, 2,
+                                      metrics, redis_ready, &sim};
+        http = tw_http_start(&http_config, err, sizeof err);
+        if (!http) {
+            tw_log_error("cannot start HTTP server", TW_STR("error", err));
+            return 1;
+        }
+    }
+    tw_log_info("simulator started", TW_STR("run", sim.run),
+                TW_INT("antennas", sim.settings.antennas), TW_STR("stream", sim.settings.stream_key),
+                TW_DBL("interval_s", sim.settings.interval_s), TW_DBL("rate", sim.settings.rate),
+                TW_INT("count", sim.settings.count));
+    run_loop(&sim);
+    flush_before_exit(&sim);
+    tw_log_info("simulator stopped", TW_INT("generated", sim.generated),
+                TW_INT("sent", tw_counter_value(sim.writer.sent)),
+                TW_INT("dropped", sim.queue.dropped));
+    tw_http_stop(http);
+    stream_writer_free(&sim.writer);
+    report_queue_free(&sim.queue);
+    free(sim.antennas);
+    free(sim.next_due_us);
+    tw_metrics_free(metrics);
+    return 0;
+}

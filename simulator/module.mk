@@ -1,0 +1,2 @@
+# simulator: antennas that XADD reports to the Redis stream.
+$(eval $(call tw_service,simulator,simulator))

@@ -1,0 +1,62 @@
+/* Circular buffer of reports; see report_queue.h. */
+#include "report_queue.h"
+
+#include <stdlib.h>
+
+#include "tw_status.h"
+
+int report_queue_init(report_queue *queue, size_t capacity)
+{
+    queue->slots = calloc(capacity, sizeof *queue->slots);
+    queue->capacity = capacity;
+    queue->head = 0;
+    queue->count = 0;
+    queue->dropped = 0;
+    return queue->slots ? TW_OK : TW_ERR;
+}
+
+void report_queue_free(report_queue *queue)
+{
+    free(queue->slots);
+    queue->slots = NULL;
+}
+
+static size_t slot_index(const report_queue *queue, size_t i)
+{
+    return (queue->head + i) % queue->capacity;
+}
+
+bool report_queue_push(report_queue *queue, const tw_report *report)
+{
+    bool dropped = false;
+    if (queue->count == queue->capacity) {
+        queue->head = slot_index(queue, 1);
+        queue->count--;
+        queue->dropped++;
+        dropped = true;
+    }
+    queue->slots[slot_index(queue, queue->count)] = *report;
+    queue->count++;
+    return dropped;
+}
+
+const tw_report *report_queue_at(const report_queue *queue, size_t i)
+{
+    return &queue->slots[slot_index(queue, i)];
+}
+
+void report_queue_remove_done(report_queue *queue, size_t n, const bool *keep)
+{
+    /* Walk the batch backwards, moving kept reports toward the end of the batch, then
+     * advance head past the slots that were freed. */
+    size_t write = n;
+    for (size_t read = n; read-- > 0;) {
+        if (keep[read]) {
+            write--;
+            if (write != read)
+                queue->slots[slot_index(queue, write)] = queue->slots[slot_index(queue, read)];
+        }
+    }
+    queue->head = slot_index(queue, write);
+    queue->count -= write;
+}

@@ -1,0 +1,33 @@
+/* Bounded FIFO of reports waiting to be written to the stream. When Redis is away the
+ * queue holds reports; when it is full the oldest report is dropped (and counted), so
+ * memory stays bounded and the freshest data survives. */
+#ifndef REPORT_QUEUE_H
+#define REPORT_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tw_report.h"
+
+typedef struct {
+    tw_report *slots; /* capacity slots, owned */
+    size_t capacity;  /* maximum reports held */
+    size_t head;      /* index of the oldest report */
+    size_t count;     /* reports held */
+    uint64_t dropped; /* reports dropped because the queue was full */
+} report_queue;
+
+/* Allocates a queue for capacity reports; TW_OK or TW_ERR. */
+int report_queue_init(report_queue *queue, size_t capacity);
+/* Frees the slots. */
+void report_queue_free(report_queue *queue);
+/* Appends a report, dropping the oldest when full (returns true when one was dropped). */
+bool report_queue_push(report_queue *queue, const tw_report *report);
+/* The i-th oldest report (i < count). */
+const tw_report *report_queue_at(const report_queue *queue, size_t i);
+/* Removes the first n reports whose keep[i] is false, keeping the rest in order at the
+ * front (used after a pipelined batch in which some writes failed). */
+void report_queue_remove_done(report_queue *queue, size_t n, const bool *keep);
+
+#endif

@@ -1,0 +1,202 @@
+/* Pipelined XADD writer. Commands are formatted straight into RESP (no printf-style
+ * parsing per field), appended to hiredis' output buffer as one batch, and the replies
+ * are matched to reports in order: success removes a report from the queue, an error
+ * reply keeps it for a later retry, a lost connection keeps every unconfirmed one. */
+#include "stream_writer.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tw_log.h"
+#include "tw_status.h"
+#include "tw_time.h"
+
+#define CONNECT_TIMEOUT_MS 1000
+#define BACKOFF_INITIAL_US 100000
+#define BACKOFF_MAX_US 5000000
+#define REPORT_FIELD_COUNT 8
+#define NUMBER_TEXT_BYTES 32
+
+static const double batch_bounds_s[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+                                        0.005,  0.01,    0.025,  0.05,  0.1};
+
+int stream_writer_init(stream_writer *writer, const tw_redis_url *url, const char *stream_key,
+                       int64_t maxlen, size_t batch_max, tw_metrics *metrics)
+{
+    memset(writer, 0, sizeof *writer);
+    writer->url = *url;
+    writer->stream_key = stream_key;
+    writer->maxlen = maxlen;
+    writer->batch_max = batch_max;
+    writer->keep = calloc(batch_max, sizeof *writer->keep);
+    tw_buf_init(&writer->command);
+    tw_backoff_init(&writer->backoff, BACKOFF_INITIAL_US, BACKOFF_MAX_US);
+    atomic_init(&writer->connected, false);
+    writer->sent = tw_metrics_counter(metrics, "simulator_reports_sent_total",
+                                      "Reports Redis confirmed (XADD replied with an id).", NULL);
+    writer->errors = tw_metrics_counter(metrics, "simulator_xadd_errors_total",
+                                        "XADD commands Redis answered with an error.", NULL);
+    writer->reconnects = tw_metrics_counter(metrics, "simulator_redis_reconnects_total",
+                                            "Connections to Redis re-established after a loss.",
+                                            NULL);
+    writer->batch_seconds = tw_metrics_histogram(
+        metrics, "simulator_batch_duration_seconds",
+        "Time to write one pipelined XADD batch and read its replies.", NULL, batch_bounds_s,
+        sizeof batch_bounds_s / sizeof batch_bounds_s[0]);
+    return writer->keep ? TW_OK : TW_ERR;
+}
+
+static void disconnect(stream_writer *writer, const char *why)
+{
+    if (writer->ctx) {
+        tw_log_warn("redis connection lost", TW_STR("error", why));
+        redisFree(writer->ctx);
+        writer->ctx = NULL;
+    }
+    atomic_store(&writer->connected, false);
+    tw_backoff_failed(&writer->backoff, tw_mono_us());
+}
+
+void stream_writer_free(stream_writer *writer)
+{
+    if (writer->ctx)
+        redisFree(writer->ctx);
+    tw_buf_free(&writer->command);
+    free(writer->keep);
+}
+
+static int ensure_connected(stream_writer *writer)
+{
+    if (!tw_backoff_ready(&writer->backoff, tw_mono_us()))
+        return TW_AGAIN;
+    if (writer->ctx)
+        return TW_OK;
+    char err[256];
+    writer->ctx = tw_redis_connect(&writer->url, CONNECT_TIMEOUT_MS, err, sizeof err);
+    if (!writer->ctx) {
+        tw_log_warn("redis connect failed", TW_STR("error", err),
+                    TW_INT("retry_in_ms", writer->backoff.current_us / 1000));
+        tw_backoff_failed(&writer->backoff, tw_mono_us());
+        return TW_AGAIN;
+    }
+    if (writer->connections++ > 0)
+        tw_counter_add(writer->reconnects, 1);
+    tw_backoff_succeeded(&writer->backoff);
+    atomic_store(&writer->connected, true);
+    tw_log_info("redis connected", TW_STR("host", writer->url.host),
+                TW_INT("port", writer->url.port));
+    return TW_OK;
+}
+
+static void put_bulk(tw_buf *out, const char *text, size_t len)
+{
+    char header[NUMBER_TEXT_BYTES];
+    int n = snprintf(header, sizeof header, "$%zu\r\n", len);
+    tw_buf_append(out, header, (size_t)n);
+    tw_buf_append(out, text, len);
+    tw_buf_append(out, "\r\n", 2);
+}
+
+static void put_bulk_str(tw_buf *out, const char *text)
+{
+    put_bulk(out, text, strlen(text));
+}
+
+static void put_bulk_i64(tw_buf *out, int64_t value)
+{
+    char text[NUMBER_TEXT_BYTES];
+    int n = snprintf(text, sizeof text, "%" PRId64, value);
+    put_bulk(out, text, (size_t)n);
+}
+
+static void put_field(tw_buf *out, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void put_field(tw_buf *out, const char *name, const char *fmt, ...)
+{
+    char value[NUMBER_TEXT_BYTES * 2];
+    va_list args;
+    va_start(args, fmt);
+    int n = vsnprintf(value, sizeof value, fmt, args);
+    va_end(args);
+    put_bulk_str(out, name);
+    put_bulk(out, value, (size_t)n);
+}
+
+/* XADD key [MAXLEN ~ n] * antenna_id .. timestamp .. packets .. loss .. latency .. seq ..
+ * run .. sent_us .. as one RESP array. */
+static void format_xadd(stream_writer *writer, const tw_report *report)
+{
+    tw_buf *out = &writer->command;
+    int argc = 3 + 2 * REPORT_FIELD_COUNT + (writer->maxlen > 0 ? 3 : 0);
+    tw_buf_printf(out, "*%d\r\n", argc);
+    put_bulk_str(out, "XADD");
+    put_bulk_str(out, writer->stream_key);
+    if (writer->maxlen > 0) {
+        put_bulk_str(out, "MAXLEN");
+        put_bulk_str(out, "~");
+        put_bulk_i64(out, writer->maxlen);
+    }
+    put_bulk_str(out, "*");
+    put_field(out, "antenna_id", "%s", report->antenna_id);
+    put_field(out, "timestamp", "%" PRId64, report->timestamp);
+    put_field(out, "packets", "%" PRIu64, report->packets);
+    put_field(out, "loss", "%" PRIu64, report->loss);
+    put_field(out, "latency", "%.3f", report->latency_ms);
+    put_field(out, "seq", "%" PRIu64, report->seq);
+    put_field(out, "run", "%s", report->run);
+    put_field(out, "sent_us", "%" PRId64, report->sent_us);
+}
+
+/* Reads one reply per sent report; returns how many were confirmed, or TW_ERR when the
+ * connection failed part-way (reports without a reply stay queued). */
+static int read_replies(stream_writer *writer, size_t n, int *confirmed)
+{
+    *confirmed = 0;
+    for (size_t i = 0; i < n; i++)
+        writer->keep[i] = true;
+    for (size_t i = 0; i < n; i++) {
+        redisReply *reply = NULL;
+        if (redisGetReply(writer->ctx, (void **)&reply) != REDIS_OK || !reply) {
+            disconnect(writer, writer->ctx->errstr[0] ? writer->ctx->errstr : "no reply");
+            return TW_ERR;
+        }
+        if (reply->type == REDIS_REPLY_ERROR) {
+            if (tw_counter_value(writer->errors) == 0 || i == 0)
+                tw_log_warn("XADD rejected; report kept for retry", TW_STR("error", reply->str));
+            tw_counter_add(writer->errors, 1);
+        } else {
+            writer->keep[i] = false;
+            (*confirmed)++;
+        }
+        freeReplyObject(reply);
+    }
+    return TW_OK;
+}
+
+int stream_writer_flush(stream_writer *writer, report_queue *queue)
+{
+    if (ensure_connected(writer) != TW_OK)
+        return TW_AGAIN;
+    size_t n = queue->count < writer->batch_max ? queue->count : writer->batch_max;
+    if (n == 0)
+        return 0;
+    int64_t started_us = tw_mono_us();
+    tw_buf_reset(&writer->command);
+    for (size_t i = 0; i < n; i++)
+        format_xadd(writer, report_queue_at(queue, i));
+    redisAppendFormattedCommand(writer->ctx, writer->command.data, writer->command.len);
+    int confirmed = 0;
+    int status = read_replies(writer, n, &confirmed);
+    report_queue_remove_done(queue, n, writer->keep);
+    tw_counter_add(writer->sent, (uint64_t)confirmed);
+    tw_histogram_observe(writer->batch_seconds, (double)(tw_mono_us() - started_us) / 1e6);
+    if (status == TW_OK && (size_t)confirmed < n)
+        tw_backoff_failed(&writer->backoff, tw_mono_us()); /* error replies: pause retries */
+    else if (status == TW_OK)
+        tw_backoff_succeeded(&writer->backoff);
+    return confirmed;
+}
