@@ -9,11 +9,12 @@
 
 #include "assets.h"
 #include "tw_api.h"
+#include "tw_report.h"
 #include "tw_signal.h"
 #include "tw_status.h"
 #include "tw_time.h"
 
-#define DEFAULT_WINDOW_S 60
+#define DEFAULT_WINDOW_S 0
 #define SORT_MAX_BYTES 32
 #define LIMIT_MAX 1000000
 #define ANTENNA_PREFIX "/api/v1/antennas/"
@@ -107,6 +108,8 @@ static int handle_antenna(struct mg_connection *conn, void *arg)
     if (query_window(conn, &window_s) != TW_OK)
         return 400;
     const char *id = tw_http_path(conn) + strlen(ANTENNA_PREFIX);
+    if (!tw_antenna_id_valid(id, strlen(id)))
+        return tw_http_reply_error(conn, 400, "antenna id must match [A-Za-z0-9._-]{1,64}");
     dash_snapshot *snapshot = dash_source_get(app->source, window_s);
     int status;
     if (!reply_if_unreachable(conn, snapshot, &status)) {

@@ -167,8 +167,8 @@ static void fold_totals(dash_view *view, replica_totals *totals)
     view->loss += totals->loss;
     view->malformed += totals->malformed;
     view->throughput_rps += totals->throughput_rps;
-    if (totals->lag >= 0)
-        view->lag = (view->lag < 0 ? 0 : view->lag) + totals->lag;
+    if (totals->lag > view->lag)
+        view->lag = totals->lag;
     if (totals->updated_at_us > view->updated_at_us)
         view->updated_at_us = totals->updated_at_us;
     tw_sketch_merge(&view->latency, &totals->latency);

@@ -36,7 +36,8 @@ typedef struct {
     uint64_t packets;        /* summed */
     uint64_t loss;           /* summed */
     uint64_t malformed;      /* summed */
-    int64_t lag;             /* summed; -1 when no replica knows it */
+    int64_t lag;             /* consumer-group lag: the largest report (every replica reads the
+                                same group, so each reports the same lag); -1 when unknown */
     int64_t updated_at_us;   /* newest updated_at (Unix us) */
     double throughput_rps;   /* summed */
     tw_sketch latency;       /* merged; owned */

@@ -1,13 +1,15 @@
-"""Helpers for the dashboard tests: a local pipeline (simulator -> redis -> analytics
-replicas -> dashboard) on loopback, and the stream's own sums to compare against."""
+"""Helpers for the dashboard tests, on top of the pipeline helpers: analytics replicas on
+chosen loopback addresses, the dashboard itself, and the stream's latencies for exact
+quantiles."""
 from conftest import free_port, http_get, wait_until
+from pipeline import stream_sums, valid_record
 
 DRAIN_TIMEOUT_S = 60.0
-SIMULATOR_TIMEOUT_S = 60.0
 
 
 def start_analytics(spawn, redis_server, port, host="127.0.0.1", name="analytics-1",
                     group=None):
+    """analytics on host:port (replicas share a port on different loopback addresses)."""
     env = {"REDIS_URL": redis_server.url("analytics"), "CONSUMER_NAME": name}
     if group:
         env["CONSUMER_GROUP"] = group
@@ -15,24 +17,22 @@ def start_analytics(spawn, redis_server, port, host="127.0.0.1", name="analytics
     return proc.wait_ready(port, host=host)
 
 
-def run_simulator(spawn, redis_server, antennas, count, seed=1, antenna_id="tower"):
-    """Runs the simulator to completion: antennas ids <antenna_id>-0 ... -(antennas-1)."""
-    proc = spawn("simulator", ["--antennas", str(antennas), "--count", str(count), "--rate", "0",
-                               "--seed", str(seed), "--port", str(free_port())],
+def simulate(spawn, redis_server, antennas, count, seed, antenna_id="tower"):
+    """Runs the simulator to completion; antenna ids <antenna_id>-0 ... -(antennas-1)."""
+    proc = spawn("simulator", ["--port", "0", "--antennas", str(antennas), "--count", str(count),
+                               "--rate", "0", "--seed", str(seed)],
                  {"REDIS_URL": redis_server.url("simulator"), "ANTENNA_ID": antenna_id})
-    assert proc.wait_exit(SIMULATOR_TIMEOUT_S) == 0, proc.logs()
-    return proc
+    assert proc.wait_exit(120) == 0, proc.logs()
 
 
-def stream_sums(redis_server, key="antenna_stream"):
-    """Totals computed straight from XRANGE: the ground truth for every comparison."""
-    entries = redis_server.client().xrange(key, "-", "+")
-    packets = sum(int(fields["packets"]) for _, fields in entries)
-    loss = sum(int(fields["loss"]) for _, fields in entries)
-    latencies = sorted(float(fields["latency"]) for _, fields in entries)
-    ids = sorted({fields["antenna_id"] for _, fields in entries})
-    return {"records": len(entries), "packets": packets, "loss": loss, "latencies": latencies,
-            "antenna_ids": ids}
+def stream_truth(redis_server):
+    """The pipeline's exact sums plus the sorted latencies and the antenna ids."""
+    client = redis_server.client()
+    truth = stream_sums(client)
+    parsed = (valid_record(f) for _, f in client.xrange("antenna_stream", "-", "+"))
+    truth["latencies"] = sorted(p[3] for p in parsed if p)
+    truth["antenna_ids"] = sorted(truth["antennas"])
+    return truth
 
 
 def exact_quantile(sorted_values, q):
@@ -40,10 +40,10 @@ def exact_quantile(sorted_values, q):
     return sorted_values[int(q * (len(sorted_values) - 1))]
 
 
-def start_dashboard(spawn, analytics_addr, port=None, extra_args=()):
+def start_dashboard(spawn, analytics_addr, port=None):
     """Starts the dashboard and waits until it answers /healthz (readiness needs analytics)."""
     port = port or free_port()
-    proc = spawn("dashboard", ["--port", str(port), "--listen", "127.0.0.1", *extra_args],
+    proc = spawn("dashboard", ["--port", str(port), "--listen", "127.0.0.1"],
                  {"ANALYTICS_ADDR": analytics_addr})
 
     def healthy():
@@ -58,11 +58,11 @@ def start_dashboard(spawn, analytics_addr, port=None, extra_args=()):
     return proc
 
 
-def wait_records(port, records, host="127.0.0.1", path="/api/v1/summary?window=0"):
-    """Waits until the summary at host:port counts exactly `records`; returns it."""
+def wait_records(port, records, host="127.0.0.1"):
+    """Waits until the window=0 summary at host:port counts exactly `records`; returns it."""
     def drained():
         try:
-            status, body = http_get(port, path, host=host, timeout_s=2)
+            status, body = http_get(port, "/api/v1/summary?window=0", host=host, timeout_s=2)
         except OSError:
             return None
         return body if status == 200 and body["records"] == records else None
@@ -74,9 +74,8 @@ def wait_records(port, records, host="127.0.0.1", path="/api/v1/summary?window=0
 def wait_replicas(port, answered):
     """Waits until the dashboard's summary reports `answered` replicas; returns it."""
     def seen():
-        status, body = http_get(port, "/api/v1/summary?window=0", timeout_s=3)
+        body = http_get(port, "/api/v1/summary?window=0", timeout_s=3)[1]
         replicas = body.get("replicas", {}) if isinstance(body, dict) else {}
         return body if replicas.get("answered") == answered else None
 
     return wait_until(seen, 15, f"{answered} replicas answering", interval_s=0.1)
-

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from conftest import REPO, free_port
-from dashboard_stack import (run_simulator, start_analytics, start_dashboard, stream_sums,
+from dashboard_stack import (simulate, start_analytics, start_dashboard, stream_truth,
                              wait_records)
 
 ANTENNAS = 6
@@ -35,9 +35,9 @@ def read_line(proc, deadline):
 def test_dashboard_page(spawn, redis_server):
     analytics_port = free_port()
     analytics = start_analytics(spawn, redis_server, analytics_port)
-    run_simulator(spawn, redis_server, ANTENNAS, RECORDS, seed=3)
+    simulate(spawn, redis_server, ANTENNAS, RECORDS, seed=3)
     wait_records(analytics_port, RECORDS)
-    truth = stream_sums(redis_server)
+    truth = stream_truth(redis_server)
     dash = start_dashboard(spawn, f"127.0.0.1:{analytics_port}")
     wait_records(dash.port, RECORDS)
     SCREENSHOT.parent.mkdir(exist_ok=True)

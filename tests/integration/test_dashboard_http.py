@@ -40,6 +40,8 @@ def test_unknown_path_is_json_404(spawn):
         status, body = http_get(dash.port, path)
         assert status == 404, path
         assert "error" in body
+    status, body = http_get(dash.port, "/api/v1/antennas/bad%20id!")
+    assert status == 400 and body["error"]
 
 
 def test_bad_query_values_are_400(spawn):

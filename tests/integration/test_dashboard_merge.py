@@ -5,8 +5,8 @@ one replica down the answer is flagged partial and the dashboard keeps serving."
 import pytest
 
 from conftest import free_port, http_get
-from dashboard_stack import (exact_quantile, run_simulator, start_analytics, start_dashboard,
-                             stream_sums, wait_records, wait_replicas)
+from dashboard_stack import (exact_quantile, simulate, start_analytics, start_dashboard,
+                             stream_truth, wait_records, wait_replicas)
 
 ANTENNAS = 5
 RECORDS = 2000
@@ -18,14 +18,14 @@ def two_replicas(spawn, redis_server):
     port = free_port()
     first = start_analytics(spawn, redis_server, port, "127.0.0.1", "replica-1")
     second = start_analytics(spawn, redis_server, port, "127.0.0.2", "replica-2")
-    run_simulator(spawn, redis_server, ANTENNAS, RECORDS, seed=7)
+    simulate(spawn, redis_server, ANTENNAS, RECORDS, seed=7)
     dash = start_dashboard(spawn, f"127.0.0.1:{port},127.0.0.2:{port}")
     merged = wait_records(dash.port, RECORDS)
     return {"port": port, "first": first, "second": second, "dash": dash, "merged": merged}
 
 
 def test_totals_equal_the_stream_sums(two_replicas, redis_server):
-    truth = stream_sums(redis_server)
+    truth = stream_truth(redis_server)
     merged = two_replicas["merged"]
     assert truth["records"] == RECORDS
     assert merged["records"] == RECORDS
@@ -42,7 +42,7 @@ def test_totals_equal_the_stream_sums(two_replicas, redis_server):
 
 
 def test_antenna_rows_merge_by_id(two_replicas, redis_server):
-    truth = stream_sums(redis_server)
+    truth = stream_truth(redis_server)
     status, rows = http_get(two_replicas["dash"].port, "/api/v1/antennas?window=0&sort=antenna_id")
     assert status == 200
     assert [r["antenna_id"] for r in rows] == truth["antenna_ids"]
@@ -61,7 +61,7 @@ def test_antenna_rows_merge_by_id(two_replicas, redis_server):
 
 
 def test_percentiles_match_a_single_analytics_run(two_replicas, spawn, redis_server):
-    truth = stream_sums(redis_server)
+    truth = stream_truth(redis_server)
     single_port = free_port()
     start_analytics(spawn, redis_server, single_port, "127.0.0.1", "single", group="single-run")
     single = wait_records(single_port, RECORDS)

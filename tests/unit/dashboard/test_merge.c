@@ -158,6 +158,23 @@ static void test_summary_json(void)
     dash_view_free(&view);
 }
 
+static void test_lag_is_the_group_lag(void)
+{
+    cJSON *one = replica_doc(0, 0, 0, 0, 4, "2023-11-14T22:13:10Z", NULL, 0);
+    cJSON *two = replica_doc(0, 0, 0, 0, 6, "2023-11-14T22:13:10Z", NULL, 0);
+    cJSON *unknown = replica_doc(0, 0, 0, 0, -1, "2023-11-14T22:13:10Z", NULL, 0);
+    dash_view view;
+    dash_view_init(&view, 0);
+    TW_CHECK_INT(dash_view_add_replica(&view, one), TW_OK);
+    TW_CHECK_INT(dash_view_add_replica(&view, unknown), TW_OK);
+    TW_CHECK_INT(dash_view_add_replica(&view, two), TW_OK);
+    TW_CHECK_INT(view.lag, 6);
+    dash_view_free(&view);
+    cJSON_Delete(one);
+    cJSON_Delete(two);
+    cJSON_Delete(unknown);
+}
+
 static void test_lag_null_when_unknown_everywhere(void)
 {
     cJSON *doc = replica_doc(0, 0, 0, 0, -1, "2023-11-14T22:13:10Z", NULL, 0);
@@ -255,6 +272,6 @@ static void test_rfc3339(void)
 
 TW_TEST_MAIN("dashboard_merge", TW_TEST(test_totals_are_sums), TW_TEST(test_sketch_merge_equals_union),
              TW_TEST(test_antennas_merged_by_id), TW_TEST(test_summary_json),
-             TW_TEST(test_lag_null_when_unknown_everywhere),
+             TW_TEST(test_lag_is_the_group_lag), TW_TEST(test_lag_null_when_unknown_everywhere),
              TW_TEST(test_malformed_documents_rejected), TW_TEST(test_sorting_and_limit),
              TW_TEST(test_rfc3339))
