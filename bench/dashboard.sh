@@ -20,6 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_http() { # url
     for _ in $(seq 100); do curl -sf -o /dev/null "$1" && return 0; sleep 0.1; done
@@ -54,7 +55,9 @@ done
 
 # Reference: nginx serving a file of the same size as the dashboard's reply.
 mkdir -p "$work/www"
+chmod 755 "$work" "$work/www"  # nginx workers run as an unprivileged user
 curl -s "$url" >"$work/www/summary.json"
+chmod 644 "$work/www/summary.json"
 size=$(stat -c %s "$work/www/summary.json")
 nginx_port=$(free_port)
 cat >"$work/nginx.conf" <<CONF
