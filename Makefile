@@ -36,7 +36,7 @@ OBJ := $(BUILD)/obj
 BINARIES :=
 UNIT_TESTS :=
 
-.PHONY: all clean run test unit integration asan tsan bench deps-build deps-test lint format
+.PHONY: all clean run test unit integration asan tsan bench deps-build deps-test lint format tests-build
 all:
 
 # $(call tw_objs,dir,sources) -> object paths under $(OBJ)
@@ -71,11 +71,18 @@ $(OBJ)/%.o: %.c
 # Unit tests: tests/unit/<dir>/test_*.c links lib<dir>.a (when <dir> is a service) and common.
 UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
-unit_dir = $(word 3,$(subst /, ,$(1)))
+unit_dir = $(word 1,$(subst /, ,$(1)))
 .SECONDEXPANSION:
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/tw_test.h $$(if $$(filter-out common,$$(firstword $$(subst /, ,$$*))),$(LIB)/lib$$(firstword $$(subst /, ,$$*)).a) $(LIB)/libcommon.a
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/tw_test.h $$(if $$(filter-out common,$$(call unit_dir,$$*)),$(LIB)/lib$$(call unit_dir,$$*).a) $(LIB)/libcommon.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests/unit -I$(call unit_dir,$<) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $($(call unit_dir,$<)_EXTRA_LIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests/unit -I$(call unit_dir,$*) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $($(call unit_dir,$*)_EXTRA_LIBS) $(LDLIBS)
+
+# Benchmark programs: bench/*.c link the analytics library, common and ck (ck_ring).
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+$(BUILD)/bench/%: bench/%.c $(LIB)/libanalytics.a $(LIB)/libcommon.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ianalytics $(shell $(PKG_CONFIG) --cflags ck) -o $@ $(filter %.c %.a,$^) $(shell $(PKG_CONFIG) --libs ck) $(LDLIBS)
+bench-build: all $(BENCH_BINS)
 
 all: $(BINARIES)
 tests-build: all $(UNIT_TESTS)
@@ -89,8 +96,11 @@ integration: all
 
 asan:
 	$(MAKE) BUILD=build/asan SAN=asan tests-build
+# The ring buffer's two-thread stress test under ThreadSanitizer.
+TSAN_TESTS := tests/analytics/test_ring
 tsan:
-	$(MAKE) BUILD=build/tsan SAN=tsan $(TSAN_TESTS)
+	$(MAKE) BUILD=build/tsan SAN=tsan $(addprefix build/tsan/,$(TSAN_TESTS))
+	@set -e; for t in $(TSAN_TESTS); do build/tsan/$$t; done
 
 deps-build:
 	@mk/install-deps build
@@ -103,11 +113,11 @@ test: deps-test
 run: deps-build all
 	@mk/run-local
 
-bench: deps-test all
+bench: deps-test bench-build
 	@bench/run
 
 lint:
-	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --suppress=missingIncludeSystem --inline-suppr -Icommon common simulator analytics
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --suppress=missingIncludeSystem --inline-suppr -Icommon common simulator analytics pigpio-sim robot-gateway
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -76,24 +76,26 @@ static void apply_report(aggregator *agg, const tw_report *report, int64_t now_s
         agg->duplicates++;
         return;
     }
-    antenna_apply(antenna, report, now_s);
+    int32_t key = tw_sketch_key(report->latency_ms); /* one log() for all four sketches */
+    antenna_apply(antenna, report, key, now_s);
     agg->records++;
     agg->packets += report->packets;
     agg->loss += report->loss;
-    tw_sketch_add(&agg->latency, report->latency_ms);
+    tw_sketch_add_keyed(&agg->latency, report->latency_ms, key);
     bucket_ring_add(&agg->seconds, report->timestamp, now_s, report->packets, report->loss,
-                    report->latency_ms);
+                    report->latency_ms, key);
 }
 
-void aggregator_apply(aggregator *agg, analytics_entry *entry, int64_t now_s)
+void aggregator_apply(aggregator *agg, analytics_entry *entry, int64_t now_us)
 {
+    int64_t now_s = now_us / 1000000;
     if (entry->claimed && awaiting_ack(agg, entry->id)) {
         entry_release(entry);
         return;
     }
     owe_ack(agg, entry->id);
     agg->meta_dirty = true;
-    agg->updated_at_us = tw_wall_us();
+    agg->updated_at_us = now_us;
     if (entry->deleted) {
         agg->deleted++;
     } else if (entry->malformed != TW_MALFORMED_NONE) {

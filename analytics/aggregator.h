@@ -45,8 +45,9 @@ typedef struct {
 int aggregator_init(aggregator *agg);
 /* Frees the state. */
 void aggregator_free(aggregator *agg);
-/* Applies one entry (the caller holds agg->lock); takes ownership of its DLQ fields. */
-void aggregator_apply(aggregator *agg, analytics_entry *entry, int64_t now_s);
+/* Applies one entry at wall time now_us (the caller holds agg->lock); takes ownership of
+ * its DLQ fields. */
+void aggregator_apply(aggregator *agg, analytics_entry *entry, int64_t now_us);
 /* Malformed records since start, all reasons. */
 uint64_t aggregator_malformed_total(const aggregator *agg);
 /* Sum of sequence gaps over antennas. */

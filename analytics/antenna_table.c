@@ -130,7 +130,8 @@ bool antenna_accept_seq(antenna_state *antenna, const tw_report *report)
     return true;
 }
 
-void antenna_apply(antenna_state *antenna, const tw_report *report, int64_t now_s)
+void antenna_apply(antenna_state *antenna, const tw_report *report, int32_t latency_key,
+                   int64_t now_s)
 {
     if (report->timestamp > antenna->last_seen) {
         if (antenna->last_seen > 0 && antenna->records > 0) {
@@ -142,9 +143,9 @@ void antenna_apply(antenna_state *antenna, const tw_report *report, int64_t now_
     antenna->records++;
     antenna->packets += report->packets;
     antenna->loss += report->loss;
-    tw_sketch_add(&antenna->latency, report->latency_ms);
+    tw_sketch_add_keyed(&antenna->latency, report->latency_ms, latency_key);
     bucket_ring_add(&antenna->slots, report->timestamp, now_s, report->packets, report->loss,
-                    report->latency_ms);
+                    report->latency_ms, latency_key);
     antenna->dirty = true;
 }
 

@@ -53,8 +53,9 @@ antenna_state *antenna_table_get(antenna_table *table, const char *id);
 /* Sequence check for a report: false when (run, seq) was already applied (a duplicate,
  * which the caller must skip); updates gaps otherwise. Reports without seq pass. */
 bool antenna_accept_seq(antenna_state *antenna, const tw_report *report);
-/* Applies a valid report to the antenna's totals, windows and liveness. */
-void antenna_apply(antenna_state *antenna, const tw_report *report, int64_t now_s);
+/* Applies a valid report (latency_key from tw_sketch_key) to the antenna's totals, windows and liveness. */
+void antenna_apply(antenna_state *antenna, const tw_report *report, int32_t latency_key,
+                   int64_t now_s);
 /* Appends the antenna's whole state in binary form. */
 void antenna_write(const antenna_state *antenna, tw_wire_writer *out);
 /* Restores an antenna written by antenna_write into the table; TW_OK or TW_INVALID. */

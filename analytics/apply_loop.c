@@ -70,7 +70,7 @@ static size_t apply_batch(apply_loop *loop, analytics_entry *batch)
         observe(loop, &batch[i], now_us);
     pthread_mutex_lock(&loop->agg->lock);
     for (size_t i = 0; i < n; i++)
-        aggregator_apply(loop->agg, &batch[i], now_us / 1000000);
+        aggregator_apply(loop->agg, &batch[i], now_us);
     loop->agg->ignored_optional = atomic_load(&loop->reader->ignored_optional);
     pthread_mutex_unlock(&loop->agg->lock);
     tw_counter_add(loop->applied, n);

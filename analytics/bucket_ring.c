@@ -33,7 +33,7 @@ static void reset_bucket(time_bucket *bucket, int64_t start_s)
 }
 
 void bucket_ring_add(bucket_ring *ring, int64_t ts, int64_t now_s, uint64_t packets,
-                     uint64_t loss, double latency_ms)
+                     uint64_t loss, double latency_ms, int32_t latency_key)
 {
     if (ts > now_s)
         ts = now_s; /* a sender clock ahead of ours counts as "now" */
@@ -49,7 +49,7 @@ void bucket_ring_add(bucket_ring *ring, int64_t ts, int64_t now_s, uint64_t pack
     bucket->records++;
     bucket->packets += packets;
     bucket->loss += loss;
-    tw_sketch_add(&bucket->latency, latency_ms);
+    tw_sketch_add_keyed(&bucket->latency, latency_ms, latency_key);
     bucket->dirty = true;
 }
 
@@ -58,8 +58,10 @@ void bucket_ring_sum(const bucket_ring *ring, int64_t now_s, int64_t window_s,
 {
     for (uint32_t i = 0; i < ring->count; i++) {
         const time_bucket *bucket = &ring->buckets[i];
+        /* a window holds records with timestamp in (now - window, now]; a bucket counts
+         * when its last second falls in it */
         bool overlaps = bucket->start_s > 0 && bucket->start_s <= now_s &&
-                        bucket->start_s + ring->width_s > now_s - window_s;
+                        bucket->start_s + ring->width_s - 1 > now_s - window_s;
         if (!overlaps || bucket->records == 0)
             continue;
         out->records += bucket->records;

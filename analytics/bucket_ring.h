@@ -38,9 +38,10 @@ typedef struct {
 int bucket_ring_init(bucket_ring *ring, int64_t width_s, uint32_t count);
 /* Frees every bucket. */
 void bucket_ring_free(bucket_ring *ring);
-/* Adds one record at Unix second ts; records too old for the ring are ignored. */
+/* Adds one record at Unix second ts (latency_key from tw_sketch_key); records too old for
+ * the ring are ignored. */
 void bucket_ring_add(bucket_ring *ring, int64_t ts, int64_t now_s, uint64_t packets,
-                     uint64_t loss, double latency_ms);
+                     uint64_t loss, double latency_ms, int32_t latency_key);
 /* Adds into out every bucket overlapping (now_s - window_s, now_s]. */
 void bucket_ring_sum(const bucket_ring *ring, int64_t now_s, int64_t window_s,
                      window_totals *out);

@@ -26,6 +26,7 @@ void stream_reader_init(stream_reader *reader, const tw_redis_url *url,
     reader->url = *url;
     reader->names = names;
     reader->ring = ring;
+    reply_arena_init(&reader->arena);
     atomic_init(&reader->connected, false);
     atomic_init(&reader->done, false);
     atomic_init(&reader->lag, -1);
@@ -82,9 +83,9 @@ static size_t consume_items(stream_reader *reader, const redisReply *items, bool
     return n;
 }
 
-static int ensure_group(redisContext *ctx, const checkpoint_names *names, char *err,
-                        size_t err_size)
+static int ensure_group(stream_reader *reader, redisContext *ctx, char *err, size_t err_size)
 {
+    const checkpoint_names *names = reader->names;
     redisReply *reply = redisCommand(ctx, "XGROUP CREATE %s %s 0 MKSTREAM", names->stream_key,
                                      names->group);
     int status = TW_OK;
@@ -95,7 +96,7 @@ static int ensure_group(redisContext *ctx, const checkpoint_names *names, char *
         snprintf(err, err_size, "XGROUP CREATE: %s", reply->str);
         status = TW_ERR;
     }
-    freeReplyObject(reply);
+    reply_arena_reset(&reader->arena);
     return status;
 }
 
@@ -115,7 +116,7 @@ static int read_group(stream_reader *reader, redisContext *ctx, const char *from
                            from);
     if (!reply || reply->type == REDIS_REPLY_ERROR) {
         tw_log_warn("XREADGROUP failed", TW_STR("error", reply ? reply->str : ctx->errstr));
-        freeReplyObject(reply);
+        reply_arena_reset(&reader->arena);
         return TW_ERR;
     }
     int handed = 0;
@@ -124,7 +125,7 @@ static int read_group(stream_reader *reader, redisContext *ctx, const char *from
         if (stream->type == REDIS_REPLY_ARRAY && stream->elements == 2)
             handed = (int)consume_items(reader, stream->element[1], false, scratch, last);
     }
-    freeReplyObject(reply);
+    reply_arena_reset(&reader->arena);
     return handed;
 }
 
@@ -163,7 +164,7 @@ static int claim_idle(stream_reader *reader, redisContext *ctx, analytics_entry 
         if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 2) {
             tw_log_warn("XAUTOCLAIM failed", TW_STR("error", reply && reply->str ? reply->str
                                                                   : ctx->errstr));
-            freeReplyObject(reply);
+            reply_arena_reset(&reader->arena);
             return TW_ERR;
         }
         stream_id last;
@@ -171,7 +172,7 @@ static int claim_idle(stream_reader *reader, redisContext *ctx, analytics_entry 
         if (n)
             tw_log_info("claimed idle entries", TW_INT("entries", n));
         snprintf(cursor, sizeof cursor, "%s", reply->element[0]->str);
-        freeReplyObject(reply);
+        reply_arena_reset(&reader->arena);
         if (!strcmp(cursor, "0-0"))
             break;
     }
@@ -204,18 +205,20 @@ static void poll_stats(stream_reader *reader, redisContext *ctx)
             }
         }
     }
-    freeReplyObject(reply);
+    reply_arena_reset(&reader->arena);
     reply = redisCommand(ctx, "XLEN %s", names->dlq_key);
     if (reply && reply->type == REDIS_REPLY_INTEGER)
         atomic_store(&reader->dlq_length, reply->integer);
-    freeReplyObject(reply);
+    reply_arena_reset(&reader->arena);
 }
 
 static redisContext *connect_and_join(stream_reader *reader, tw_backoff *backoff, bool first)
 {
     char err[256];
     redisContext *ctx = tw_redis_connect(&reader->url, READER_TIMEOUT_MS, err, sizeof err);
-    if (ctx && ensure_group(ctx, reader->names, err, sizeof err) != TW_OK) {
+    if (ctx)
+        reply_arena_attach(&reader->arena, ctx);
+    if (ctx && ensure_group(reader, ctx, err, sizeof err) != TW_OK) {
         redisFree(ctx);
         ctx = NULL;
     }
@@ -232,22 +235,72 @@ static redisContext *connect_and_join(stream_reader *reader, tw_backoff *backoff
     return ctx;
 }
 
-/* One pass of the steady loop: claims and stats when due, then a blocking read. */
-static int read_once(stream_reader *reader, redisContext *ctx, analytics_entry *scratch,
-                     int64_t *next_claim_us, int64_t *next_stats_us)
+/* Sends XREADGROUP ... > without waiting for its reply (read-ahead). */
+static int send_read(stream_reader *reader, redisContext *ctx)
 {
-    int64_t now = tw_mono_us();
-    if (now >= *next_claim_us) {
-        *next_claim_us = now + reader->claim_every_ms * 1000;
-        if (claim_idle(reader, ctx, scratch) != TW_OK)
+    const checkpoint_names *names = reader->names;
+    redisAppendCommand(ctx, "XREADGROUP GROUP %s %s COUNT %lld BLOCK %lld STREAMS %s >",
+                       names->group, names->consumer, (long long)reader->read_count,
+                       (long long)reader->block_ms, names->stream_key);
+    int done = 0;
+    while (!done) {
+        if (redisBufferWrite(ctx, &done) != REDIS_OK)
             return TW_ERR;
     }
-    if (now >= *next_stats_us) {
-        *next_stats_us = now + STATS_EVERY_US;
-        poll_stats(reader, ctx);
+    return TW_OK;
+}
+
+/* Receives the reply of the read in flight; when it carried entries and read_ahead is
+ * set, sends the next read before parsing, so Redis works while we parse. */
+static int receive_read(stream_reader *reader, redisContext *ctx, analytics_entry *scratch,
+                        bool read_ahead, bool *in_flight)
+{
+    redisReply *reply = NULL;
+    *in_flight = false;
+    if (redisGetReply(ctx, (void **)&reply) != REDIS_OK || !reply ||
+        reply->type == REDIS_REPLY_ERROR) {
+        tw_log_warn("XREADGROUP failed", TW_STR("error", reply ? reply->str : ctx->errstr));
+        reply_arena_reset(&reader->arena);
+        return TW_ERR;
+    }
+    bool has_entries = reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+                       reply->element[0]->type == REDIS_REPLY_ARRAY &&
+                       reply->element[0]->elements == 2;
+    if (has_entries && read_ahead) {
+        if (send_read(reader, ctx) != TW_OK) {
+            reply_arena_reset(&reader->arena);
+            return TW_ERR;
+        }
+        *in_flight = true;
     }
     stream_id last;
-    return read_group(reader, ctx, ">", reader->block_ms, scratch, &last) < 0 ? TW_ERR : TW_OK;
+    if (has_entries)
+        consume_items(reader, reply->element[0]->element[1], false, scratch, &last);
+    reply_arena_reset(&reader->arena);
+    return TW_OK;
+}
+
+/* One pass of the steady loop: claims and stats when due (only between reads), then
+ * one read, pipelined with the next while entries keep coming. */
+static int read_once(stream_reader *reader, redisContext *ctx, analytics_entry *scratch,
+                     int64_t *next_claim_us, int64_t *next_stats_us, bool *in_flight)
+{
+    int64_t now = tw_mono_us();
+    if (!*in_flight) {
+        if (now >= *next_claim_us) {
+            *next_claim_us = now + reader->claim_every_ms * 1000;
+            if (claim_idle(reader, ctx, scratch) != TW_OK)
+                return TW_ERR;
+        }
+        if (now >= *next_stats_us) {
+            *next_stats_us = now + STATS_EVERY_US;
+            poll_stats(reader, ctx);
+        }
+        if (send_read(reader, ctx) != TW_OK)
+            return TW_ERR;
+    }
+    bool read_ahead = now < *next_claim_us && now < *next_stats_us;
+    return receive_read(reader, ctx, scratch, read_ahead, in_flight);
 }
 
 static void *reader_main(void *arg)
@@ -259,6 +312,7 @@ static void *reader_main(void *arg)
     redisContext *ctx = NULL;
     bool replayed = false;
     int64_t next_claim_us = 0, next_stats_us = 0;
+    bool in_flight = false;
     while (!tw_signal_stop_requested()) {
         if (!ctx) {
             if (!tw_backoff_ready(&backoff, tw_mono_us())) {
@@ -266,6 +320,7 @@ static void *reader_main(void *arg)
                 continue;
             }
             ctx = connect_and_join(reader, &backoff, !replayed);
+            in_flight = false;
             if (ctx && !replayed && replay_own_pending(reader, ctx, scratch) == TW_OK)
                 replayed = true;
             if (ctx && !replayed) {
@@ -275,7 +330,8 @@ static void *reader_main(void *arg)
             atomic_store(&reader->connected, ctx != NULL);
             continue;
         }
-        if (read_once(reader, ctx, scratch, &next_claim_us, &next_stats_us) != TW_OK) {
+        if (read_once(reader, ctx, scratch, &next_claim_us, &next_stats_us, &in_flight) !=
+            TW_OK) {
             redisFree(ctx);
             ctx = NULL;
             atomic_store(&reader->connected, false);
@@ -284,6 +340,7 @@ static void *reader_main(void *arg)
     }
     if (ctx)
         redisFree(ctx);
+    reply_arena_free(&reader->arena);
     free(scratch);
     atomic_store(&reader->connected, false);
     atomic_store_explicit(&reader->done, true, memory_order_release);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "checkpoint.h"
+#include "reply_arena.h"
 #include "spsc_ring.h"
 #include "tw_metrics.h"
 #include "tw_redis.h"
@@ -24,6 +25,7 @@ typedef struct {
     int64_t claim_idle_ms;           /* XAUTOCLAIM min-idle-time */
     int64_t claim_every_ms;          /* how often to look for idle entries */
     spsc_ring *ring;                 /* to the aggregator */
+    reply_arena arena;               /* where the reader connection builds its replies */
     pthread_t thread;                /* the reader thread */
     atomic_bool connected;           /* Redis reachable and group joined */
     atomic_bool done;                /* the thread has pushed its last entry */

@@ -4,6 +4,7 @@
 #include "tw_http.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +42,7 @@ struct tw_http {
     tw_http_ready_fn ready;     /* readiness check */
     void *ready_arg;            /* its argument */
     route routes[HTTP_MAX_ROUTES]; /* registered routes */
-    int route_count;            /* entries used */
+    _Atomic int route_count;    /* entries published; an entry is complete before it counts */
     route not_found;            /* pseudo-route for unmatched paths */
     pthread_mutex_t codes_lock; /* guards lazy code counter registration */
 };
@@ -198,11 +199,13 @@ static void init_route(tw_http *http, route *r, const char *uri, const char *nam
 void tw_http_route(tw_http *http, const char *uri, const char *route_name,
                    tw_http_handler handler, void *arg)
 {
-    if (http->route_count == HTTP_MAX_ROUTES) {
+    int count = atomic_load_explicit(&http->route_count, memory_order_relaxed);
+    if (count == HTTP_MAX_ROUTES) {
         tw_log_error("too many HTTP routes", TW_STR("uri", uri));
         abort();
     }
-    init_route(http, &http->routes[http->route_count++], uri, route_name, handler, arg);
+    init_route(http, &http->routes[count], uri, route_name, handler, arg);
+    atomic_store_explicit(&http->route_count, count + 1, memory_order_release);
 }
 
 /* Exact match wins; otherwise the longest registered prefix ending in '/'. */
@@ -210,7 +213,8 @@ static route *find_route(tw_http *http, const char *path)
 {
     route *best = NULL;
     size_t best_len = 0;
-    for (int i = 0; i < http->route_count; i++) {
+    int count = atomic_load_explicit(&http->route_count, memory_order_acquire);
+    for (int i = 0; i < count; i++) {
         route *r = &http->routes[i];
         size_t len = strlen(r->uri);
         if (!strcmp(r->uri, path))

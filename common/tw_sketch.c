@@ -72,20 +72,24 @@ static void ensure_index(tw_sketch *sketch, int32_t index)
     sketch->length = length;
 }
 
-static void add_count(tw_sketch *sketch, double value, uint64_t n)
+int32_t tw_sketch_key(double value)
 {
-    if (value <= TW_SKETCH_MIN_VALUE) {
-        sketch->zero_count += n;
-        return;
-    }
-    int32_t index = bucket_index(value);
-    ensure_index(sketch, index);
-    sketch->counts[index - sketch->offset] += n;
+    return value <= TW_SKETCH_MIN_VALUE ? TW_SKETCH_ZERO_KEY : bucket_index(value);
 }
 
 void tw_sketch_add(tw_sketch *sketch, double value)
 {
-    add_count(sketch, value, 1);
+    tw_sketch_add_keyed(sketch, value, tw_sketch_key(value));
+}
+
+void tw_sketch_add_keyed(tw_sketch *sketch, double value, int32_t key)
+{
+    if (key == TW_SKETCH_ZERO_KEY) {
+        sketch->zero_count++;
+    } else {
+        ensure_index(sketch, key);
+        sketch->counts[key - sketch->offset]++;
+    }
     sketch->count++;
     sketch->sum += value;
     if (value < sketch->min)

@@ -15,6 +15,8 @@
 #define TW_SKETCH_MIN_VALUE 1e-3
 /* Values above this (ms) are clamped into the top bucket. */
 #define TW_SKETCH_MAX_VALUE 1e9
+/* Key of the zero bucket. */
+#define TW_SKETCH_ZERO_KEY INT32_MIN
 
 typedef struct {
     int32_t offset;      /* bucket index of counts[0] */
@@ -31,8 +33,13 @@ typedef struct {
 void tw_sketch_init(tw_sketch *sketch);
 /* Frees the buckets and empties the sketch. */
 void tw_sketch_free(tw_sketch *sketch);
+/* Key of the value's bucket (TW_SKETCH_ZERO_KEY for values counted as zero): compute it
+ * once when one value goes into several sketches. */
+int32_t tw_sketch_key(double value);
 /* Adds one value (>= 0, finite). */
 void tw_sketch_add(tw_sketch *sketch, double value);
+/* Adds one value whose key tw_sketch_key already computed. */
+void tw_sketch_add_keyed(tw_sketch *sketch, double value, int32_t key);
 /* Adds every value of src into dst. */
 void tw_sketch_merge(tw_sketch *dst, const tw_sketch *src);
 /* The q-quantile (0..1) of the values added: the value of rank floor(q*(n-1)) within

@@ -18,6 +18,8 @@ REPO = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("TW_BUILD", REPO / "build"))
 STOP_TIMEOUT_S = 5.0
 SANITIZED = "asan" in str(BUILD) or "tsan" in str(BUILD)
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                     "WARNING: ThreadSanitizer")
 
 
 def binary(name):
@@ -180,6 +182,12 @@ def spawn(workdir):
         return proc
 
     yield start
+    problems = []
     for proc in started:
-        if proc.alive():
-            proc.stop()
+        code = proc.stop() if proc.alive() else proc.proc.returncode
+        if code not in (0, -signal.SIGKILL):
+            problems.append(f"{proc.name} exited with {code}")
+        for marker in SANITIZER_MARKERS:
+            if marker in proc.logs():
+                problems.append(f"{proc.name}: {marker}\n{proc.logs()[-6000:]}")
+    assert not problems, "\n".join(problems)

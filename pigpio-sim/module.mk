@@ -1,0 +1,1 @@
+$(eval $(call tw_service,pigpio-sim,pigpio-sim))

@@ -1,0 +1,168 @@
+/* Aggregate state: windows from buckets, antenna sequence tracking, applying entries,
+ * and the checkpoint encoding of antennas and buckets. */
+#include <string.h>
+
+#include "aggregator.h"
+#include "antenna_table.h"
+#include "bucket_ring.h"
+#include "tw_status.h"
+#include "tw_test.h"
+
+#define NOW 1700000000LL
+
+static void test_second_windows(void)
+{
+    bucket_ring ring;
+    bucket_ring_init(&ring, 1, 901);
+    int64_t ages[] = {0, 30, 59, 60, 299, 300, 899, 900, 5000};
+    for (size_t i = 0; i < sizeof ages / sizeof ages[0]; i++)
+        bucket_ring_add(&ring, NOW - ages[i], NOW, 1ULL << i, 0, 1.0 + (double)i,
+                        tw_sketch_key(1.0 + (double)i));
+    bucket_ring_add(&ring, NOW + 30, NOW, 1000, 10, 2, tw_sketch_key(2)); /* future: now */
+    int64_t windows[] = {60, 300, 900};
+    uint64_t expected[] = {1 + 2 + 4 + 1000, 1 + 2 + 4 + 8 + 16 + 1000,
+                           1 + 2 + 4 + 8 + 16 + 32 + 64 + 1000};
+    for (int w = 0; w < 3; w++) {
+        window_totals totals = {0};
+        tw_sketch_init(&totals.latency);
+        bucket_ring_sum(&ring, NOW, windows[w], &totals);
+        TW_CHECK_INT(totals.packets, expected[w]);
+        TW_CHECK_INT(totals.latency.count, totals.records);
+        tw_sketch_free(&totals.latency);
+    }
+    /* time moves on: the bucket of "now" is reused 901 s later */
+    bucket_ring_add(&ring, NOW + 901, NOW + 901, 5, 0, 1, tw_sketch_key(1));
+    window_totals later = {0};
+    tw_sketch_init(&later.latency);
+    bucket_ring_sum(&ring, NOW + 901, 60, &later);
+    TW_CHECK_INT(later.packets, 5);
+    tw_sketch_free(&later.latency);
+    bucket_ring_free(&ring);
+}
+
+static tw_report report(const char *id, const char *run, uint64_t seq)
+{
+    tw_report r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.antenna_id, sizeof r.antenna_id, "%s", id);
+    snprintf(r.run, sizeof r.run, "%s", run);
+    r.seq = seq;
+    r.timestamp = NOW;
+    r.packets = 10;
+    r.loss = 1;
+    r.latency_ms = 5;
+    return r;
+}
+
+static void test_sequence_gaps_and_duplicates(void)
+{
+    antenna_table table;
+    antenna_table_init(&table);
+    antenna_state *a = antenna_table_get(&table, "a");
+    uint64_t seqs[] = {1, 2, 5, 3, 3, 5, 6};
+    int accepted[] = {1, 1, 1, 1, 0, 0, 1};
+    for (int i = 0; i < 7; i++) {
+        tw_report r = report("a", "run1", seqs[i]);
+        TW_CHECK_INT(antenna_accept_seq(a, &r), accepted[i]);
+    }
+    TW_CHECK_INT(a->seq_gaps, 1); /* 4 never arrived */
+    tw_report restart = report("a", "run2", 1);
+    TW_CHECK_INT(antenna_accept_seq(a, &restart), 1);
+    tw_report far = report("a", "run2", 200);
+    TW_CHECK_INT(antenna_accept_seq(a, &far), 1);
+    TW_CHECK_INT(a->seq_gaps, 1 + 198);
+    tw_report no_seq = report("a", "", 0);
+    TW_CHECK_INT(antenna_accept_seq(a, &no_seq), 1);
+    antenna_table_free(&table);
+}
+
+static void test_table_grows_and_finds(void)
+{
+    antenna_table table;
+    antenna_table_init(&table);
+    char id[32];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(id, sizeof id, "antenna-%d", i);
+        antenna_table_get(&table, id)->records = (uint64_t)i;
+    }
+    TW_CHECK_INT(table.count, 5000);
+    TW_CHECK_INT(antenna_table_find(&table, "antenna-4321")->records, 4321);
+    TW_CHECK(antenna_table_find(&table, "antenna-5000") == NULL);
+    antenna_table_free(&table);
+}
+
+static void test_apply_counts_once(void)
+{
+    aggregator agg;
+    aggregator_init(&agg);
+    analytics_entry entry;
+    memset(&entry, 0, sizeof entry);
+    entry.id = (stream_id){1, 0};
+    entry.report = report("a", "r", 1);
+    aggregator_apply(&agg, &entry, NOW * 1000000);
+    entry.id = (stream_id){2, 0}; /* same (antenna, run, seq) re-sent */
+    aggregator_apply(&agg, &entry, NOW * 1000000);
+    entry.id = (stream_id){1, 0}; /* claimed while still owed an ack */
+    entry.claimed = true;
+    aggregator_apply(&agg, &entry, NOW * 1000000);
+    entry.claimed = false;
+    entry.id = (stream_id){3, 0};
+    entry.malformed = TW_MALFORMED_NEGATIVE;
+    aggregator_apply(&agg, &entry, NOW * 1000000);
+    TW_CHECK_INT(agg.records, 1);
+    TW_CHECK_INT(agg.packets, 10);
+    TW_CHECK_INT(agg.duplicates, 1);
+    TW_CHECK_INT(agg.malformed[TW_MALFORMED_NEGATIVE], 1);
+    TW_CHECK_INT(agg.ack_count, 3);
+    TW_CHECK_INT(agg.dead_count, 1);
+    aggregator_free(&agg);
+}
+
+static void test_antenna_encoding_round_trip(void)
+{
+    antenna_table table, restored;
+    antenna_table_init(&table);
+    antenna_table_init(&restored);
+    antenna_state *a = antenna_table_get(&table, "enc");
+    for (uint64_t seq = 1; seq <= 40; seq += (seq % 5 ? 1 : 2)) {
+        tw_report r = report("enc", "runx", seq);
+        r.timestamp = NOW - 100 + (int64_t)seq;
+        if (antenna_accept_seq(a, &r))
+            antenna_apply(a, &r, tw_sketch_key(r.latency_ms), NOW);
+    }
+    tw_buf buf;
+    tw_buf_init(&buf);
+    tw_wire_writer out = {&buf};
+    antenna_write(a, &out);
+    tw_wire_reader in;
+    tw_wire_reader_init(&in, buf.data, buf.len);
+    TW_CHECK_INT(antenna_read(&restored, &in), TW_OK);
+    antenna_state *b = antenna_table_find(&restored, "enc");
+    TW_CHECK(b != NULL);
+    if (b) {
+        TW_CHECK_INT(b->records, a->records);
+        TW_CHECK_INT(b->packets, a->packets);
+        TW_CHECK_INT(b->seq_gaps, a->seq_gaps);
+        TW_CHECK_INT(b->max_seq, a->max_seq);
+        TW_CHECK_INT(b->seen_below, a->seen_below);
+        TW_CHECK_INT(b->last_seen, a->last_seen);
+        TW_CHECK_NEAR(b->interval_s, a->interval_s, 0);
+        TW_CHECK_STR(b->run, "runx");
+        window_totals ta = {0}, tb = {0};
+        bucket_ring_sum(&a->slots, NOW, 300, &ta);
+        bucket_ring_sum(&b->slots, NOW, 300, &tb);
+        TW_CHECK_INT(tb.records, ta.records);
+        TW_CHECK_INT(tb.latency.count, ta.latency.count);
+        tw_sketch_free(&ta.latency);
+        tw_sketch_free(&tb.latency);
+    }
+    tw_wire_reader_init(&in, buf.data, buf.len / 2);
+    TW_CHECK_INT(antenna_read(&restored, &in), TW_INVALID);
+    tw_buf_free(&buf);
+    antenna_table_free(&table);
+    antenna_table_free(&restored);
+}
+
+TW_TEST_MAIN("state", TW_TEST(test_second_windows), TW_TEST(test_sequence_gaps_and_duplicates),
+             TW_TEST(test_table_grows_and_finds), TW_TEST(test_apply_counts_once),
+             TW_TEST(test_antenna_encoding_round_trip))

@@ -1,0 +1,155 @@
+/* Quantile sketch: error bound against an exact sort, exact merge, both encodings. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "tw_sketch.h"
+#include "tw_status.h"
+#include "tw_test.h"
+
+#define SAMPLES 200000
+
+static uint64_t rng_state = 12345;
+
+static double uniform(void)
+{
+    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(rng_state >> 11) * 0x1.0p-53;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Heavy-tailed latencies spanning 0.01 ms .. 10 s. */
+static double latency_sample(void)
+{
+    return 0.01 * exp(uniform() * log(1e6));
+}
+
+static void check_quantiles(const tw_sketch *sketch, double *sorted, size_t n)
+{
+    static const double qs[] = {0, 0.01, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1};
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+        double exact = sorted[(size_t)floor(qs[i] * (double)(n - 1))];
+        double estimate = tw_sketch_quantile(sketch, qs[i]);
+        TW_CHECK(fabs(estimate - exact) <= TW_SKETCH_RELATIVE_ACCURACY * exact + 1e-12);
+    }
+}
+
+static void test_error_bound_against_exact_sort(void)
+{
+    double *values = malloc(SAMPLES * sizeof *values);
+    tw_sketch sketch;
+    tw_sketch_init(&sketch);
+    for (size_t i = 0; i < SAMPLES; i++) {
+        values[i] = latency_sample();
+        tw_sketch_add(&sketch, values[i]);
+    }
+    qsort(values, SAMPLES, sizeof *values, compare_doubles);
+    TW_CHECK_INT(sketch.count, SAMPLES);
+    check_quantiles(&sketch, values, SAMPLES);
+    TW_CHECK_NEAR(sketch.max, values[SAMPLES - 1], 0);
+    TW_CHECK_NEAR(sketch.min, values[0], 0);
+    tw_sketch_free(&sketch);
+    free(values);
+}
+
+static int same_sketch(const tw_sketch *a, const tw_sketch *b)
+{
+    if (a->count != b->count || a->zero_count != b->zero_count || a->min != b->min ||
+        a->max != b->max || fabs(a->sum - b->sum) > 1e-6 * fabs(a->sum))
+        return 0;
+    for (int32_t i = -400; i < 1200; i++) {
+        uint64_t ca = i >= a->offset && i < a->offset + (int32_t)a->length ? a->counts[i - a->offset] : 0;
+        uint64_t cb = i >= b->offset && i < b->offset + (int32_t)b->length ? b->counts[i - b->offset] : 0;
+        if (ca != cb)
+            return 0;
+    }
+    return 1;
+}
+
+static void test_merge_equals_sketch_of_union(void)
+{
+    tw_sketch left, right, all;
+    tw_sketch_init(&left);
+    tw_sketch_init(&right);
+    tw_sketch_init(&all);
+    for (int i = 0; i < 50000; i++) {
+        double value = i % 7 == 0 ? 0 : latency_sample() * (i % 2 ? 1 : 100);
+        tw_sketch_add(i % 3 ? &left : &right, value);
+        tw_sketch_add(&all, value);
+    }
+    tw_sketch_merge(&left, &right);
+    TW_CHECK(same_sketch(&left, &all));
+    TW_CHECK_NEAR(tw_sketch_quantile(&left, 0.99), tw_sketch_quantile(&all, 0.99), 0);
+    tw_sketch_free(&left);
+    tw_sketch_free(&right);
+    tw_sketch_free(&all);
+}
+
+static void test_empty_and_zero(void)
+{
+    tw_sketch sketch;
+    tw_sketch_init(&sketch);
+    TW_CHECK(isnan(tw_sketch_quantile(&sketch, 0.5)));
+    TW_CHECK(isnan(tw_sketch_mean(&sketch)));
+    tw_sketch_add(&sketch, 0);
+    tw_sketch_add(&sketch, 0);
+    tw_sketch_add(&sketch, 10);
+    TW_CHECK_NEAR(tw_sketch_quantile(&sketch, 0.5), 0, 0);
+    TW_CHECK_NEAR(tw_sketch_quantile(&sketch, 1), 10, 0);
+    TW_CHECK_NEAR(tw_sketch_mean(&sketch), 10.0 / 3, 1e-12);
+    tw_sketch_free(&sketch);
+}
+
+static void test_json_round_trip(void)
+{
+    tw_sketch sketch, back;
+    tw_sketch_init(&sketch);
+    for (int i = 1; i <= 1000; i++)
+        tw_sketch_add(&sketch, i * 0.37);
+    cJSON *json = tw_sketch_to_json(&sketch);
+    char *text = cJSON_PrintUnformatted(json);
+    cJSON *parsed = cJSON_Parse(text);
+    TW_CHECK_INT(tw_sketch_from_json(parsed, &back), TW_OK);
+    TW_CHECK(same_sketch(&sketch, &back));
+    cJSON *counts = cJSON_GetObjectItem(parsed, "counts");
+    cJSON_ReplaceItemInArray(counts, 0, cJSON_CreateString("x"));
+    tw_sketch bad;
+    TW_CHECK_INT(tw_sketch_from_json(cJSON_GetObjectItem(parsed, "nothing"), &bad), TW_INVALID);
+    free(text);
+    cJSON_Delete(json);
+    cJSON_Delete(parsed);
+    tw_sketch_free(&sketch);
+    tw_sketch_free(&back);
+}
+
+static void test_binary_round_trip_and_truncation(void)
+{
+    tw_sketch sketch, back;
+    tw_sketch_init(&sketch);
+    for (int i = 0; i < 5000; i++)
+        tw_sketch_add(&sketch, latency_sample());
+    tw_buf buf;
+    tw_buf_init(&buf);
+    tw_wire_writer out = {&buf};
+    tw_sketch_write(&sketch, &out);
+    tw_wire_reader in;
+    tw_wire_reader_init(&in, buf.data, buf.len);
+    TW_CHECK_INT(tw_sketch_read(&back, &in), TW_OK);
+    TW_CHECK(same_sketch(&sketch, &back));
+    tw_sketch_free(&back);
+    for (size_t cut = 0; cut < buf.len; cut += 7) {
+        tw_wire_reader_init(&in, buf.data, cut);
+        TW_CHECK_INT(tw_sketch_read(&back, &in), TW_INVALID);
+        tw_sketch_free(&back);
+    }
+    tw_buf_free(&buf);
+    tw_sketch_free(&sketch);
+}
+
+TW_TEST_MAIN("sketch", TW_TEST(test_error_bound_against_exact_sort),
+             TW_TEST(test_merge_equals_sketch_of_union), TW_TEST(test_empty_and_zero),
+             TW_TEST(test_json_round_trip), TW_TEST(test_binary_round_trip_and_truncation))

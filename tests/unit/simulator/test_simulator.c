@@ -1,0 +1,72 @@
+/* Simulator pieces: the bounded report queue and the antenna model. */
+#include <string.h>
+
+#include "antenna_model.h"
+#include "report_queue.h"
+#include "tw_status.h"
+#include "tw_test.h"
+
+static tw_report numbered(uint64_t seq)
+{
+    tw_report r;
+    memset(&r, 0, sizeof r);
+    r.seq = seq;
+    return r;
+}
+
+static void test_queue_drops_oldest_when_full(void)
+{
+    report_queue queue;
+    TW_CHECK_INT(report_queue_init(&queue, 3), TW_OK);
+    for (uint64_t seq = 1; seq <= 5; seq++) {
+        tw_report r = numbered(seq);
+        TW_CHECK_INT(report_queue_push(&queue, &r), seq > 3);
+    }
+    TW_CHECK_INT(queue.count, 3);
+    TW_CHECK_INT(queue.dropped, 2);
+    TW_CHECK_INT(report_queue_at(&queue, 0)->seq, 3);
+    TW_CHECK_INT(report_queue_at(&queue, 2)->seq, 5);
+    report_queue_free(&queue);
+}
+
+static void test_queue_keeps_failed_in_order(void)
+{
+    report_queue queue;
+    report_queue_init(&queue, 8);
+    for (uint64_t seq = 1; seq <= 7; seq++) {
+        tw_report r = numbered(seq);
+        report_queue_push(&queue, &r);
+    }
+    bool keep[5] = {false, true, false, true, false}; /* 2 and 4 failed */
+    report_queue_remove_done(&queue, 5, keep);
+    TW_CHECK_INT(queue.count, 4);
+    uint64_t expected[] = {2, 4, 6, 7};
+    for (size_t i = 0; i < 4; i++)
+        TW_CHECK_INT(report_queue_at(&queue, i)->seq, expected[i]);
+    report_queue_free(&queue);
+}
+
+static void test_model_is_reproducible_and_valid(void)
+{
+    antenna_model a, b;
+    antenna_model_init(&a, "tower-1", 42);
+    antenna_model_init(&b, "tower-1", 42);
+    uint64_t degraded_reports = 0;
+    for (int i = 0; i < 10000; i++) {
+        tw_report ra, rb;
+        antenna_model_next(&a, 5, 0.05, 1700000000000000LL + i, "run", &ra);
+        antenna_model_next(&b, 5, 0.05, 1700000000000000LL + i, "run", &rb);
+        TW_CHECK(ra.packets == rb.packets && ra.loss == rb.loss && ra.latency_ms == rb.latency_ms);
+        TW_CHECK(ra.loss <= ra.packets);
+        TW_CHECK(ra.latency_ms > 0);
+        TW_CHECK_INT(ra.seq, (uint64_t)i + 1);
+        degraded_reports += a.degraded_reports_left > 0;
+    }
+    TW_CHECK(degraded_reports > 100 && degraded_reports < 5000);
+    antenna_model other;
+    antenna_model_init(&other, "tower-2", 42);
+    TW_CHECK(other.baseline_latency_ms != a.baseline_latency_ms);
+}
+
+TW_TEST_MAIN("simulator", TW_TEST(test_queue_drops_oldest_when_full),
+             TW_TEST(test_queue_keeps_failed_in_order), TW_TEST(test_model_is_reproducible_and_valid))
