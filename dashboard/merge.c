@@ -350,6 +350,7 @@ cJSON *dash_view_antennas_json(const dash_view *view, dash_sort sort, size_t lim
 const dash_antenna *dash_view_find(const dash_view *view, const char *id)
 {
     dash_antenna key;
+    memset(&key, 0, sizeof key);
     snprintf(key.antenna_id, sizeof key.antenna_id, "%s", id);
     if (strlen(id) > DASH_ANTENNA_ID_MAX_BYTES || !view->antenna_count)
         return NULL;
