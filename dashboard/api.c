@@ -1,0 +1,209 @@
+/* Route handlers; see api.h. Every JSON path validates its query strictly (400 with a
+ * reason), answers 503 with the replica report when no replica answered, and otherwise
+ * serves the cached merged snapshot. */
+#include "api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assets.h"
+#include "tw_api.h"
+#include "tw_report.h"
+#include "tw_signal.h"
+#include "tw_status.h"
+#include "tw_time.h"
+
+#define DEFAULT_WINDOW_S 0
+#define SORT_MAX_BYTES 32
+#define LIMIT_MAX 1000000
+#define ANTENNA_PREFIX "/api/v1/antennas/"
+#define SSE_POLL_STEP_MS 100
+#define US_PER_MS 1000
+#define HTTP_UNAVAILABLE 503
+
+static const char *const get_methods = "GET,HEAD";
+
+/* Reads ?window=; TW_OK or TW_INVALID after replying 400. */
+static int query_window(struct mg_connection *conn, int64_t *window_s)
+{
+    if (tw_http_query_int(conn, "window", 0, TW_WINDOW_MAX_S, DEFAULT_WINDOW_S, window_s) != TW_OK)
+        return TW_INVALID;
+    if (!tw_window_valid(*window_s)) {
+        tw_http_reply_error(conn, 400, "window must be one of 0, 60, 300, 900");
+        return TW_INVALID;
+    }
+    return TW_OK;
+}
+
+/* Replies 503 with the replica report when nothing answered; returns 1 if it did. */
+static int reply_if_unreachable(struct mg_connection *conn, const dash_snapshot *snapshot,
+                                int *status)
+{
+    if (snapshot->view.replicas_answered > 0)
+        return 0;
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "error", "no analytics replica answered");
+    dash_view_add_replicas(&snapshot->view, doc);
+    *status = tw_http_reply_json(conn, HTTP_UNAVAILABLE, doc);
+    cJSON_Delete(doc);
+    return 1;
+}
+
+static int handle_summary(struct mg_connection *conn, void *arg)
+{
+    dash_app *app = arg;
+    int64_t window_s;
+    if (!tw_http_allow_methods(conn, get_methods))
+        return 0;
+    if (query_window(conn, &window_s) != TW_OK)
+        return 400;
+    dash_snapshot *snapshot = dash_source_get(app->source, window_s);
+    int status;
+    if (!reply_if_unreachable(conn, snapshot, &status))
+        status = tw_http_reply(conn, 200, "application/json", snapshot->summary_json,
+                               snapshot->summary_len);
+    dash_snapshot_release(snapshot);
+    return status;
+}
+
+static int query_sort(struct mg_connection *conn, dash_sort *sort)
+{
+    char text[SORT_MAX_BYTES];
+    int found = tw_http_query_str(conn, "sort", text, sizeof text);
+    *sort = DASH_SORT_ANTENNA_ID;
+    if (found == 0 || (found > 0 && dash_sort_parse(text, sort) == TW_OK))
+        return TW_OK;
+    tw_http_reply_error(conn, 400, "sort must be one of loss_rate, latency, antenna_id");
+    return TW_INVALID;
+}
+
+static int handle_antennas(struct mg_connection *conn, void *arg)
+{
+    dash_app *app = arg;
+    int64_t window_s, limit;
+    dash_sort sort;
+    if (!tw_http_allow_methods(conn, get_methods))
+        return 0;
+    if (query_window(conn, &window_s) != TW_OK || query_sort(conn, &sort) != TW_OK ||
+        tw_http_query_int(conn, "limit", 1, LIMIT_MAX, LIMIT_MAX, &limit) != TW_OK)
+        return 400;
+    dash_snapshot *snapshot = dash_source_get(app->source, window_s);
+    int status;
+    if (!reply_if_unreachable(conn, snapshot, &status)) {
+        cJSON *rows = dash_view_antennas_json(&snapshot->view, sort, (size_t)limit);
+        status = tw_http_reply_json(conn, 200, rows);
+        cJSON_Delete(rows);
+    }
+    dash_snapshot_release(snapshot);
+    return status;
+}
+
+static int handle_antenna(struct mg_connection *conn, void *arg)
+{
+    dash_app *app = arg;
+    int64_t window_s;
+    if (!tw_http_allow_methods(conn, get_methods))
+        return 0;
+    if (query_window(conn, &window_s) != TW_OK)
+        return 400;
+    const char *id = tw_http_path(conn) + strlen(ANTENNA_PREFIX);
+    if (!tw_antenna_id_valid(id, strlen(id)))
+        return tw_http_reply_error(conn, 400, "antenna id must match [A-Za-z0-9._-]{1,64}");
+    dash_snapshot *snapshot = dash_source_get(app->source, window_s);
+    int status;
+    if (!reply_if_unreachable(conn, snapshot, &status)) {
+        const dash_antenna *row = dash_view_find(&snapshot->view, id);
+        if (!row) {
+            status = tw_http_reply_error(conn, 404, "unknown antenna");
+        } else {
+            cJSON *json = dash_antenna_json(row);
+            status = tw_http_reply_json(conn, 200, json);
+            cJSON_Delete(json);
+        }
+    }
+    dash_snapshot_release(snapshot);
+    return status;
+}
+
+static int handle_history(struct mg_connection *conn, void *arg)
+{
+    dash_app *app = arg;
+    if (!tw_http_allow_methods(conn, get_methods))
+        return 0;
+    cJSON *json = dash_history_json(app->history);
+    int status = tw_http_reply_json(conn, 200, json);
+    cJSON_Delete(json);
+    return status;
+}
+
+/* Sends one event; TW_OK while the client is still there. */
+static int send_event(struct mg_connection *conn, const char *name, const char *data, size_t len)
+{
+    if (mg_printf(conn, "event: %s\ndata: ", name) <= 0 || mg_write(conn, data, len) <= 0 ||
+        mg_write(conn, "\n\n", 2) <= 0)
+        return TW_ERR;
+    return TW_OK;
+}
+
+static int push_summary(struct mg_connection *conn, dash_app *app, int64_t window_s)
+{
+    dash_snapshot *snapshot = dash_source_get(app->source, window_s);
+    int rc = send_event(conn, "summary", snapshot->summary_json, snapshot->summary_len);
+    dash_snapshot_release(snapshot);
+    return rc;
+}
+
+/* Sleeps until the next push, returning early (TW_ERR) when the service stops. */
+static int wait_next_push(const dash_app *app)
+{
+    for (int waited = 0; waited < app->sse_interval_ms; waited += SSE_POLL_STEP_MS) {
+        if (tw_signal_stop_requested())
+            return TW_ERR;
+        tw_sleep_us((int64_t)SSE_POLL_STEP_MS * US_PER_MS);
+    }
+    return tw_signal_stop_requested() ? TW_ERR : TW_OK;
+}
+
+static int handle_stream(struct mg_connection *conn, void *arg)
+{
+    dash_app *app = arg;
+    int64_t window_s;
+    if (!tw_http_allow_methods(conn, "GET"))
+        return 0;
+    if (query_window(conn, &window_s) != TW_OK)
+        return 400;
+    if (atomic_fetch_add(&app->sse_clients, 1) >= app->sse_max_clients) {
+        atomic_fetch_sub(&app->sse_clients, 1);
+        return tw_http_reply_error(conn, HTTP_UNAVAILABLE, "too many event streams; poll instead");
+    }
+    mg_printf(conn, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                    "Cache-Control: no-store\r\nConnection: close\r\n\r\nretry: 1000\n\n");
+    while (push_summary(conn, app, window_s) == TW_OK && wait_next_push(app) == TW_OK)
+        ;
+    atomic_fetch_sub(&app->sse_clients, 1);
+    return 200;
+}
+
+static int handle_static(struct mg_connection *conn, void *arg)
+{
+    (void)arg;
+    dash_asset asset;
+    if (!tw_http_allow_methods(conn, get_methods))
+        return 0;
+    if (!dash_asset_find(tw_http_path(conn), &asset))
+        return tw_http_reply_error(conn, 404, "no such file");
+    return tw_http_reply(conn, 200, asset.content_type, asset.data, asset.len);
+}
+
+void dash_api_register(tw_http *http, dash_app *app)
+{
+    tw_http_route(http, "/api/v1/summary", "summary", handle_summary, app);
+    tw_http_route(http, "/api/v1/antennas", "antennas", handle_antennas, app);
+    tw_http_route(http, ANTENNA_PREFIX, "antenna", handle_antenna, app);
+    tw_http_route(http, "/api/v1/history", "history", handle_history, app);
+    tw_http_route(http, "/api/v1/stream", "stream", handle_stream, app);
+    tw_http_route(http, "/", "page", handle_static, app);
+    tw_http_route(http, "/index.html", "page", handle_static, app);
+    tw_http_route(http, "/static/", "static", handle_static, app);
+}

@@ -1,0 +1,391 @@
+// towerwatch dashboard page logic: receives summaries by Server-Sent Events (polling when
+// streams are unavailable), polls the antenna table, draws uPlot charts, and says honestly
+// what state the data is in: connecting, no data yet, analytics unreachable, stale.
+'use strict';
+
+const STALE_AFTER_MS = 5000;
+const POLL_INTERVAL_MS = 1000;
+const TABLE_INTERVAL_MS = 1000;
+const SSE_FAILURES_BEFORE_POLLING = 3;
+const WORST_COUNT = 3;
+const HISTORY_SPAN_S = 900;
+
+const nf0 = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const nf1 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const nf2 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+const state = {
+  window: 60,
+  lastUpdateMs: 0,
+  summary: null,
+  rows: [],
+  sortKey: 'antenna_id',
+  sortDir: 1,
+  filter: '',
+  source: null,
+  sseFailures: 0,
+  pollTimer: null,
+  tableTimer: null,
+  lastTableMs: 0,
+  charts: {},
+  detail: null,
+};
+
+const $ = (id) => document.getElementById(id);
+
+// ---- formatting -------------------------------------------------------------------------
+function fmtCount(v) { return v === null || v === undefined ? '–' : nf0.format(v); }
+function fmtRate(v) { return v === null || v === undefined ? '–' : (v >= 100 ? nf0 : nf1).format(v) + '/s'; }
+function fmtPercent(frac) {
+  if (frac === null || frac === undefined) return '–';
+  return nf2.format(frac * 100) + ' %';
+}
+function fmtMs(v) {
+  if (v === null || v === undefined) return '–';
+  return (v >= 100 ? nf0 : nf2).format(v) + ' ms';
+}
+function fmtAgo(unixS) {
+  if (!unixS) return 'never';
+  const s = Math.max(0, Math.round(Date.now() / 1000 - unixS));
+  if (s < 60) return s + ' s ago';
+  if (s < 3600) return Math.floor(s / 60) + ' min ago';
+  if (s < 86400) return Math.floor(s / 3600) + ' h ago';
+  return new Date(unixS * 1000).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+}
+function lossRate(row) { return row.packets > 0 ? row.loss / row.packets : null; }
+
+function setFigure(id, raw, text) {
+  const el = $(id);
+  el.dataset.raw = raw === null || raw === undefined ? '' : String(raw);
+  el.textContent = text;
+}
+
+// ---- states -----------------------------------------------------------------------------
+function setConn(kind, text) {
+  const pill = $('conn');
+  pill.dataset.state = kind;
+  pill.textContent = text;
+}
+
+function showBanner(kind, text) {
+  const banner = $('banner');
+  if (!kind) { banner.hidden = true; banner.textContent = ''; delete banner.dataset.kind; return; }
+  banner.hidden = false;
+  banner.dataset.kind = kind;
+  banner.textContent = text;
+}
+
+function replicaText(r) {
+  if (!r) return '–';
+  return `${r.answered} of ${r.expected} answering` + (r.down.length ? ` (down: ${r.down.join(', ')})` : '');
+}
+
+// Decides which honest state the page is in from the last document and its age.
+function refreshState() {
+  const s = state.summary;
+  if (!s) { setConn('connecting', 'Connecting…'); return; }
+  const age = Date.now() - state.lastUpdateMs;
+  const r = s.replicas;
+  if (age > STALE_AFTER_MS) {
+    setConn('stale', 'Stale');
+    showBanner('stale', `Data is stale: no update for ${Math.round(age / 1000)} s. The dashboard may be unreachable.`);
+  } else if (r && r.answered === 0) {
+    setConn('unreachable', 'Analytics unreachable');
+    showBanner('unreachable', `Analytics unreachable: no replica answers (down: ${r.down.join(', ') || 'none resolved'}).`);
+  } else if (r && r.down.length > 0) {
+    setConn('partial', 'Partial data');
+    showBanner('partial', `Partial data: ${replicaText(r)}. Figures cover the answering replicas only.`);
+  } else if (s.records === 0 && (state.window !== 0 || s.packets === 0)) {
+    setConn(state.source ? 'live' : 'polling', state.source ? 'Live' : 'Live (polling)');
+    showBanner('info', 'No data yet for this window: waiting for antenna reports.');
+  } else {
+    setConn(state.source ? 'live' : 'polling', state.source ? 'Live' : 'Live (polling)');
+    showBanner(null);
+  }
+}
+
+// ---- headline ---------------------------------------------------------------------------
+function renderSummary(s) {
+  state.summary = s;
+  state.lastUpdateMs = Date.now();
+  const reachable = !s.replicas || s.replicas.answered > 0;
+  if (reachable) {
+    const lat = s.latency_ms || {};
+    setFigure('m-throughput', s.throughput_rps, fmtRate(s.throughput_rps));
+    setFigure('m-packets', s.packets, fmtCount(s.packets));
+    setFigure('m-delivered', s.delivered, fmtCount(s.delivered));
+    setFigure('m-lost', s.loss, fmtCount(s.loss));
+    setFigure('m-success', s.success_rate, fmtPercent(s.success_rate));
+    setFigure('m-lat-avg', lat.avg, fmtMs(lat.avg));
+    setFigure('m-lat-p50', lat.p50, fmtMs(lat.p50));
+    setFigure('m-lat-p95', lat.p95, fmtMs(lat.p95));
+    setFigure('m-lat-p99', lat.p99, fmtMs(lat.p99));
+    setFigure('m-active', s.antennas.active, fmtCount(s.antennas.active));
+    setFigure('m-offline', s.antennas.offline, fmtCount(s.antennas.offline));
+    setFigure('m-malformed', s.malformed, fmtCount(s.malformed));
+    setFigure('m-lag', s.lag, s.lag === null ? 'unknown' : fmtCount(s.lag));
+    $('updated').textContent = s.updated_at ? new Date(s.updated_at).toLocaleTimeString() : '–';
+  }
+  $('replicas').textContent = replicaText(s.replicas);
+  refreshState();
+  if (Date.now() - state.lastTableMs >= TABLE_INTERVAL_MS) loadTable();
+}
+
+// ---- transport: SSE with polling fallback ------------------------------------------------
+function stopTransport() {
+  if (state.source) { state.source.close(); state.source = null; }
+  if (state.pollTimer) { clearInterval(state.pollTimer); state.pollTimer = null; }
+}
+
+async function pollOnce() {
+  try {
+    const resp = await fetch(`/api/v1/summary?window=${state.window}`, { cache: 'no-store' });
+    const doc = await resp.json();
+    if (resp.ok) renderSummary(doc);
+    else if (resp.status === 503 && doc.replicas) renderSummary({ replicas: doc.replicas });
+  } catch (e) {
+    refreshState();
+  }
+}
+
+function startPolling() {
+  stopTransport();
+  pollOnce();
+  state.pollTimer = setInterval(pollOnce, POLL_INTERVAL_MS);
+}
+
+function startStream() {
+  stopTransport();
+  if (!window.EventSource || state.sseFailures >= SSE_FAILURES_BEFORE_POLLING) { startPolling(); return; }
+  const source = new EventSource(`/api/v1/stream?window=${state.window}`);
+  state.source = source;
+  source.addEventListener('summary', (ev) => {
+    state.sseFailures = 0;
+    try { renderSummary(JSON.parse(ev.data)); } catch (e) { /* a torn event: wait for the next */ }
+  });
+  source.onerror = () => {
+    state.sseFailures++;
+    if (state.sseFailures >= SSE_FAILURES_BEFORE_POLLING) startPolling();
+    refreshState();
+  };
+}
+
+// ---- antenna table ----------------------------------------------------------------------
+async function loadTable() {
+  state.lastTableMs = Date.now();
+  try {
+    const resp = await fetch(`/api/v1/antennas?window=${state.window}&sort=loss_rate`, { cache: 'no-store' });
+    if (!resp.ok) return;
+    state.rows = await resp.json();
+    renderTable();
+  } catch (e) { /* the state pill already reports it */ }
+}
+
+const sorters = {
+  antenna_id: (a, b) => a.antenna_id.localeCompare(b.antenna_id),
+  status: (a, b) => a.status.localeCompare(b.status),
+  last_seen: (a, b) => a.last_seen - b.last_seen,
+  packets: (a, b) => a.packets - b.packets,
+  loss_rate: (a, b) => (lossRate(a) ?? -1) - (lossRate(b) ?? -1),
+  p95: (a, b) => (a.latency_ms.p95 ?? -1) - (b.latency_ms.p95 ?? -1),
+};
+
+function worstIds(rows) {
+  return new Set(rows.filter((r) => (lossRate(r) ?? 0) > 0)
+    .sort((a, b) => lossRate(b) - lossRate(a)).slice(0, WORST_COUNT).map((r) => r.antenna_id));
+}
+
+function cell(tr, text, cls) {
+  const td = document.createElement('td');
+  if (cls) td.className = cls;
+  td.textContent = text;
+  tr.appendChild(td);
+  return td;
+}
+
+function renderTable() {
+  const worst = worstIds(state.rows);
+  const needle = state.filter.trim().toLowerCase();
+  const rows = state.rows.filter((r) => r.antenna_id.toLowerCase().includes(needle));
+  const cmp = sorters[state.sortKey];
+  rows.sort((a, b) => state.sortDir * cmp(a, b) || a.antenna_id.localeCompare(b.antenna_id));
+  const body = document.querySelector('#antennas tbody');
+  const frag = document.createDocumentFragment();
+  for (const r of rows) {
+    const tr = document.createElement('tr');
+    tr.dataset.id = r.antenna_id;
+    if (worst.has(r.antenna_id)) tr.classList.add('worst');
+    const idCell = document.createElement('td');
+    const btn = document.createElement('button');
+    btn.type = 'button';
+    btn.className = 'id';
+    btn.textContent = r.antenna_id;
+    btn.addEventListener('click', () => openDetail(r.antenna_id));
+    idCell.appendChild(btn);
+    tr.appendChild(idCell);
+    const statusCell = cell(tr, '');
+    const badge = document.createElement('span');
+    badge.className = `badge ${r.status}`;
+    badge.textContent = r.status;
+    statusCell.appendChild(badge);
+    if (worst.has(r.antenna_id)) {
+      const w = document.createElement('span');
+      w.className = 'badge worst';
+      w.textContent = 'worst';
+      statusCell.appendChild(w);
+    }
+    cell(tr, fmtAgo(r.last_seen));
+    cell(tr, fmtCount(r.packets), 'num');
+    cell(tr, fmtPercent(lossRate(r)), 'num');
+    cell(tr, fmtMs(r.latency_ms.p95), 'num');
+    frag.appendChild(tr);
+  }
+  body.replaceChildren(frag);
+  $('table-empty').hidden = state.rows.length > 0;
+  $('antenna-count').textContent = `(${rows.length} of ${state.rows.length})`;
+}
+
+function setSort(key) {
+  if (state.sortKey === key) state.sortDir = -state.sortDir;
+  else { state.sortKey = key; state.sortDir = key === 'antenna_id' || key === 'status' ? 1 : -1; }
+  for (const th of document.querySelectorAll('#antennas th')) {
+    const k = th.querySelector('button').dataset.sort;
+    th.setAttribute('aria-sort', k === state.sortKey ? (state.sortDir > 0 ? 'ascending' : 'descending') : 'none');
+  }
+  renderTable();
+}
+
+// ---- charts -----------------------------------------------------------------------------
+function chartWidth(el) { return Math.max(260, el.clientWidth || 320); }
+
+// Success rates sit near 100 %: show from a little under the lowest value up to 100.
+const percentRange = (u, min) => [Math.max(0, Math.min(90, Math.floor((min ?? 90) - 1))), 100];
+
+function makeChart(id, series, yFmt, yRange) {
+  const el = $(id);
+  const opts = {
+    width: chartWidth(el), height: 200,
+    scales: yRange ? { x: { time: true }, y: { range: yRange } } : { x: { time: true } },
+    axes: [
+      { stroke: '#a9b4c0', grid: { stroke: '#2d3846' } },
+      { stroke: '#a9b4c0', grid: { stroke: '#2d3846' }, values: (u, v) => v.map(yFmt) },
+    ],
+    series: [{}].concat(series.map(([label, color]) => ({ label, stroke: color, width: 2, spanGaps: false }))),
+  };
+  const data = [[]].concat(series.map(() => []));
+  return { plot: new uPlot(opts, data, el), el };
+}
+
+function initCharts() {
+  if (!window.uPlot) return;
+  state.charts.throughput = makeChart('chart-throughput', [['records/s', '#79c0ff']], (v) => nf0.format(v));
+  state.charts.success = makeChart('chart-success', [['success %', '#3fb950']], (v) => nf1.format(v), percentRange);
+  state.charts.latency = makeChart('chart-latency',
+    [['p50', '#79c0ff'], ['p95', '#e3b341'], ['p99', '#ff7b72']], (v) => nf0.format(v));
+  window.addEventListener('resize', () => {
+    for (const c of Object.values(state.charts)) c.plot.setSize({ width: chartWidth(c.el), height: 200 });
+  });
+}
+
+const pct = (v) => (v === null ? null : v * 100);
+
+async function loadHistory() {
+  if (!window.uPlot) return;
+  try {
+    const resp = await fetch('/api/v1/history', { cache: 'no-store' });
+    if (!resp.ok) return;
+    const h = await resp.json();
+    const cutoff = Date.now() / 1000 - HISTORY_SPAN_S;
+    const keep = h.t.map((t) => t >= cutoff);
+    const sel = (arr) => arr.filter((_, i) => keep[i]);
+    const t = sel(h.t);
+    state.charts.throughput.plot.setData([t, sel(h.throughput_rps)]);
+    state.charts.success.plot.setData([t, sel(h.success_rate).map(pct)]);
+    state.charts.latency.plot.setData([t, sel(h.p50), sel(h.p95), sel(h.p99)]);
+  } catch (e) { /* next round */ }
+}
+
+// ---- detail view ------------------------------------------------------------------------
+function openDetail(id) {
+  closeDetail();
+  const dlg = $('detail');
+  $('detail-title').textContent = `Antenna ${id}`;
+  dlg.hidden = false;
+  dlg.dataset.id = id;
+  const d = { id, t: [], loss: [], p50: [], p95: [], p99: [], timer: null, opener: document.activeElement };
+  if (window.uPlot) {
+    d.lossChart = makeChart('chart-d-loss', [['loss %', '#ff7b72']], (v) => nf1.format(v));
+    d.latChart = makeChart('chart-d-latency', [['p50', '#79c0ff'], ['p95', '#e3b341'], ['p99', '#ff7b72']], (v) => nf0.format(v));
+  }
+  state.detail = d;
+  loadDetail();
+  d.timer = setInterval(loadDetail, POLL_INTERVAL_MS);
+  $('detail-close').focus();
+}
+
+async function loadDetail() {
+  const d = state.detail;
+  if (!d) return;
+  try {
+    const resp = await fetch(`/api/v1/antennas/${encodeURIComponent(d.id)}?window=${state.window}`, { cache: 'no-store' });
+    if (state.detail !== d) return;
+    if (resp.status === 404) { $('d-status').textContent = 'unknown antenna'; return; }
+    if (!resp.ok) return;
+    const r = await resp.json();
+    $('d-status').textContent = r.status;
+    $('d-last-seen').textContent = fmtAgo(r.last_seen);
+    $('d-records').textContent = fmtCount(r.records);
+    $('d-packets').textContent = fmtCount(r.packets);
+    $('d-loss-rate').textContent = fmtPercent(lossRate(r));
+    $('d-p50').textContent = fmtMs(r.latency_ms.p50);
+    $('d-p95').textContent = fmtMs(r.latency_ms.p95);
+    $('d-p99').textContent = fmtMs(r.latency_ms.p99);
+    d.t.push(Date.now() / 1000);
+    d.loss.push(pct(lossRate(r)));
+    d.p50.push(r.latency_ms.p50); d.p95.push(r.latency_ms.p95); d.p99.push(r.latency_ms.p99);
+    if (d.t.length > HISTORY_SPAN_S) for (const k of ['t', 'loss', 'p50', 'p95', 'p99']) d[k].shift();
+    if (d.lossChart) {
+      d.lossChart.plot.setData([d.t, d.loss]);
+      d.latChart.plot.setData([d.t, d.p50, d.p95, d.p99]);
+    }
+  } catch (e) { /* the state pill already reports it */ }
+}
+
+function closeDetail() {
+  const d = state.detail;
+  if (!d) return;
+  clearInterval(d.timer);
+  if (d.lossChart) { d.lossChart.plot.destroy(); d.latChart.plot.destroy(); }
+  state.detail = null;
+  $('detail').hidden = true;
+  if (d.opener && d.opener.focus) d.opener.focus();
+}
+
+// ---- wiring -----------------------------------------------------------------------------
+function init() {
+  const sel = $('window');
+  const fromHash = Number(new URLSearchParams(location.hash.slice(1)).get('window'));
+  if ([0, 60, 300, 900].includes(fromHash)) sel.value = String(fromHash);
+  state.window = Number(sel.value);
+  sel.addEventListener('change', () => {
+    state.window = Number(sel.value);
+    history.replaceState(null, '', `#window=${state.window}`);
+    state.summary = null;
+    refreshState();
+    state.sseFailures = 0;
+    startStream();
+    loadTable();
+  });
+  $('filter').addEventListener('input', (ev) => { state.filter = ev.target.value; renderTable(); });
+  for (const b of document.querySelectorAll('#antennas th button')) b.addEventListener('click', () => setSort(b.dataset.sort));
+  $('detail-close').addEventListener('click', closeDetail);
+  $('detail').addEventListener('click', (ev) => { if (ev.target === $('detail')) closeDetail(); });
+  document.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') closeDetail(); });
+  initCharts();
+  loadHistory();
+  setInterval(loadHistory, POLL_INTERVAL_MS);
+  setInterval(refreshState, POLL_INTERVAL_MS);
+  startStream();
+}
+
+init();
