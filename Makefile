@@ -117,7 +117,7 @@ bench: deps-test bench-build
 	@bench/run
 
 lint:
-	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --suppress=missingIncludeSystem --inline-suppr -Icommon common simulator analytics pigpio-sim robot-gateway
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --suppress=missingIncludeSystem --inline-suppr -Icommon common simulator analytics dashboard pigpio-sim robot-gateway
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
