@@ -106,6 +106,8 @@ deps-build:
 	@mk/install-deps build
 deps-test:
 	@mk/install-deps test
+deps-bench:
+	@mk/install-deps bench
 
 test: deps-test
 	@mk/run-tests
@@ -113,7 +115,7 @@ test: deps-test
 run: deps-build all
 	@mk/run-local
 
-bench: deps-test bench-build
+bench: deps-bench bench-build
 	@bench/run
 
 lint:
