@@ -193,8 +193,13 @@ int tw_sketch_from_json(const cJSON *json, tw_sketch *sketch)
         ensure_index(sketch, (int32_t)offset);
         ensure_index(sketch, (int32_t)offset + length - 1);
         int i = 0;
-        const cJSON *item;
-        cJSON_ArrayForEach(item, counts) sketch->counts[i++] = (uint64_t)item->valuedouble;
+        for (const cJSON *item = counts->child; item; item = item->next) {
+            if (!cJSON_IsNumber(item) || item->valuedouble < 0) {
+                tw_sketch_free(sketch);
+                return TW_INVALID;
+            }
+            sketch->counts[i++] = (uint64_t)item->valuedouble;
+        }
     }
     sketch->count = (uint64_t)count;
     sketch->zero_count = (uint64_t)zero;

@@ -19,7 +19,9 @@ void tw_wire_put_varint(tw_wire_writer *out, uint64_t value)
 
 void tw_wire_put_svarint(tw_wire_writer *out, int64_t value)
 {
-    tw_wire_put_varint(out, ((uint64_t)value << 1) ^ (uint64_t)(value >> 63));
+    uint64_t bits = (uint64_t)value;
+    uint64_t sign_mask = 0 - (bits >> 63); /* all ones for a negative value */
+    tw_wire_put_varint(out, (bits << 1) ^ sign_mask);
 }
 
 void tw_wire_put_double(tw_wire_writer *out, double value)

@@ -118,6 +118,7 @@ static void test_json_round_trip(void)
     cJSON *counts = cJSON_GetObjectItem(parsed, "counts");
     cJSON_ReplaceItemInArray(counts, 0, cJSON_CreateString("x"));
     tw_sketch bad;
+    TW_CHECK_INT(tw_sketch_from_json(parsed, &bad), TW_INVALID); /* a count that is a string */
     TW_CHECK_INT(tw_sketch_from_json(cJSON_GetObjectItem(parsed, "nothing"), &bad), TW_INVALID);
     free(text);
     cJSON_Delete(json);
