@@ -13,7 +13,7 @@ TARGET_P99_MS=2
 TOKEN=bench-token
 
 # The load driver is C (bench/robot_load.c), so client overhead blurs neither side.
-make -s "$bench_bin/robot_load"
+make -s -C "$repo" build/bench/robot_load
 
 SIM_PORT=$(free_port); IDLE_PORT=$(free_port); HTTP_PORT=$(free_port)
 LOGS=$(mktemp -d)
