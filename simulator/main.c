@@ -102,15 +102,13 @@ static int setup_antennas(simulator *sim)
     sim->next_due_us = calloc((size_t)s->antennas, sizeof *sim->next_due_us);
     if (!sim->antennas || !sim->next_due_us)
         return TW_ERR;
-    size_t base_len = strlen(s->antenna_id);
     for (int64_t i = 0; i < s->antennas; i++) {
         char id[TW_ANTENNA_ID_MAX_LEN + 1];
-        if (s->antennas == 1)
-            snprintf(id, sizeof id, "%s", s->antenna_id);
-        else
-            snprintf(id, sizeof id, "%s-%" PRId64, s->antenna_id, i);
-        if (base_len + 12 > TW_ANTENNA_ID_MAX_LEN || !tw_antenna_id_valid(id, strlen(id))) {
-            fprintf(stderr, "simulator: antenna id \"%s\" is not [A-Za-z0-9._-]{1,64}\n", id);
+        int len = s->antennas == 1 ? snprintf(id, sizeof id, "%s", s->antenna_id)
+                                   : snprintf(id, sizeof id, "%s-%" PRId64, s->antenna_id, i);
+        if (len < 0 || (size_t)len >= sizeof id || !tw_antenna_id_valid(id, (size_t)len)) {
+            fprintf(stderr, "simulator: antenna id \"%s\" (from %s) is not [A-Za-z0-9._-]{1,64}\n",
+                    id, s->antenna_id);
             exit(2);
         }
         antenna_model_init(&sim->antennas[i], id, seed);

@@ -117,11 +117,13 @@ static void put_field(tw_buf *out, const char *name, const char *fmt, ...)
 
 static void put_field(tw_buf *out, const char *name, const char *fmt, ...)
 {
-    char value[NUMBER_TEXT_BYTES * 2];
+    char value[NUMBER_TEXT_BYTES];
     va_list args;
     va_start(args, fmt);
     int n = vsnprintf(value, sizeof value, fmt, args);
     va_end(args);
+    if (n < 0 || (size_t)n >= sizeof value)
+        abort(); /* only numbers are formatted here; they always fit */
     put_bulk_str(out, name);
     put_bulk(out, value, (size_t)n);
 }
@@ -141,13 +143,15 @@ static void format_xadd(stream_writer *writer, const tw_report *report)
         put_bulk_i64(out, writer->maxlen);
     }
     put_bulk_str(out, "*");
-    put_field(out, "antenna_id", "%s", report->antenna_id);
+    put_bulk_str(out, "antenna_id");
+    put_bulk_str(out, report->antenna_id);
     put_field(out, "timestamp", "%" PRId64, report->timestamp);
     put_field(out, "packets", "%" PRIu64, report->packets);
     put_field(out, "loss", "%" PRIu64, report->loss);
     put_field(out, "latency", "%.3f", report->latency_ms);
     put_field(out, "seq", "%" PRIu64, report->seq);
-    put_field(out, "run", "%s", report->run);
+    put_bulk_str(out, "run");
+    put_bulk_str(out, report->run);
     put_field(out, "sent_us", "%" PRId64, report->sent_us);
 }
 

@@ -95,3 +95,12 @@ def promtool_check(metrics, tmp_path):
     out = subprocess.run(["promtool", "check", "metrics"], stdin=open(path), capture_output=True,
                          text=True, timeout=30)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_antenna_id_length_boundaries(spawn, redis_server):
+    longest = "a" * 64
+    run_simulator(spawn, redis_server, ["--antenna-id", longest, "--rate", "0", "--count", "1"])
+    assert redis_server.client().xrange("antenna_stream")[0][1]["antenna_id"] == longest
+    out = subprocess.run([binary("simulator"), "--antenna-id", "a" * 63, "--antennas", "2",
+                          "--port", "0"], capture_output=True, text=True, timeout=10)
+    assert out.returncode == 2 and "is not [A-Za-z0-9._-]{1,64}" in out.stderr
