@@ -100,20 +100,15 @@ static int ensure_group(stream_reader *reader, redisContext *ctx, char *err, siz
     return status;
 }
 
-/* XREADGROUP from `from` ("0"-style id for own pending, ">" for new entries). Returns
- * entries handed over, or TW_ERR on a connection or protocol failure. */
-static int read_group(stream_reader *reader, redisContext *ctx, const char *from,
-                      int64_t block_ms, analytics_entry *scratch, stream_id *last)
+/* One XREADGROUP of this consumer's own pending entries after `from` (no BLOCK: the
+ * history is there or it is not). Returns entries handed over, or TW_ERR. */
+static int read_pending(stream_reader *reader, redisContext *ctx, const char *from,
+                        analytics_entry *scratch, stream_id *last)
 {
     const checkpoint_names *names = reader->names;
-    redisReply *reply =
-        block_ms >= 0
-            ? redisCommand(ctx, "XREADGROUP GROUP %s %s COUNT %lld BLOCK %lld STREAMS %s %s",
-                           names->group, names->consumer, (long long)reader->read_count,
-                           (long long)block_ms, names->stream_key, from)
-            : redisCommand(ctx, "XREADGROUP GROUP %s %s COUNT %lld STREAMS %s %s", names->group,
-                           names->consumer, (long long)reader->read_count, names->stream_key,
-                           from);
+    redisReply *reply = redisCommand(ctx, "XREADGROUP GROUP %s %s COUNT %lld STREAMS %s %s",
+                                     names->group, names->consumer,
+                                     (long long)reader->read_count, names->stream_key, from);
     if (!reply || reply->type == REDIS_REPLY_ERROR) {
         tw_log_warn("XREADGROUP failed", TW_STR("error", reply ? reply->str : ctx->errstr));
         reply_arena_reset(&reader->arena);
@@ -138,7 +133,7 @@ static int replay_own_pending(stream_reader *reader, redisContext *ctx, analytic
         char from[48];
         stream_id_format(cursor, from, sizeof from);
         stream_id last = cursor;
-        int n = read_group(reader, ctx, from, -1, scratch, &last);
+        int n = read_pending(reader, ctx, from, scratch, &last);
         if (n < 0)
             return TW_ERR;
         if (n == 0 && stream_id_compare(last, cursor) == 0)
