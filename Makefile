@@ -13,9 +13,11 @@ PYTHON  ?= /usr/bin/python3
 PKG_CONFIG := PKG_CONFIG_PATH=$(CURDIR)/mk/pkgconfig:$(PKG_CONFIG_PATH) pkg-config
 
 PKGS     := hiredis libcjson civetweb
+# librdkafka: only the services with a Kafka path link it (module.mk passes RDKAFKA_LIBS).
+RDKAFKA_LIBS := $(shell $(PKG_CONFIG) --libs rdkafka)
 CC       ?= cc
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
-CFLAGS   := -std=c17 -D_GNU_SOURCE -g -pthread $(WARN) -Icommon $(shell $(PKG_CONFIG) --cflags $(PKGS))
+CFLAGS   := -std=c17 -D_GNU_SOURCE -g -pthread $(WARN) -Icommon $(shell $(PKG_CONFIG) --cflags $(PKGS) rdkafka)
 LDLIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm -pthread
 OPT      := -O2
 
@@ -119,7 +121,7 @@ bench: deps-bench bench-build
 	@bench/run
 
 lint:
-	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --suppress=missingIncludeSystem --inline-suppr -Icommon common simulator analytics dashboard pigpio-sim robot-gateway
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --suppress=missingIncludeSystem --inline-suppr -Icommon common simulator analytics dashboard pigpio-sim robot-gateway kafka-mock
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

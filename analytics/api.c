@@ -115,7 +115,7 @@ static int handle_summary(struct mg_connection *conn, void *arg)
         return 400;
     int64_t now = now_s();
     window_totals totals;
-    tw_summary summary = {.window_s = window_s, .lag = atomic_load(&ctx->reader->lag)};
+    tw_summary summary = {.window_s = window_s, .lag = atomic_load(ctx->lag)};
     pthread_mutex_lock(&ctx->agg->lock);
     window_figures(ctx->agg, now, window_s, &totals);
     count_antennas(ctx->agg, now, window_s, &summary.antennas_active, &summary.antennas_offline);
@@ -313,8 +313,8 @@ static int handle_merge(struct mg_connection *conn, void *arg)
         cJSON_AddItemToArray(antennas,
                              merge_antenna_json(ctx->agg->antennas.items[i], now, window_s));
     pthread_mutex_unlock(&ctx->agg->lock);
-    add_optional_int(json, "lag", atomic_load(&ctx->reader->lag));
-    add_optional_int(json, "pending", atomic_load(&ctx->reader->pending));
+    add_optional_int(json, "lag", atomic_load(ctx->lag));
+    add_optional_int(json, "pending", atomic_load(ctx->pending));
     tw_sketch_free(&totals.latency);
     int status = tw_http_reply_json(conn, 200, json);
     cJSON_Delete(json);
@@ -336,7 +336,7 @@ static int handle_quality(struct mg_connection *conn, void *arg)
     cJSON_AddNumberToObject(json, "deleted_before_read", (double)ctx->agg->deleted);
     cJSON_AddNumberToObject(json, "ignored_optional_fields", (double)ctx->agg->ignored_optional);
     pthread_mutex_unlock(&ctx->agg->lock);
-    add_optional_int(json, "dlq_length", atomic_load(&ctx->reader->dlq_length));
+    add_optional_int(json, "dlq_length", atomic_load(ctx->dlq_length));
     int status = tw_http_reply_json(conn, 200, json);
     cJSON_Delete(json);
     return status;

@@ -4,14 +4,18 @@
 #ifndef API_H
 #define API_H
 
+#include <stdatomic.h>
+#include <stdint.h>
+
 #include "aggregator.h"
-#include "stream_reader.h"
 #include "tw_http.h"
 
 typedef struct {
-    aggregator *agg;        /* state to read */
-    stream_reader *reader;  /* lag, pending, dead-letter length */
-    int64_t started_at_s;   /* this process's start (Unix s) */
+    aggregator *agg;             /* state to read */
+    _Atomic int64_t *lag;        /* consumer lag, -1 unknown (owned by the reader) */
+    _Atomic int64_t *pending;    /* delivered, not acknowledged; -1 unknown */
+    _Atomic int64_t *dlq_length; /* dead-letter entries; -1 unknown */
+    int64_t started_at_s;        /* this process's start (Unix s) */
 } api_context;
 
 /* Registers every API route on the server. */

@@ -358,3 +358,13 @@ int checkpoint_restore(aggregator *agg, redisContext *ctx, const checkpoint_name
     pthread_mutex_unlock(&agg->lock);
     return status;
 }
+
+void checkpoint_encode_meta(const aggregator *agg, tw_wire_writer *out)
+{
+    write_meta(agg, out);
+}
+
+int checkpoint_decode_meta(aggregator *agg, tw_wire_reader *in)
+{
+    return read_meta(agg, in);
+}

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "aggregator.h"
+#include "tw_wire.h"
 
 #define CHECKPOINT_FORMAT_VERSION 1
 
@@ -33,5 +34,10 @@ int checkpoint_save(aggregator *agg, redisContext *ctx, const checkpoint_names *
  * was saved yet) or TW_ERR with err set. */
 int checkpoint_restore(aggregator *agg, redisContext *ctx, const checkpoint_names *names,
                        char *err, size_t err_size);
+/* Appends the totals part of the state ("meta": totals, latency sketch, malformed counts)
+ * in the checkpoint's binary form (the Kafka path's snapshots reuse it). */
+void checkpoint_encode_meta(const aggregator *agg, tw_wire_writer *out);
+/* Reads what checkpoint_encode_meta wrote; TW_OK or TW_INVALID. */
+int checkpoint_decode_meta(aggregator *agg, tw_wire_reader *in);
 
 #endif

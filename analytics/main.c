@@ -1,7 +1,9 @@
 /* analytics: a Redis consumer-group member. The reader thread parses stream entries and
  * passes them through a lock-free SPSC ring to the aggregator thread, which keeps exact
  * totals, sliding windows, latency quantiles and per-antenna health, checkpointed to Redis
- * together with the acknowledgements. Serves the JSON API and Prometheus metrics. */
+ * together with the acknowledgements. With --broker kafka a Kafka consumer-group member
+ * instead (kafka_reader: state per partition, checkpointed to Redis before each offset
+ * commit). Serves the JSON API and Prometheus metrics. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include "api.h"
 #include "apply_loop.h"
 #include "checkpoint.h"
+#include "kafka_reader.h"
 #include "spsc_ring.h"
 #include "stream_reader.h"
 #include "tw_api.h"
@@ -42,6 +45,11 @@ typedef struct {
     int64_t checkpoint_records;
     int64_t ring_slots;
     int64_t dlq_maxlen;
+    const char *broker;
+    const char *kafka_brokers;
+    const char *kafka_topic;
+    const char *kafka_dlq_topic;
+    int64_t kafka_session_timeout_ms;
     const char *log_level;
 } analytics_settings;
 
@@ -53,6 +61,9 @@ typedef struct {
     checkpoint_names names;
     stream_reader reader;
     apply_loop loop;
+    bool kafka;            /* --broker kafka: kreader replaces reader, ring and loop */
+    kafka_reader kreader;
+    char dlq_topic[256];   /* --kafka-dlq-topic, or <topic>.dlq */
     api_context api;
     atomic_bool restored;
 } analytics_app;
@@ -75,10 +86,16 @@ static void parse_settings(analytics_settings *s, int argc, char **argv)
         {"checkpoint-records", "CHECKPOINT_RECORDS", TW_OPT_INT, "50000", "checkpoint after this many entries", &s->checkpoint_records, 1, 100000000, NULL},
         {"ring-slots", "RING_SLOTS", TW_OPT_INT, "16384", "entries the reader->aggregator ring holds", &s->ring_slots, 2, 16777216, NULL},
         {"dlq-maxlen", "DLQ_MAXLEN", TW_OPT_INT, "100000", "approximate cap of the dead-letter stream", &s->dlq_maxlen, 1, 100000000, NULL},
+        {"broker", "BROKER", TW_OPT_STR, "redis", "where reports come from: the Redis stream or a Kafka topic", &s->broker, 0, 0, "redis|kafka"},
+        {"kafka-brokers", "KAFKA_BROKERS", TW_OPT_STR, "127.0.0.1:9092", "Kafka bootstrap servers (host:port,...)", &s->kafka_brokers, 0, 0, NULL},
+        {"kafka-topic", "KAFKA_TOPIC", TW_OPT_STR, "antenna-reports", "Kafka topic to consume", &s->kafka_topic, 0, 0, NULL},
+        {"kafka-dlq-topic", "KAFKA_DLQ_TOPIC", TW_OPT_STR, "", "Kafka topic for malformed messages (default <topic>.dlq)", &s->kafka_dlq_topic, 0, 0, NULL},
+        {"kafka-session-timeout-ms", "KAFKA_SESSION_TIMEOUT_MS", TW_OPT_INT, "10000", "Kafka group session timeout: how soon a dead replica's partitions move", &s->kafka_session_timeout_ms, 1000, 3600000, NULL},
         {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "debug|info|warn|error", &s->log_level, 0, 0, "debug|info|warn|error"},
     };
     tw_cli cli = {"analytics",
-                  "Consumes antenna reports from a Redis stream (consumer group) and serves exact "
+                  "Consumes antenna reports from a Redis stream or a Kafka topic (consumer "
+                  "group) and serves exact "
                   "aggregates, windows, latency percentiles and antenna health.",
                   options, sizeof options / sizeof options[0]};
     tw_cli_parse(&cli, argc, argv);
@@ -95,6 +112,13 @@ static void parse_settings(analytics_settings *s, int argc, char **argv)
 static int ready(void *arg, tw_buf *reason)
 {
     analytics_app *app = arg;
+    if (app->kafka) {
+        if (!atomic_load(&app->kreader.redis_up))
+            tw_buf_puts(reason, "redis (partition checkpoints) not connected");
+        else if (!atomic_load(&app->kreader.joined))
+            tw_buf_puts(reason, "waiting for a kafka partition assignment");
+        return atomic_load(&app->kreader.redis_up) && atomic_load(&app->kreader.joined);
+    }
     if (!atomic_load(&app->restored)) {
         tw_buf_puts(reason, "restoring checkpoint from redis");
         return 0;
@@ -215,19 +239,14 @@ static double atomic_or_nan(_Atomic int64_t *value)
     return v >= 0 ? (double)v : NAN;
 }
 
-static double consumer_lag(void *arg)
+static double atomic_metric(void *arg)
 {
-    return atomic_or_nan(&((stream_reader *)arg)->lag);
+    return atomic_or_nan(arg);
 }
 
-static double consumer_pending(void *arg)
+static double partitions_assigned(void *arg)
 {
-    return atomic_or_nan(&((stream_reader *)arg)->pending);
-}
-
-static double dlq_length(void *arg)
-{
-    return atomic_or_nan(&((stream_reader *)arg)->dlq_length);
+    return (double)atomic_load(&((kafka_reader *)arg)->assigned);
 }
 
 static reason_metric reason_metrics[TW_MALFORMED_REASON_COUNT];
@@ -257,22 +276,56 @@ static void register_metrics(analytics_app *app, tw_metrics *metrics)
     tw_metrics_gauge_fn(metrics, "analytics_antennas_offline",
                         "Antennas without a record for 3 report intervals.", NULL,
                         antennas_offline, agg);
+    tw_metrics_gauge_fn(metrics, "analytics_consumer_lag",
+                        app->kafka ? "Messages behind the end of this replica's partitions."
+                                   : "Entries in the stream not yet delivered to the group "
+                                     "(XINFO GROUPS).",
+                        NULL, atomic_metric, app->api.lag);
+    if (app->kafka) {
+        tw_metrics_gauge_fn(metrics, "analytics_kafka_partitions",
+                            "Partitions assigned to this replica.", NULL, partitions_assigned,
+                            &app->kreader);
+        return;
+    }
     tw_metrics_gauge_fn(metrics, "analytics_ring_occupancy",
                         "Entries waiting in the reader->aggregator ring.", NULL, ring_occupancy,
                         &app->ring);
-    tw_metrics_gauge_fn(metrics, "analytics_consumer_lag",
-                        "Entries in the stream not yet delivered to the group (XINFO GROUPS).",
-                        NULL, consumer_lag, &app->reader);
     tw_metrics_gauge_fn(metrics, "analytics_consumer_pending",
                         "Entries delivered to the group but not acknowledged.", NULL,
-                        consumer_pending, &app->reader);
+                        atomic_metric, app->api.pending);
     tw_metrics_gauge_fn(metrics, "analytics_dlq_length", "Entries in the dead-letter stream.", NULL,
-                        dlq_length, &app->reader);
+                        atomic_metric, app->api.dlq_length);
+}
+
+static void configure_kafka(analytics_app *app, tw_metrics *metrics)
+{
+    const analytics_settings *s = &app->settings;
+    snprintf(app->dlq_topic, sizeof app->dlq_topic, "%s",
+             *s->kafka_dlq_topic ? s->kafka_dlq_topic : s->kafka_topic);
+    if (!*s->kafka_dlq_topic)
+        snprintf(app->dlq_topic + strlen(app->dlq_topic),
+                 sizeof app->dlq_topic - strlen(app->dlq_topic), ".dlq");
+    kafka_reader_config config = {s->kafka_brokers, s->kafka_topic, app->dlq_topic,
+                                  s->group, s->consumer, s->stream_key, app->url,
+                                  s->kafka_session_timeout_ms, s->checkpoint_ms,
+                                  s->checkpoint_records};
+    char err[256] = "";
+    if (kafka_reader_init(&app->kreader, &config, &app->agg, metrics, err, sizeof err) != TW_OK) {
+        tw_log_error("cannot create the kafka consumer", TW_STR("error", err));
+        exit(1);
+    }
+    app->api = (api_context){&app->agg, &app->kreader.lag, &app->kreader.unknown,
+                             &app->kreader.unknown, tw_wall_us() / 1000000};
+    register_metrics(app, metrics);
 }
 
 static void configure(analytics_app *app, tw_metrics *metrics)
 {
     const analytics_settings *s = &app->settings;
+    if (app->kafka) {
+        configure_kafka(app, metrics);
+        return;
+    }
     checkpoint_names_init(&app->names, s->stream_key, s->group, s->consumer, s->dlq_maxlen);
     stream_reader_init(&app->reader, &app->url, &app->names, &app->ring, metrics);
     app->reader.read_count = s->read_count;
@@ -283,12 +336,28 @@ static void configure(analytics_app *app, tw_metrics *metrics)
                     metrics);
     app->loop.checkpoint_every_ms = s->checkpoint_ms;
     app->loop.checkpoint_records = s->checkpoint_records;
-    app->api = (api_context){&app->agg, &app->reader, tw_wall_us() / 1000000};
+    app->api = (api_context){&app->agg, &app->reader.lag, &app->reader.pending,
+                             &app->reader.dlq_length, tw_wall_us() / 1000000};
     register_metrics(app, metrics);
+}
+
+static int run_kafka(analytics_app *app)
+{
+    if (kafka_reader_start(&app->kreader) != TW_OK) {
+        tw_log_error("cannot start threads");
+        return 1;
+    }
+    while (!tw_signal_stop_requested())
+        tw_sleep_us(MAIN_POLL_US);
+    kafka_reader_join(&app->kreader);
+    kafka_reader_free(&app->kreader);
+    return 0;
 }
 
 static int run(analytics_app *app)
 {
+    if (app->kafka)
+        return run_kafka(app);
     if (!restore(app))
         return 0;
     atomic_store(&app->restored, true);
@@ -317,6 +386,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "analytics: %s\n", err);
         return 2;
     }
+    app.kafka = !strcmp(app.settings.broker, "kafka");
     tw_metrics *metrics = tw_metrics_new();
     if (aggregator_init(&app.agg) != TW_OK ||
         spsc_ring_init(&app.ring, (size_t)app.settings.ring_slots, sizeof(analytics_entry)) != TW_OK) {
@@ -332,7 +402,8 @@ int main(int argc, char **argv)
         return 1;
     }
     api_register(http, &app.api);
-    tw_log_info("analytics started", TW_STR("stream", app.settings.stream_key),
+    tw_log_info("analytics started", TW_STR("broker", app.settings.broker),
+                TW_STR("stream", app.kafka ? app.settings.kafka_topic : app.settings.stream_key),
                 TW_STR("group", app.settings.group), TW_STR("consumer", app.settings.consumer),
                 TW_INT("port", app.settings.port));
     int status = run(&app);

@@ -1,2 +1,2 @@
-# analytics: consumer-group reader -> SPSC ring -> aggregator, JSON API and metrics.
-$(eval $(call tw_service,analytics,analytics))
+# analytics: Redis or Kafka consumer-group reader -> SPSC ring -> aggregator, JSON API and metrics.
+$(eval $(call tw_service,analytics,analytics,$(RDKAFKA_LIBS)))

@@ -1,6 +1,7 @@
 /* simulator: one process simulating --antennas antennas, each reporting every --interval
- * seconds (or --rate reports/s in total) to the Redis stream, with /metrics, /healthz and
- * /readyz on its HTTP port. Reports wait in a bounded queue while Redis is away. */
+ * seconds (or --rate reports/s in total) to the Redis stream or, with --broker kafka, to a
+ * Kafka topic, with /metrics, /healthz and /readyz on its HTTP port. Reports wait in a
+ * bounded queue while the broker is away. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "antenna_model.h"
+#include "kafka_writer.h"
 #include "report_queue.h"
 #include "stream_writer.h"
 #include "tw_http.h"
@@ -20,6 +22,7 @@
 #define IDLE_SLEEP_MAX_US 50000
 #define SHUTDOWN_FLUSH_MAX_US 3000000
 #define DEFAULT_ANTENNA_ID "antenna"
+#define KAFKA_FLUSH_STEP_MS 100
 
 typedef struct {
     const char *listen_addr;
@@ -36,6 +39,10 @@ typedef struct {
     int64_t maxlen;
     int64_t queue_size;
     int64_t batch;
+    const char *broker;
+    const char *kafka_brokers;
+    const char *kafka_topic;
+    int64_t kafka_linger_ms;
     const char *log_level;
 } sim_settings;
 
@@ -48,7 +55,9 @@ typedef struct {
     int64_t started_us;        /* monotonic start */
     char run[TW_RUN_ID_MAX_LEN + 1]; /* this process's run id */
     report_queue queue;        /* reports not yet confirmed */
-    stream_writer writer;      /* Redis side */
+    bool kafka;                /* --broker kafka */
+    stream_writer writer;      /* Redis side (--broker redis) */
+    kafka_writer kwriter;      /* Kafka side (--broker kafka) */
     tw_counter *generated_total;
     tw_counter *dropped_total;
     tw_gauge *queue_depth;
@@ -71,10 +80,15 @@ static void parse_settings(sim_settings *s, int argc, char **argv)
         {"maxlen", "STREAM_MAXLEN", TW_OPT_INT, "5000000", "approximate stream length cap (MAXLEN ~); 0 = no trimming", &s->maxlen, 0, INT64_MAX, NULL},
         {"queue-size", "QUEUE_SIZE", TW_OPT_INT, "100000", "reports held while Redis is unreachable", &s->queue_size, 1, 100000000, NULL},
         {"batch", "BATCH", TW_OPT_INT, "256", "reports per pipelined XADD batch", &s->batch, 1, 65536, NULL},
+        {"broker", "BROKER", TW_OPT_STR, "redis", "where reports go: the Redis stream or a Kafka topic", &s->broker, 0, 0, "redis|kafka"},
+        {"kafka-brokers", "KAFKA_BROKERS", TW_OPT_STR, "127.0.0.1:9092", "Kafka bootstrap servers (host:port,...)", &s->kafka_brokers, 0, 0, NULL},
+        {"kafka-topic", "KAFKA_TOPIC", TW_OPT_STR, "antenna-reports", "Kafka topic for reports (key = antenna id)", &s->kafka_topic, 0, 0, NULL},
+        {"kafka-linger-ms", "KAFKA_LINGER_MS", TW_OPT_INT, "5", "how long a Kafka batch may wait to fill (linger.ms)", &s->kafka_linger_ms, 0, 900000, NULL},
         {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "debug|info|warn|error", &s->log_level, 0, 0, "debug|info|warn|error"},
     };
     tw_cli cli = {"simulator",
-                  "Simulates antennas that report packets, loss and latency to a Redis stream.",
+                  "Simulates antennas that report packets, loss and latency to a Redis stream "
+                  "or a Kafka topic.",
                   options, sizeof options / sizeof options[0]};
     tw_cli_parse(&cli, argc, argv);
     if (!*s->antenna_id) {
@@ -183,6 +197,13 @@ static int64_t next_due_us(const simulator *sim, int64_t now_us)
     return next;
 }
 
+/* Moves queued reports towards the broker; how many moved, or TW_AGAIN. */
+static int flush_queue(simulator *sim)
+{
+    return sim->kafka ? kafka_writer_flush(&sim->kwriter, &sim->queue)
+                      : stream_writer_flush(&sim->writer, &sim->queue);
+}
+
 static void run_loop(simulator *sim)
 {
     while (!tw_signal_stop_requested()) {
@@ -193,7 +214,7 @@ static void run_loop(simulator *sim)
             else
                 generate_by_interval(sim, now_us, tw_wall_us());
         }
-        int written = stream_writer_flush(&sim->writer, &sim->queue);
+        int written = flush_queue(sim);
         tw_gauge_set(sim->queue_depth, (double)sim->queue.count);
         if (count_reached(sim) && sim->queue.count == 0)
             return;
@@ -205,26 +226,47 @@ static void run_loop(simulator *sim)
     }
 }
 
-/* After a stop signal: give queued reports a bounded chance to reach Redis. */
+/* After a stop signal: give queued reports a bounded chance to reach the broker (for
+ * Kafka: to be handed to librdkafka and acknowledged). */
 static void flush_before_exit(simulator *sim)
 {
     int64_t deadline = tw_mono_us() + SHUTDOWN_FLUSH_MAX_US;
-    while (sim->queue.count > 0 && tw_mono_us() < deadline) {
-        if (stream_writer_flush(&sim->writer, &sim->queue) == TW_AGAIN)
-            tw_sleep_us(IDLE_SLEEP_MAX_US);
+    int in_flight = 0;
+    for (;;) {
+        if (sim->queue.count > 0 && flush_queue(sim) == TW_AGAIN)
+            tw_sleep_us(sim->kafka ? 0 : IDLE_SLEEP_MAX_US);
+        if (sim->kafka)
+            in_flight = kafka_writer_drain(&sim->kwriter, KAFKA_FLUSH_STEP_MS);
+        if ((sim->queue.count == 0 && in_flight == 0) || tw_mono_us() >= deadline)
+            break;
     }
-    if (sim->queue.count > 0)
+    if (sim->queue.count > 0 || in_flight > 0)
         tw_log_warn("reports still queued at exit were not written",
-                    TW_INT("reports", sim->queue.count));
+                    TW_INT("reports", sim->queue.count + (size_t)in_flight));
 }
 
-static int redis_ready(void *arg, tw_buf *reason)
+static int broker_ready(void *arg, tw_buf *reason)
 {
     simulator *sim = arg;
-    if (atomic_load(&sim->writer.connected))
+    if (atomic_load(sim->kafka ? &sim->kwriter.ready : &sim->writer.connected))
         return 1;
-    tw_buf_puts(reason, "redis not connected");
+    tw_buf_puts(reason, sim->kafka ? "kafka not reachable" : "redis not connected");
     return 0;
+}
+
+static int start_writer(simulator *sim, const tw_redis_url *url, tw_metrics *metrics)
+{
+    const sim_settings *s = &sim->settings;
+    if (!sim->kafka)
+        return stream_writer_init(&sim->writer, url, s->stream_key, s->maxlen,
+                                  (size_t)s->batch, metrics);
+    char err[256] = "";
+    kafka_writer_config config = {s->kafka_brokers, s->kafka_topic, s->antenna_id,
+                                  s->queue_size,    s->kafka_linger_ms, (size_t)s->batch};
+    if (kafka_writer_init(&sim->kwriter, &config, metrics, err, sizeof err) == TW_OK)
+        return TW_OK;
+    tw_log_error("cannot create the kafka producer", TW_STR("error", err));
+    return TW_ERR;
 }
 
 static void register_metrics(simulator *sim, tw_metrics *metrics)
@@ -260,17 +302,17 @@ int main(int argc, char **argv)
     sim.started_us = tw_mono_us();
     tw_metrics *metrics = tw_metrics_new();
     register_metrics(&sim, metrics);
+    sim.kafka = !strcmp(sim.settings.broker, "kafka");
     if (setup_antennas(&sim) != TW_OK ||
         report_queue_init(&sim.queue, (size_t)sim.settings.queue_size) != TW_OK ||
-        stream_writer_init(&sim.writer, &url, sim.settings.stream_key, sim.settings.maxlen,
-                           (size_t)sim.settings.batch, metrics) != TW_OK) {
-        tw_log_error("out of memory at start");
+        start_writer(&sim, &url, metrics) != TW_OK) {
+        tw_log_error("cannot start");
         return 1;
     }
     tw_http *http = NULL;
     if (sim.settings.port > 0) {
         tw_http_config http_config = {sim.settings.listen_addr, (int)sim.settings.port, 2,
-                                      metrics, redis_ready, &sim};
+                                      metrics, broker_ready, &sim};
         http = tw_http_start(&http_config, err, sizeof err);
         if (!http) {
             tw_log_error("cannot start HTTP server", TW_STR("error", err));
@@ -278,16 +320,20 @@ int main(int argc, char **argv)
         }
     }
     tw_log_info("simulator started", TW_STR("run", sim.run),
-                TW_INT("antennas", sim.settings.antennas), TW_STR("stream", sim.settings.stream_key),
+                TW_INT("antennas", sim.settings.antennas), TW_STR("broker", sim.settings.broker),
+                TW_STR("stream", sim.kafka ? sim.settings.kafka_topic : sim.settings.stream_key),
                 TW_DBL("interval_s", sim.settings.interval_s), TW_DBL("rate", sim.settings.rate),
                 TW_INT("count", sim.settings.count));
     run_loop(&sim);
     flush_before_exit(&sim);
     tw_log_info("simulator stopped", TW_INT("generated", sim.generated),
-                TW_INT("sent", tw_counter_value(sim.writer.sent)),
+                TW_INT("sent", tw_counter_value(sim.kafka ? sim.kwriter.sent : sim.writer.sent)),
                 TW_INT("dropped", sim.queue.dropped));
     tw_http_stop(http);
-    stream_writer_free(&sim.writer);
+    if (sim.kafka)
+        kafka_writer_free(&sim.kwriter);
+    else
+        stream_writer_free(&sim.writer);
     report_queue_free(&sim.queue);
     free(sim.antennas);
     free(sim.next_due_us);

@@ -1,0 +1,27 @@
+/* Whole-state operations the Kafka path needs on top of aggregator.c: merging one
+ * aggregate state into another (a replica's view is the merge of its partitions' states),
+ * a complete snapshot in binary form (a partition's checkpoint), and dropping the work
+ * the Redis path owes to its checkpoints (acks, dead letters) where nothing is owed. */
+#ifndef AGGREGATOR_MERGE_H
+#define AGGREGATOR_MERGE_H
+
+#include <stddef.h>
+
+#include "aggregator.h"
+#include "tw_buf.h"
+
+/* Adds src's state into dst: totals, sketches and counts add up, global second buckets
+ * merge second by second, antennas are copied (a Kafka key, the antenna id, lives in one
+ * partition, so the antenna sets of two partitions are disjoint). */
+void aggregator_merge(aggregator *dst, const aggregator *src);
+/* Empties the state (as aggregator_init leaves it) without touching its lock, which the
+ * caller holds. TW_OK or TW_ERR (out of memory). */
+int aggregator_reset(aggregator *agg);
+/* Forgets owed acknowledgements and dead letters (freeing what they own). */
+void aggregator_drop_owed(aggregator *agg);
+/* Appends the whole state (meta, used second buckets, every antenna) to out. */
+void aggregator_snapshot_write(const aggregator *agg, tw_buf *out);
+/* Restores a snapshot into an empty aggregator; TW_OK or TW_INVALID. */
+int aggregator_snapshot_read(aggregator *agg, const void *data, size_t len);
+
+#endif
