@@ -28,33 +28,45 @@ def valid_record(fields):
     return antenna, packets, loss, latency
 
 
-def stream_sums(client, key="antenna_stream"):
-    """Exact totals over every valid record in the stream, (antenna, run, seq) counted once."""
+def record_sums(all_fields):
+    """Exact totals over every valid record of an iterable of field dicts, (antenna, run,
+    seq) counted once."""
     records = packets = loss = malformed = 0
     per_antenna, seen = {}, set()
+    for fields in all_fields:
+        parsed = valid_record(fields)
+        if parsed is None:
+            malformed += 1
+            continue
+        identity = (fields["antenna_id"], fields.get("run"), fields.get("seq"))
+        if identity[2] is not None and identity in seen:
+            continue
+        seen.add(identity)
+        antenna, p, l, _ = parsed
+        records, packets, loss = records + 1, packets + p, loss + l
+        row = per_antenna.setdefault(antenna, [0, 0, 0])
+        row[0], row[1], row[2] = row[0] + 1, row[1] + p, row[2] + l
+    return {"records": records, "packets": packets, "loss": loss, "malformed": malformed,
+            "antennas": per_antenna}
+
+
+def stream_fields(client, key="antenna_stream"):
+    """Every entry's fields, oldest first, read in bounded XRANGE pages."""
     last = "-"
     while True:
         batch = client.xrange(key, min=last, count=10000)
         if last != "-":
             batch = batch[1:]
         if not batch:
-            break
+            return
         for _, fields in batch:
-            parsed = valid_record(fields)
-            if parsed is None:
-                malformed += 1
-                continue
-            identity = (fields["antenna_id"], fields.get("run"), fields.get("seq"))
-            if identity[2] is not None and identity in seen:
-                continue
-            seen.add(identity)
-            antenna, p, l, _ = parsed
-            records, packets, loss = records + 1, packets + p, loss + l
-            row = per_antenna.setdefault(antenna, [0, 0, 0])
-            row[0], row[1], row[2] = row[0] + 1, row[1] + p, row[2] + l
+            yield fields
         last = batch[-1][0]
-    return {"records": records, "packets": packets, "loss": loss, "malformed": malformed,
-            "antennas": per_antenna}
+
+
+def stream_sums(client, key="antenna_stream"):
+    """Exact totals over every valid record in the stream, (antenna, run, seq) counted once."""
+    return record_sums(stream_fields(client, key))
 
 
 def start_analytics(spawn, redis_server, consumer="analytics-1", port=None, args=(), env=None):
