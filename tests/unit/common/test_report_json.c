@@ -1,0 +1,66 @@
+/* The Kafka message encoding: a report round-trips through its JSON value, and values
+ * are validated by the same rules as stream fields. */
+#include <string.h>
+
+#include "tw_report_json.h"
+#include "tw_test.h"
+
+static tw_malformed_reason parse(const char *text, tw_report *out, int *ignored)
+{
+    return tw_report_json_parse(out, text, strlen(text), ignored);
+}
+
+static void test_round_trip(void)
+{
+    tw_report in;
+    memset(&in, 0, sizeof in);
+    strcpy(in.antenna_id, "tower-7");
+    strcpy(in.run, "00ff00ff00ff00ff");
+    in.timestamp = 1700000000;
+    in.packets = 1200;
+    in.loss = 30;
+    in.latency_ms = 41.25;
+    in.seq = 9;
+    in.sent_us = 1700000000123456;
+    tw_buf out;
+    tw_buf_init(&out);
+    tw_report_json_write(&in, &out);
+    tw_buf_append(&out, "", 1);
+    TW_CHECK_STR(out.data, "{\"antenna_id\":\"tower-7\",\"timestamp\":\"1700000000\","
+                           "\"packets\":\"1200\",\"loss\":\"30\",\"latency\":\"41.250\","
+                           "\"seq\":\"9\",\"run\":\"00ff00ff00ff00ff\","
+                           "\"sent_us\":\"1700000000123456\"}");
+    tw_report back;
+    int ignored = 0;
+    TW_CHECK_INT(tw_report_json_parse(&back, out.data, out.len - 1, &ignored), TW_MALFORMED_NONE);
+    TW_CHECK_STR(back.antenna_id, "tower-7");
+    TW_CHECK_INT(back.packets, 1200);
+    TW_CHECK_INT(back.loss, 30);
+    TW_CHECK_INT(back.seq, 9);
+    TW_CHECK_INT(back.sent_us, 1700000000123456);
+    TW_CHECK_INT(ignored, 0);
+    tw_buf_free(&out);
+}
+
+static void test_malformed_values(void)
+{
+    tw_report r;
+    int ignored = 0;
+    TW_CHECK_INT(parse("not json", &r, &ignored), TW_MALFORMED_MISSING_FIELD);
+    TW_CHECK_INT(parse("[\"antenna_id\"]", &r, &ignored), TW_MALFORMED_MISSING_FIELD);
+    TW_CHECK_INT(tw_report_json_parse(&r, NULL, 0, &ignored), TW_MALFORMED_MISSING_FIELD);
+    /* numbers are not strings: the field is absent */
+    TW_CHECK_INT(parse("{\"antenna_id\":\"a\",\"timestamp\":1,\"packets\":\"1\",\"loss\":\"0\","
+                       "\"latency\":\"1\"}", &r, &ignored), TW_MALFORMED_MISSING_FIELD);
+    TW_CHECK_INT(parse("{\"antenna_id\":\"a\",\"timestamp\":\"1\",\"packets\":\"1\",\"loss\":\"2\","
+                       "\"latency\":\"1\"}", &r, &ignored), TW_MALFORMED_LOSS_EXCEEDS_PACKETS);
+    TW_CHECK_INT(parse("{\"antenna_id\":\"a\",\"antenna_id\":\"b\",\"timestamp\":\"1\","
+                       "\"packets\":\"1\",\"loss\":\"0\",\"latency\":\"1\"}", &r, &ignored),
+                 TW_MALFORMED_DUPLICATE_FIELD);
+    ignored = 0;
+    TW_CHECK_INT(parse("{\"antenna_id\":\"a\",\"timestamp\":\"1\",\"packets\":\"1\",\"loss\":\"0\","
+                       "\"latency\":\"1\",\"seq\":\"x\"}", &r, &ignored), TW_MALFORMED_NONE);
+    TW_CHECK_INT(ignored, 1);
+}
+
+TW_TEST_MAIN("report_json", TW_TEST(test_round_trip), TW_TEST(test_malformed_values))
