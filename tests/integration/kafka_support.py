@@ -13,9 +13,9 @@ SESSION_TIMEOUT_MS = 3000
 KCAT_TIMEOUT_S = 30
 
 
-def start_kafka_mock(spawn, partitions=PARTITIONS):
+def start_kafka_mock(spawn, partitions=PARTITIONS, topic=TOPIC):
     """Starts the 3-broker mock cluster; returns its bootstrap servers."""
-    proc = spawn("kafka-mock", ["--partitions", str(partitions)])
+    proc = spawn("kafka-mock", ["--partitions", str(partitions), "--topic", topic])
 
     def bootstrap():
         assert proc.alive(), proc.logs()
