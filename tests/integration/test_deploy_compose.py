@@ -47,6 +47,8 @@ def test_the_stack_has_every_service(stack):
         "dashboard",
         "grafana",
         "jaeger",
+        "kafka",
+        "kafka-topics",
         "linus-pi",
         "prometheus",
         "redis",
@@ -55,6 +57,19 @@ def test_the_stack_has_every_service(stack):
         "torvalds-pi",
     ]
     assert stack["simulator"]["scale"] == 3
+    assert {name for name, svc in stack.items() if svc.get("profiles")} == {"kafka", "kafka-topics"}
+    assert all(stack[name]["profiles"] == ["kafka"] for name in ("kafka", "kafka-topics"))
+
+
+def test_broker_selects_the_path_of_simulator_and_analytics(tmp_path):
+    secrets = [f"{name}=secret-{i}" for i, name in enumerate(SECRETS)]
+    for broker in ("redis", "kafka"):
+        result = render(tmp_path, secrets + ([f"BROKER={broker}"] if broker == "kafka" else []))
+        assert result.returncode == 0, result.stderr
+        services = yaml.safe_load(result.stdout)["services"]
+        for name in ("simulator", "analytics"):
+            assert services[name]["environment"]["BROKER"] == broker
+            assert services[name]["environment"]["KAFKA_BROKERS"] == "kafka:9092"
 
 
 @pytest.mark.parametrize("missing", SECRETS)
@@ -80,6 +95,7 @@ def test_depends_on_waits_for_health_of_services_that_report_it(stack):
         "analytics->redis",
         "dashboard->analytics",
         "grafana->prometheus",
+        "kafka-topics->kafka",
         "robot-gateway->linus-pi",
         "robot-gateway->torvalds-pi",
         "simulator->redis",
@@ -115,7 +131,7 @@ def test_secrets_have_no_default_anywhere():
 
 def test_the_towerwatch_containers_are_hardened(stack):
     for name, svc in stack.items():
-        if name in ("grafana",):
+        if name in ("grafana", "kafka"):  # upstream images that write under their root
             continue
         assert svc.get("read_only") is True, name
         assert svc.get("cap_drop") == ["ALL"], name

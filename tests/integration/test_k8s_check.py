@@ -83,6 +83,7 @@ def test_every_overlay_and_the_argocd_application_pass():
     )
     assert result.stdout.splitlines() == [
         "k8s-check: k8s/overlays/minikube: 24 objects, 0 problems",
+        "k8s-check: k8s/overlays/minikube-kafka: 26 objects, 0 problems",
         "k8s-check: k8s/overlays/production: 31 objects, 0 problems",
         "k8s-check: k8s/argocd/application.yaml: 1 objects, 0 problems",
     ], result.stderr
