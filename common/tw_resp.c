@@ -1,0 +1,98 @@
+/* RESP request encoding; see tw_resp.h. */
+#include "tw_resp.h"
+
+#include <math.h>
+#include <string.h>
+
+#define STREAM_ID_MAX_BYTES (2 * TW_DECIMAL_MAX_BYTES + 1)
+#define FIXED3_SCALE 1000
+
+size_t tw_format_u64(uint64_t value, char *out)
+{
+    char reversed[TW_DECIMAL_MAX_BYTES];
+    size_t n = 0;
+    do {
+        reversed[n++] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value);
+    for (size_t i = 0; i < n; i++)
+        out[i] = reversed[n - 1 - i];
+    return n;
+}
+
+size_t tw_format_i64(int64_t value, char *out)
+{
+    if (value >= 0)
+        return tw_format_u64((uint64_t)value, out);
+    out[0] = '-';
+    return 1 + tw_format_u64((uint64_t)0 - (uint64_t)value, out + 1);
+}
+
+size_t tw_format_fixed3(double value, char *out)
+{
+    size_t n = 0;
+    if (signbit(value) && value != 0) {
+        out[n++] = '-';
+        value = -value;
+    }
+    /* llround(value * 1000) rounds the product, "%.3f" the exact binary value: they can
+     * differ in the last digit only when the product falls within one rounding step of
+     * a tie; either text is within 0.0005 of the value */
+    uint64_t scaled = (uint64_t)llround(value * FIXED3_SCALE);
+    n += tw_format_u64(scaled / FIXED3_SCALE, out + n);
+    uint64_t fraction = scaled % FIXED3_SCALE;
+    out[n++] = '.';
+    out[n++] = (char)('0' + fraction / 100);
+    out[n++] = (char)('0' + fraction / 10 % 10);
+    out[n++] = (char)('0' + fraction % 10);
+    return n;
+}
+
+/* Appends <prefix><n>\r\n. */
+static void put_header(tw_buf *out, char prefix, uint64_t n)
+{
+    char text[TW_DECIMAL_MAX_BYTES + 3];
+    text[0] = prefix;
+    size_t len = 1 + tw_format_u64(n, text + 1);
+    text[len++] = '\r';
+    text[len++] = '\n';
+    tw_buf_append(out, text, len);
+}
+
+void tw_resp_array(tw_buf *out, size_t count)
+{
+    put_header(out, '*', count);
+}
+
+void tw_resp_bulk(tw_buf *out, const void *data, size_t len)
+{
+    put_header(out, '$', len);
+    tw_buf_append(out, data, len);
+    tw_buf_append(out, "\r\n", 2);
+}
+
+void tw_resp_bulk_str(tw_buf *out, const char *text)
+{
+    tw_resp_bulk(out, text, strlen(text));
+}
+
+void tw_resp_bulk_u64(tw_buf *out, uint64_t value)
+{
+    char text[TW_DECIMAL_MAX_BYTES];
+    tw_resp_bulk(out, text, tw_format_u64(value, text));
+}
+
+void tw_resp_bulk_i64(tw_buf *out, int64_t value)
+{
+    char text[TW_DECIMAL_MAX_BYTES];
+    tw_resp_bulk(out, text, tw_format_i64(value, text));
+}
+
+void tw_resp_bulk_stream_id(tw_buf *out, uint64_t ms, uint64_t seq)
+{
+    char text[STREAM_ID_MAX_BYTES];
+    size_t len = tw_format_u64(ms, text);
+    text[len++] = '-';
+    len += tw_format_u64(seq, text + len);
+    tw_resp_bulk(out, text, len);
+}
