@@ -58,5 +58,19 @@ static void test_command_encoding(void)
     tw_buf_free(&out);
 }
 
+static void test_fixed_buffer_without_room_is_marked_truncated(void)
+{
+    char storage[12];
+    tw_buf out;
+    tw_buf_init_fixed(&out, storage, sizeof storage);
+    tw_resp_bulk_str(&out, "XACK"); /* 10 bytes: fits with the NUL */
+    TW_CHECK_STR(out.data, "$4\r\nXACK\r\n");
+    TW_CHECK(!out.truncated);
+    tw_resp_bulk_str(&out, "x");
+    TW_CHECK(out.truncated);
+    TW_CHECK_INT(out.len, 10); /* never a partial argument */
+}
+
 TW_TEST_MAIN("resp", TW_TEST(test_integers_match_printf), TW_TEST(test_fixed3_matches_printf),
-             TW_TEST(test_command_encoding))
+             TW_TEST(test_command_encoding),
+             TW_TEST(test_fixed_buffer_without_room_is_marked_truncated))
