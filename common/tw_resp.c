@@ -1,53 +1,10 @@
 /* RESP request encoding; see tw_resp.h. */
 #include "tw_resp.h"
 
-#include <math.h>
 #include <string.h>
 
 #define STREAM_ID_MAX_BYTES (2 * TW_DECIMAL_MAX_BYTES + 1)
-#define FIXED3_SCALE 1000
 #define HEADER_MAX_BYTES (TW_DECIMAL_MAX_BYTES + 3)
-
-size_t tw_format_u64(uint64_t value, char *out)
-{
-    char reversed[TW_DECIMAL_MAX_BYTES];
-    size_t n = 0;
-    do {
-        reversed[n++] = (char)('0' + value % 10);
-        value /= 10;
-    } while (value);
-    for (size_t i = 0; i < n; i++)
-        out[i] = reversed[n - 1 - i];
-    return n;
-}
-
-size_t tw_format_i64(int64_t value, char *out)
-{
-    if (value >= 0)
-        return tw_format_u64((uint64_t)value, out);
-    out[0] = '-';
-    return 1 + tw_format_u64((uint64_t)0 - (uint64_t)value, out + 1);
-}
-
-size_t tw_format_fixed3(double value, char *out)
-{
-    size_t n = 0;
-    if (signbit(value) && value != 0) {
-        out[n++] = '-';
-        value = -value;
-    }
-    /* llround(value * 1000) rounds the product, "%.3f" the exact binary value: they can
-     * differ in the last digit only when the product falls within one rounding step of
-     * a tie; either text is within 0.0005 of the value */
-    uint64_t scaled = (uint64_t)llround(value * FIXED3_SCALE);
-    n += tw_format_u64(scaled / FIXED3_SCALE, out + n);
-    uint64_t fraction = scaled % FIXED3_SCALE;
-    out[n++] = '.';
-    out[n++] = (char)('0' + fraction / 100);
-    out[n++] = (char)('0' + fraction / 10 % 10);
-    out[n++] = (char)('0' + fraction % 10);
-    return n;
-}
 
 /* Writes <prefix><n>\r\n into out (TW_DECIMAL_MAX_BYTES + 3 bytes); returns its length. */
 static size_t format_header(char prefix, uint64_t n, char *out)

@@ -1,5 +1,5 @@
 /* RESP request encoding straight into a tw_buf: array headers, bulk strings and decimal
- * numbers, without printf parsing. Pipelined writers (the simulator's XADDs, analytics'
+ * numbers (tw_decimal), without printf parsing. Pipelined writers (the simulator's XADDs, analytics'
  * XACKs) format thousands of arguments per batch, so this is on their hot path. */
 #ifndef TW_RESP_H
 #define TW_RESP_H
@@ -8,17 +8,8 @@
 #include <stdint.h>
 
 #include "tw_buf.h"
+#include "tw_decimal.h"
 
-/* Longest decimal text of a 64-bit integer, sign included. */
-#define TW_DECIMAL_MAX_BYTES 20
-
-/* Writes value in decimal into out (at least TW_DECIMAL_MAX_BYTES); returns its length. */
-size_t tw_format_u64(uint64_t value, char *out);
-/* Writes value in decimal, with a '-' when negative; returns its length. */
-size_t tw_format_i64(int64_t value, char *out);
-/* Writes value rounded to 3 decimals ("%.3f" for finite values with |value| < 9.2e15);
- * out holds at least TW_DECIMAL_MAX_BYTES + 5 bytes; returns its length. */
-size_t tw_format_fixed3(double value, char *out);
 /* Appends "*<count>\r\n": the header of a command of count arguments. */
 void tw_resp_array(tw_buf *out, size_t count);
 /* Appends one bulk-string argument of len bytes. */
