@@ -131,6 +131,36 @@ static bool span_valid(double offset, double length)
            offset + length - 1 <= bucket_index(TW_SKETCH_MAX_VALUE);
 }
 
+/* Adds one to counter i: the per-record path, so the common no-widening case is a single
+ * increment. */
+static void counter_increment(tw_sketch *sketch, uint32_t i)
+{
+    switch (sketch->count_width) {
+    case 1:
+        if (((uint8_t *)sketch->counts)[i] < UINT8_MAX) {
+            ((uint8_t *)sketch->counts)[i]++;
+            return;
+        }
+        break;
+    case 2:
+        if (((uint16_t *)sketch->counts)[i] < UINT16_MAX) {
+            ((uint16_t *)sketch->counts)[i]++;
+            return;
+        }
+        break;
+    case 4:
+        if (((uint32_t *)sketch->counts)[i] < UINT32_MAX) {
+            ((uint32_t *)sketch->counts)[i]++;
+            return;
+        }
+        break;
+    default:
+        ((uint64_t *)sketch->counts)[i]++;
+        return;
+    }
+    counter_add(sketch, i, 1);
+}
+
 uint64_t tw_sketch_bucket_count(const tw_sketch *sketch, int32_t key)
 {
     if (!sketch->counts || key < sketch->offset ||
@@ -155,7 +185,7 @@ void tw_sketch_add_keyed(tw_sketch *sketch, double value, int32_t key)
         sketch->zero_count++;
     } else {
         ensure_index(sketch, key);
-        counter_add(sketch, (uint32_t)(key - sketch->offset), 1);
+        counter_increment(sketch, (uint32_t)(key - sketch->offset));
     }
     sketch->count++;
     sketch->sum += value;
