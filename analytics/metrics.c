@@ -218,8 +218,8 @@ static void register_totals(aggregator *agg, tw_metrics *metrics)
                           "Repeated (antenna, run, seq) records skipped.", NULL, duplicates_total,
                           agg);
     tw_metrics_counter_fn(metrics, "analytics_sequence_gaps_total",
-                          "Sequence numbers never received (reports lost before analytics).",
-                          NULL, sequence_gaps_total, agg);
+                          "Sequence numbers never received (reports lost before analytics).", NULL,
+                          sequence_gaps_total, agg);
     for (int i = 1; i < TW_MALFORMED_REASON_COUNT; i++) {
         char labels[64];
         snprintf(labels, sizeof labels, "reason=\"%s\"", tw_malformed_reason_name(i));
@@ -236,11 +236,11 @@ void analytics_metrics_register(analytics_metrics *m, tw_metrics *metrics)
     tw_metrics_gauge_fn(metrics, "analytics_antennas", "Antennas known to this replica.", NULL,
                         antennas_known, m->agg);
     tw_metrics_gauge_fn(metrics, "analytics_antennas_active",
-                        "Antennas with a record within 3 report intervals.", NULL,
-                        antennas_active, m->agg);
+                        "Antennas with a record within 3 report intervals.", NULL, antennas_active,
+                        m->agg);
     tw_metrics_gauge_fn(metrics, "analytics_antennas_offline",
-                        "Antennas without a record for 3 report intervals.", NULL,
-                        antennas_offline, m->agg);
+                        "Antennas without a record for 3 report intervals.", NULL, antennas_offline,
+                        m->agg);
     tw_metrics_gauge_fn(metrics, "analytics_ring_occupancy",
                         "Entries waiting in the reader->aggregator ring.", NULL, ring_occupancy,
                         m->ring);

@@ -76,10 +76,11 @@ static void test_same_series_registered_twice_is_one_series(void)
     TW_CHECK(h1 == h2);
     tw_counter_add(first, 1);
     tw_counter_add(second, 1);
-    const char *expected = "# HELP x_total Things.\n# TYPE x_total counter\nx_total{route=\"page\"} 2\n"
-                           "# HELP d_seconds D.\n# TYPE d_seconds histogram\n"
-                           "d_seconds_bucket{le=\"1\"} 0\nd_seconds_bucket{le=\"+Inf\"} 0\n"
-                           "d_seconds_sum 0\nd_seconds_count 0\n";
+    const char *expected =
+        "# HELP x_total Things.\n# TYPE x_total counter\nx_total{route=\"page\"} 2\n"
+        "# HELP d_seconds D.\n# TYPE d_seconds histogram\n"
+        "d_seconds_bucket{le=\"1\"} 0\nd_seconds_bucket{le=\"+Inf\"} 0\n"
+        "d_seconds_sum 0\nd_seconds_count 0\n";
     check_render_prefix(metrics, expected);
 }
 
@@ -88,11 +89,12 @@ static void test_collector_renders_after_families_with_full_precision(void)
     tw_metrics *metrics = tw_metrics_new();
     tw_metrics_gauge_fn(metrics, "computed", "Computed.", NULL, seven, NULL);
     tw_metrics_collector(metrics, two_antennas, "Per antenna.");
-    const char *expected = "# HELP computed Computed.\n# TYPE computed gauge\ncomputed 7\n"
-                           "# HELP per_antenna_total Per antenna.\n# TYPE per_antenna_total counter\n"
-                           "per_antenna_total{antenna_id=\"a\"} 1\n"
-                           "per_antenna_total{antenna_id=\"b\"} 1795431500.25\n"
-                           "# HELP process_cpu_seconds_total ";
+    const char *expected =
+        "# HELP computed Computed.\n# TYPE computed gauge\ncomputed 7\n"
+        "# HELP per_antenna_total Per antenna.\n# TYPE per_antenna_total counter\n"
+        "per_antenna_total{antenna_id=\"a\"} 1\n"
+        "per_antenna_total{antenna_id=\"b\"} 1795431500.25\n"
+        "# HELP process_cpu_seconds_total ";
     check_render_prefix(metrics, expected);
 }
 
@@ -173,6 +175,7 @@ static void test_redis_urls(void)
 
 TW_TEST_MAIN("encoders", TW_TEST(test_prometheus_text),
              TW_TEST(test_same_series_registered_twice_is_one_series),
-             TW_TEST(test_collector_renders_after_families_with_full_precision), TW_TEST(test_json_string_escaping),
-             TW_TEST(test_summary_json), TW_TEST(test_empty_summary_has_nulls),
-             TW_TEST(test_status_rule), TW_TEST(test_redis_urls))
+             TW_TEST(test_collector_renders_after_families_with_full_precision),
+             TW_TEST(test_json_string_escaping), TW_TEST(test_summary_json),
+             TW_TEST(test_empty_summary_has_nulls), TW_TEST(test_status_rule),
+             TW_TEST(test_redis_urls))
