@@ -128,8 +128,9 @@ class Prometheus:
 
 
 @pytest.fixture
-def stack(spawn, redis_server, workdir):
-    """The whole local stack, robots driven, and Prometheus scraping all of it every second."""
+def stack(redis_server, spawn, workdir):
+    """The whole local stack and Prometheus scraping all of it every second. Redis comes
+    first so that it is stopped last, after analytics saved its final checkpoint."""
     analytics = start_analytics(spawn, redis_server, args=["--antenna-metrics", "10"])
     sim_port = free_port()
     sim = spawn("simulator", ["--port", str(sim_port), "--listen", "127.0.0.1", "--antennas", "3",
