@@ -142,6 +142,8 @@ static void collect(aggregator *agg, hset_fields *hset, save_batch *batch)
 static void append_to(void **items, size_t *count, size_t *cap, const void *more,
                       size_t more_count, size_t item_bytes)
 {
+    if (more_count == 0) /* nothing to add; *items may still be NULL (memcpy forbids it) */
+        return;
     if (*count + more_count > *cap) {
         *cap = *count + more_count;
         *items = realloc(*items, *cap * item_bytes);

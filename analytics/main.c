@@ -3,7 +3,6 @@
  * totals, sliding windows, latency quantiles and per-antenna health, checkpointed to Redis
  * together with the acknowledgements. Serves the JSON API and Prometheus metrics. */
 #include <malloc.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "api.h"
 #include "apply_loop.h"
 #include "checkpoint.h"
+#include "metrics.h"
 #include "spsc_ring.h"
 #include "stream_reader.h"
 #include "tw_api.h"
@@ -43,6 +43,7 @@ typedef struct {
     int64_t checkpoint_records;
     int64_t ring_slots;
     int64_t dlq_maxlen;
+    int64_t antenna_metrics;
     const char *log_level;
 } analytics_settings;
 
@@ -55,6 +56,7 @@ typedef struct {
     stream_reader reader;
     apply_loop loop;
     api_context api;
+    analytics_metrics metrics;
     atomic_bool restored;
 } analytics_app;
 
@@ -76,6 +78,7 @@ static void parse_settings(analytics_settings *s, int argc, char **argv)
         {"checkpoint-records", "CHECKPOINT_RECORDS", TW_OPT_INT, "50000", "checkpoint after this many entries", &s->checkpoint_records, 1, 100000000, NULL},
         {"ring-slots", "RING_SLOTS", TW_OPT_INT, "16384", "entries the reader->aggregator ring holds", &s->ring_slots, 2, 16777216, NULL},
         {"dlq-maxlen", "DLQ_MAXLEN", TW_OPT_INT, "100000", "approximate cap of the dead-letter stream", &s->dlq_maxlen, 1, 100000000, NULL},
+        {"antenna-metrics", "ANTENNA_METRICS", TW_OPT_INT, "0", "export per-antenna series for at most this many antennas (0 = none)", &s->antenna_metrics, 0, 10000, NULL},
         {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "debug|info|warn|error", &s->log_level, 0, 0, "debug|info|warn|error"},
     };
     tw_cli cli = {"analytics",
@@ -136,141 +139,6 @@ static bool restore(analytics_app *app)
     return false;
 }
 
-typedef struct {
-    aggregator *agg;
-    int reason;
-} reason_metric;
-
-static double malformed_count(void *arg)
-{
-    reason_metric *metric = arg;
-    pthread_mutex_lock(&metric->agg->lock);
-    double value = (double)metric->agg->malformed[metric->reason];
-    pthread_mutex_unlock(&metric->agg->lock);
-    return value;
-}
-
-static double locked_u64(aggregator *agg, const uint64_t *field)
-{
-    pthread_mutex_lock(&agg->lock);
-    double value = (double)*field;
-    pthread_mutex_unlock(&agg->lock);
-    return value;
-}
-
-static double records_total(void *arg)
-{
-    aggregator *agg = arg;
-    return locked_u64(agg, &agg->records);
-}
-
-static double packets_total(void *arg)
-{
-    aggregator *agg = arg;
-    return locked_u64(agg, &agg->packets);
-}
-
-static double loss_total(void *arg)
-{
-    aggregator *agg = arg;
-    return locked_u64(agg, &agg->loss);
-}
-
-static double duplicates_total(void *arg)
-{
-    aggregator *agg = arg;
-    return locked_u64(agg, &agg->duplicates);
-}
-
-static double antennas_known(void *arg)
-{
-    aggregator *agg = arg;
-    pthread_mutex_lock(&agg->lock);
-    double value = (double)agg->antennas.count;
-    pthread_mutex_unlock(&agg->lock);
-    return value;
-}
-
-static double antennas_offline(void *arg)
-{
-    aggregator *agg = arg;
-    int64_t now = tw_wall_us() / 1000000;
-    double offline = 0;
-    pthread_mutex_lock(&agg->lock);
-    for (size_t i = 0; i < agg->antennas.count; i++) {
-        const antenna_state *a = agg->antennas.items[i];
-        offline += !strcmp(tw_antenna_status(now, a->last_seen, a->interval_s, 0, 0), "offline");
-    }
-    pthread_mutex_unlock(&agg->lock);
-    return offline;
-}
-
-static double ring_occupancy(void *arg)
-{
-    return (double)spsc_ring_size(arg);
-}
-
-static double atomic_or_nan(_Atomic int64_t *value)
-{
-    int64_t v = atomic_load(value);
-    return v >= 0 ? (double)v : NAN;
-}
-
-static double consumer_lag(void *arg)
-{
-    return atomic_or_nan(&((stream_reader *)arg)->lag);
-}
-
-static double consumer_pending(void *arg)
-{
-    return atomic_or_nan(&((stream_reader *)arg)->pending);
-}
-
-static double dlq_length(void *arg)
-{
-    return atomic_or_nan(&((stream_reader *)arg)->dlq_length);
-}
-
-static reason_metric reason_metrics[TW_MALFORMED_REASON_COUNT];
-
-static void register_metrics(analytics_app *app, tw_metrics *metrics)
-{
-    aggregator *agg = &app->agg;
-    tw_metrics_counter_fn(metrics, "analytics_records_total", "Valid records applied.", NULL,
-                          records_total, agg);
-    tw_metrics_counter_fn(metrics, "analytics_packets_total", "Packets reported by valid records.",
-                          NULL, packets_total, agg);
-    tw_metrics_counter_fn(metrics, "analytics_loss_packets_total",
-                          "Lost packets reported by valid records.", NULL, loss_total, agg);
-    tw_metrics_counter_fn(metrics, "analytics_duplicates_total",
-                          "Repeated (antenna, run, seq) records skipped.", NULL, duplicates_total,
-                          agg);
-    for (int i = 1; i < TW_MALFORMED_REASON_COUNT; i++) {
-        char labels[64];
-        snprintf(labels, sizeof labels, "reason=\"%s\"", tw_malformed_reason_name(i));
-        reason_metrics[i] = (reason_metric){agg, i};
-        tw_metrics_counter_fn(metrics, "analytics_malformed_total",
-                              "Malformed records, by reason (copied to the dead-letter stream).",
-                              labels, malformed_count, &reason_metrics[i]);
-    }
-    tw_metrics_gauge_fn(metrics, "analytics_antennas", "Antennas known to this replica.", NULL,
-                        antennas_known, agg);
-    tw_metrics_gauge_fn(metrics, "analytics_antennas_offline",
-                        "Antennas without a record for 3 report intervals.", NULL,
-                        antennas_offline, agg);
-    tw_metrics_gauge_fn(metrics, "analytics_ring_occupancy",
-                        "Entries waiting in the reader->aggregator ring.", NULL, ring_occupancy,
-                        &app->ring);
-    tw_metrics_gauge_fn(metrics, "analytics_consumer_lag",
-                        "Entries in the stream not yet delivered to the group (XINFO GROUPS).",
-                        NULL, consumer_lag, &app->reader);
-    tw_metrics_gauge_fn(metrics, "analytics_consumer_pending",
-                        "Entries delivered to the group but not acknowledged.", NULL,
-                        consumer_pending, &app->reader);
-    tw_metrics_gauge_fn(metrics, "analytics_dlq_length", "Entries in the dead-letter stream.", NULL,
-                        dlq_length, &app->reader);
-}
-
 static void configure(analytics_app *app, tw_metrics *metrics)
 {
     const analytics_settings *s = &app->settings;
@@ -285,7 +153,9 @@ static void configure(analytics_app *app, tw_metrics *metrics)
     app->loop.checkpoint_every_ms = s->checkpoint_ms;
     app->loop.checkpoint_records = s->checkpoint_records;
     app->api = (api_context){&app->agg, &app->reader, tw_wall_us() / 1000000};
-    register_metrics(app, metrics);
+    app->metrics = (analytics_metrics){&app->agg, &app->ring, &app->reader,
+                                       (size_t)s->antenna_metrics};
+    analytics_metrics_register(&app->metrics, metrics);
 }
 
 static int run(analytics_app *app)
