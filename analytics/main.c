@@ -21,6 +21,7 @@
 #include "tw_signal.h"
 #include "tw_status.h"
 #include "tw_time.h"
+#include "tw_trace.h"
 
 #define RESTORE_TIMEOUT_MS 5000
 #define MAIN_POLL_US 100000
@@ -43,6 +44,7 @@ typedef struct {
     int64_t ring_slots;
     int64_t dlq_maxlen;
     const char *log_level;
+    tw_trace_settings trace;
 } analytics_settings;
 
 typedef struct {
@@ -76,6 +78,7 @@ static void parse_settings(analytics_settings *s, int argc, char **argv)
         {"ring-slots", "RING_SLOTS", TW_OPT_INT, "16384", "entries the reader->aggregator ring holds", &s->ring_slots, 2, 16777216, NULL},
         {"dlq-maxlen", "DLQ_MAXLEN", TW_OPT_INT, "100000", "approximate cap of the dead-letter stream", &s->dlq_maxlen, 1, 100000000, NULL},
         {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "debug|info|warn|error", &s->log_level, 0, 0, "debug|info|warn|error"},
+        TW_TRACE_OPTIONS(&s->trace, "1"),
     };
     tw_cli cli = {"analytics",
                   "Consumes antenna reports from a Redis stream (consumer group) and serves exact "
@@ -318,6 +321,7 @@ int main(int argc, char **argv)
         return 2;
     }
     tw_metrics *metrics = tw_metrics_new();
+    tw_trace_start(&app.settings.trace, "analytics", metrics);
     if (aggregator_init(&app.agg) != TW_OK ||
         spsc_ring_init(&app.ring, (size_t)app.settings.ring_slots, sizeof(analytics_entry)) != TW_OK) {
         tw_log_error("out of memory at start");
@@ -337,6 +341,7 @@ int main(int argc, char **argv)
                 TW_INT("port", app.settings.port));
     int status = run(&app);
     tw_http_stop(http);
+    tw_trace_stop();
     tw_log_info("analytics stopped", TW_INT("records", app.agg.records));
     spsc_ring_free(&app.ring);
     aggregator_free(&app.agg);

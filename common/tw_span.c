@@ -82,20 +82,29 @@ static void put_double(tw_buf *out, double value)
         tw_buf_printf(out, "%.17g", value);
 }
 
-static void put_attr(tw_buf *out, const char *key, const tw_span_attr *attr, const char *text)
+static void put_string_attr(tw_buf *out, const char *key, const char *text)
 {
     tw_buf_puts(out, "{\"key\":");
     tw_buf_json_string(out, key);
-    tw_buf_puts(out, ",\"value\":{");
-    if (text || attr->type == TW_ATTR_STR) {
-        tw_buf_puts(out, "\"stringValue\":");
-        tw_buf_json_string(out, text ? text : attr->value.str);
-    } else if (attr->type == TW_ATTR_INT) {
-        tw_buf_printf(out, "\"intValue\":\"%" PRId64 "\"", attr->value.i);
-    } else {
-        tw_buf_puts(out, "\"doubleValue\":");
-        put_double(out, attr->value.d);
+    tw_buf_puts(out, ",\"value\":{\"stringValue\":");
+    tw_buf_json_string(out, text);
+    tw_buf_puts(out, "}}");
+}
+
+static void put_attr(tw_buf *out, const tw_span_attr *attr)
+{
+    if (attr->type == TW_ATTR_STR) {
+        put_string_attr(out, attr->key, attr->value.str);
+        return;
     }
+    tw_buf_puts(out, "{\"key\":");
+    tw_buf_json_string(out, attr->key);
+    if (attr->type == TW_ATTR_INT) {
+        tw_buf_printf(out, ",\"value\":{\"intValue\":\"%" PRId64 "\"}}", attr->value.i);
+        return;
+    }
+    tw_buf_puts(out, ",\"value\":{\"doubleValue\":");
+    put_double(out, attr->value.d);
     tw_buf_puts(out, "}}");
 }
 
@@ -125,7 +134,7 @@ static void put_span(tw_buf *out, const tw_span *span)
     for (int i = 0; i < span->attr_count; i++) {
         if (i)
             tw_buf_puts(out, ",");
-        put_attr(out, span->attrs[i].key, &span->attrs[i], NULL);
+        put_attr(out, &span->attrs[i]);
     }
     tw_buf_printf(out, "],\"status\":{\"code\":%d", (int)span->status);
     if (span->status == TW_SPAN_STATUS_ERROR) {
@@ -138,7 +147,7 @@ static void put_span(tw_buf *out, const tw_span *span)
 void tw_otlp_encode(tw_buf *out, const char *service_name, const tw_span *spans, size_t count)
 {
     tw_buf_puts(out, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
-    put_attr(out, "service.name", NULL, service_name);
+    put_string_attr(out, "service.name", service_name);
     tw_buf_puts(out, "]},\"scopeSpans\":[{\"scope\":{\"name\":\"" OTLP_SCOPE_NAME "\"},\"spans\":[");
     for (size_t i = 0; i < count; i++) {
         if (i)

@@ -290,14 +290,18 @@ static void register_metrics(tw_metrics *metrics)
                                     NULL);
 }
 
-int tw_trace_start(const tw_trace_settings *settings, const char *default_service,
-                   tw_metrics *metrics, char *err, size_t err_size)
+void tw_trace_start(const tw_trace_settings *settings, const char *default_service,
+                    tw_metrics *metrics)
 {
     register_metrics(metrics);
     if (!settings->endpoint || !*settings->endpoint)
-        return TW_OK;
-    if (tw_http_url_parse(settings->endpoint, &tr.url, err, err_size) != TW_OK)
-        return TW_INVALID;
+        return;
+    char err[HTTP_ERROR_BYTES];
+    if (tw_http_url_parse(settings->endpoint, &tr.url, err, sizeof err) != TW_OK) {
+        fprintf(stderr, "%s: OTEL_EXPORTER_OTLP_ENDPOINT %s: %s\n", default_service,
+                settings->endpoint, err);
+        exit(2);
+    }
     const char *service = settings->service_name && *settings->service_name
                               ? settings->service_name
                               : default_service;
@@ -311,15 +315,12 @@ int tw_trace_start(const tw_trace_settings *settings, const char *default_servic
     pthread_cond_init(&tr.wake, &attr);
     pthread_condattr_destroy(&attr);
     if (!tr.queue || pthread_create(&tr.thread, NULL, exporter_main, NULL) != 0) {
-        snprintf(err, err_size, "cannot start the trace exporter");
-        free(tr.queue);
-        tr.queue = NULL;
-        return TW_INVALID;
+        tw_log_error("cannot start the trace exporter; tracing stays off");
+        return;
     }
     atomic_store(&tr.enabled, true);
     tw_log_info("tracing on", TW_STR("endpoint", settings->endpoint), TW_STR("service", tr.service),
                 TW_DBL("sample_ratio", tr.sample_ratio));
-    return TW_OK;
 }
 
 void tw_trace_stop(void)

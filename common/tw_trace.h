@@ -43,9 +43,9 @@ typedef enum {
 } tw_export_outcome;
 
 /* Registers the trace metrics in metrics and, with an endpoint, starts the exporter thread.
- * TW_OK, or TW_INVALID with the reason in err (a bad endpoint URL). */
-int tw_trace_start(const tw_trace_settings *settings, const char *default_service,
-                   tw_metrics *metrics, char *err, size_t err_size);
+ * A bad endpoint URL prints one line on stderr and exits 2, as a bad flag does. */
+void tw_trace_start(const tw_trace_settings *settings, const char *default_service,
+                    tw_metrics *metrics);
 /* Stops the exporter after flushing what is queued (bounded: under a second). */
 void tw_trace_stop(void);
 /* True when spans are exported. */

@@ -1,5 +1,9 @@
 /* Trace identity, OTLP JSON encoding, export retry classification and endpoint URLs. */
 #include <cjson/cJSON.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "tw_log.h"
 
 #include "tw_http_client.h"
 #include "tw_status.h"
@@ -223,10 +227,47 @@ static void tracing_off_samples_nothing(void)
     TW_CHECK(tw_trace_set_current(NULL) == &span);
 }
 
+/* Runs one log call with stderr redirected into a temporary file; returns what it wrote. */
+static void capture_log(const char *msg, char *out, size_t out_size)
+{
+    FILE *tmp = tmpfile();
+    int saved = dup(STDERR_FILENO);
+    dup2(fileno(tmp), STDERR_FILENO);
+    tw_log_info(msg, TW_INT("n", 1));
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    rewind(tmp);
+    size_t got = fread(out, 1, out_size - 1, tmp);
+    out[got] = '\0';
+    fclose(tmp);
+}
+
+static void log_lines_carry_the_current_span(void)
+{
+    tw_trace_context parent;
+    tw_traceparent_parse(VALID_TP, strlen(VALID_TP), &parent);
+    tw_span span;
+    tw_span_init(&span, "x", TW_SPAN_SERVER, &parent, 1);
+    char span_hex[TW_SPAN_ID_HEX_LEN + 1], line[1024];
+    tw_trace_hex(span.ctx.span_id, TW_SPAN_ID_BYTES, span_hex);
+    tw_trace_set_current(&span);
+    capture_log("inside", line, sizeof line);
+    tw_trace_set_current(NULL);
+    cJSON *doc = cJSON_Parse(line);
+    TW_CHECK_STR(cJSON_GetObjectItem(doc, "trace_id")->valuestring, "4bf92f3577b34da6a3ce929d0e0e4736");
+    TW_CHECK_STR(cJSON_GetObjectItem(doc, "span_id")->valuestring, span_hex);
+    TW_CHECK_INT(cJSON_GetObjectItem(doc, "n")->valueint, 1);
+    cJSON_Delete(doc);
+    capture_log("outside", line, sizeof line);
+    doc = cJSON_Parse(line);
+    TW_CHECK(doc && !cJSON_GetObjectItem(doc, "trace_id") && !cJSON_GetObjectItem(doc, "span_id"));
+    cJSON_Delete(doc);
+}
+
 TW_TEST_MAIN("trace", TW_TEST(traceparent_valid_parses), TW_TEST(traceparent_invalid_rejected),
              TW_TEST(traceparent_format_round_trips), TW_TEST(random_ids_are_nonzero_and_distinct),
              TW_TEST(child_span_links_to_parent), TW_TEST(otlp_encoding_follows_the_json_mapping),
              TW_TEST(root_span_has_no_parent_field), TW_TEST(too_many_attributes_are_ignored),
              TW_TEST(retry_only_on_transient_failures),
              TW_TEST(retry_delay_doubles_with_jitter_and_cap), TW_TEST(endpoint_urls_parse),
-             TW_TEST(tracing_off_samples_nothing))
+             TW_TEST(tracing_off_samples_nothing), TW_TEST(log_lines_carry_the_current_span))
