@@ -43,6 +43,7 @@ typedef struct {
     tw_span *queue;               /* QUEUE_SPANS slots, owned */
     size_t head;                  /* oldest queued span */
     size_t count;                 /* spans queued */
+    atomic_size_t queued;         /* copy of count readable without the lock */
     bool stopping;                /* tw_trace_stop was called */
     int64_t stop_deadline_us;     /* monotonic: no export attempt starts after this */
     bool failing;                 /* the last batch failed (logged once per episode) */
@@ -74,12 +75,24 @@ bool tw_trace_sample_new(void)
            (tr.sample_ratio >= 1 || tw_trace_random_unit() < tr.sample_ratio);
 }
 
+bool tw_trace_admit(void)
+{
+    if (!tw_trace_enabled())
+        return false;
+    if (atomic_load_explicit(&tr.queued, memory_order_relaxed) < QUEUE_SPANS)
+        return true;
+    tw_counter_add(tr.dropped, 1);
+    return false;
+}
+
 bool tw_trace_begin(tw_span *span, const char *name, tw_span_kind kind,
                     const tw_trace_context *parent)
 {
     if (!tw_trace_enabled())
         return false;
     if (parent ? !(parent->flags & TW_TRACE_FLAG_SAMPLED) : !tw_trace_sample_new())
+        return false;
+    if (!tw_trace_admit())
         return false;
     tw_span_init(span, name, kind, parent, tw_trace_now_ns());
     return true;
@@ -113,6 +126,7 @@ void tw_trace_submit(const tw_span *span)
         tr.queue[(tr.head + tr.count) % QUEUE_SPANS] = *span;
         if (++tr.count == BATCH_SPANS)
             pthread_cond_signal(&tr.wake);
+        atomic_store_explicit(&tr.queued, tr.count, memory_order_relaxed);
     }
     pthread_mutex_unlock(&tr.lock);
     if (!stored)
@@ -241,6 +255,7 @@ static size_t take_batch(tw_span *batch)
         batch[i] = tr.queue[(tr.head + i) % QUEUE_SPANS];
     tr.head = (tr.head + n) % QUEUE_SPANS;
     tr.count -= n;
+    atomic_store_explicit(&tr.queued, tr.count, memory_order_relaxed);
     return n;
 }
 
@@ -267,6 +282,7 @@ static void *exporter_main(void *arg)
     }
     size_t left = tr.count;
     tr.count = 0;
+    atomic_store_explicit(&tr.queued, 0, memory_order_relaxed);
     pthread_mutex_unlock(&tr.lock);
     tw_counter_add(tr.failed, left);
     tw_buf_free(&body);

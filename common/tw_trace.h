@@ -52,9 +52,12 @@ void tw_trace_stop(void);
 bool tw_trace_enabled(void);
 /* Sampling decision for a new trace: enabled and a random draw under the ratio. */
 bool tw_trace_sample_new(void);
+/* True when a span built now could be queued; when the queue is full, counts the span as
+ * dropped and returns false, so callers skip building it. False when tracing is off. */
+bool tw_trace_admit(void);
 /* Starts span now as a child of parent (sampled when parent's sampled flag is set) or, with
  * parent NULL, as the root of a new trace (sampled by ratio). False (span untouched) when
- * not sampled or tracing is off. */
+ * not sampled, tracing is off, or the queue is full (see tw_trace_admit). */
 bool tw_trace_begin(tw_span *span, const char *name, tw_span_kind kind,
                     const tw_trace_context *parent);
 /* Starts span now as a child of this thread's current span; false when there is none. */

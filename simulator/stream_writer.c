@@ -176,7 +176,8 @@ static void trace_confirmed(const stream_writer *writer, const tw_report *report
                             const char *entry_id)
 {
     tw_trace_context ctx;
-    if (tw_traceparent_parse(report->traceparent, TW_TRACEPARENT_LEN, &ctx) != TW_OK)
+    if (!tw_trace_admit() ||
+        tw_traceparent_parse(report->traceparent, TW_TRACEPARENT_LEN, &ctx) != TW_OK)
         return;
     tw_span span;
     tw_span_init(&span, "report.send", TW_SPAN_PRODUCER, NULL, report->sent_us * NS_PER_US);
