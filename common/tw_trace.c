@@ -243,8 +243,8 @@ static void export_batch(const char *body, size_t len, size_t spans)
         wait_until(tw_mono_us() + delay); /* a stop cuts the wait short; the deadline rules */
         pthread_mutex_unlock(&tr.lock);
     }
-    tw_counter_add(tr.failed, spans);
     note_result(false, err, spans);
+    tw_counter_add(tr.failed, spans);
 }
 
 /* Takes up to BATCH_SPANS spans out of the queue (lock held) into batch. */
