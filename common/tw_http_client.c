@@ -1,18 +1,16 @@
-/* HTTP/1.1 POST over a plain socket: non-blocking connect, then poll(2) before every read
- * and write against one deadline, "Connection: close" so the reply ends at EOF or at
- * Content-Length. Only the status line matters to callers; the rest of the reply is discarded. */
+/* HTTP/1.1 POST over a plain socket (tw_net: every wait bounded by one deadline) with
+ * "Connection: close". Only the status line matters to callers; the rest of the reply is
+ * discarded. */
 #include "tw_http_client.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
+#include "tw_net.h"
 #include "tw_status.h"
 #include "tw_time.h"
 
@@ -63,85 +61,6 @@ int tw_http_url_parse(const char *text, tw_http_url *out, char *err, size_t err_
     return TW_OK;
 }
 
-static int ms_left(int64_t deadline_us)
-{
-    int64_t left = (deadline_us - tw_mono_us()) / US_PER_MS;
-    return left > 0 ? (int)left : 0;
-}
-
-/* Waits until fd is ready for events; false on timeout or error. */
-static int wait_ready(int fd, short events, int64_t deadline_us)
-{
-    struct pollfd p = {fd, events, 0};
-    for (;;) {
-        int left = ms_left(deadline_us);
-        if (left == 0)
-            return 0;
-        int n = poll(&p, 1, left);
-        if (n > 0)
-            return 1;
-        if (n == 0 || errno != EINTR)
-            return 0;
-    }
-}
-
-static int connect_one(const struct addrinfo *ai, int64_t deadline_us)
-{
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    ai->ai_protocol);
-    if (fd < 0)
-        return -1;
-    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-        return fd;
-    int soerr = errno;
-    if (soerr == EINPROGRESS && wait_ready(fd, POLLOUT, deadline_us)) {
-        socklen_t len = sizeof soerr;
-        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr == 0)
-            return fd;
-    }
-    close(fd);
-    errno = soerr == EINPROGRESS ? ETIMEDOUT : soerr;
-    return -1;
-}
-
-/* Connects to the first address that answers; -1 with err set. */
-static int open_connection(const tw_http_url *url, int64_t deadline_us, char *err,
-                           size_t err_size)
-{
-    char port[16];
-    snprintf(port, sizeof port, "%d", url->port);
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-    struct addrinfo *list = NULL;
-    int rc = getaddrinfo(url->host, port, &hints, &list);
-    if (rc != 0) {
-        snprintf(err, err_size, "resolve %s: %s", url->host, gai_strerror(rc));
-        return -1;
-    }
-    int fd = -1;
-    for (const struct addrinfo *ai = list; ai && fd < 0; ai = ai->ai_next)
-        fd = connect_one(ai, deadline_us);
-    if (fd < 0)
-        snprintf(err, err_size, "connect %s:%d: %s", url->host, url->port, strerror(errno));
-    freeaddrinfo(list);
-    return fd;
-}
-
-static int send_all(int fd, const char *data, size_t len, int64_t deadline_us)
-{
-    while (len > 0) {
-        ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
-        if (n > 0) {
-            data += n;
-            len -= (size_t)n;
-        } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-            return TW_ERR;
-        } else if (!wait_ready(fd, POLLOUT, deadline_us)) {
-            return TW_ERR;
-        }
-    }
-    return TW_OK;
-}
-
 /* Reads until the status line is complete; parses "HTTP/1.x NNN". */
 static int read_status(int fd, int64_t deadline_us, int *status)
 {
@@ -156,7 +75,7 @@ static int read_status(int fd, int64_t deadline_us, int *status)
                 break;
         } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
             return TW_ERR;
-        } else if (!wait_ready(fd, POLLIN, deadline_us)) {
+        } else if (tw_net_wait(fd, POLLIN, deadline_us) != TW_OK) {
             return TW_ERR;
         }
     }
@@ -172,7 +91,7 @@ int tw_http_post(const tw_http_url *url, const char *path, const char *content_t
                  size_t err_size)
 {
     int64_t deadline_us = tw_mono_us() + (int64_t)timeout_ms * US_PER_MS;
-    int fd = open_connection(url, deadline_us, err, err_size);
+    int fd = tw_net_connect(url->host, url->port, deadline_us, err, err_size);
     if (fd < 0)
         return TW_ERR;
     char header[HTTP_HEADER_BYTES];
@@ -183,8 +102,8 @@ int tw_http_post(const tw_http_url *url, const char *path, const char *content_t
     int rc = TW_ERR;
     if (header_len < 0 || (size_t)header_len >= sizeof header)
         snprintf(err, err_size, "request header too long");
-    else if (send_all(fd, header, (size_t)header_len, deadline_us) != TW_OK ||
-             send_all(fd, body, len, deadline_us) != TW_OK)
+    else if (tw_net_send_all(fd, header, (size_t)header_len, deadline_us) != TW_OK ||
+             tw_net_send_all(fd, body, len, deadline_us) != TW_OK)
         snprintf(err, err_size, "send to %s:%d failed or timed out", url->host, url->port);
     else if (read_status(fd, deadline_us, status) != TW_OK)
         snprintf(err, err_size, "no valid reply from %s:%d in time", url->host, url->port);
