@@ -72,8 +72,9 @@ static int take_body(const tw_buf *raw, tw_buf *body, char *err, size_t err_size
     return TW_OK;
 }
 
-int dash_fetch(const struct sockaddr *addr, socklen_t addr_len, const char *path, int timeout_ms,
-               size_t max_bytes, tw_buf *body, char *err, size_t err_size)
+int dash_fetch(const struct sockaddr *addr, socklen_t addr_len, const char *path,
+               const char *traceparent, int timeout_ms, size_t max_bytes, tw_buf *body, char *err,
+               size_t err_size)
 {
     int64_t deadline_us = tw_mono_us() + (int64_t)timeout_ms * US_PER_MS;
     int fd = tw_net_connect_addr(addr, addr_len, deadline_us);
@@ -84,8 +85,9 @@ int dash_fetch(const struct sockaddr *addr, socklen_t addr_len, const char *path
     char request[512];
     int len = snprintf(request, sizeof request,
                        "GET %s HTTP/1.1\r\nHost: analytics\r\nConnection: close\r\n"
-                       "Accept: application/json\r\n\r\n",
-                       path);
+                       "Accept: application/json\r\n%s%s%s\r\n",
+                       path, traceparent ? "traceparent: " : "", traceparent ? traceparent : "",
+                       traceparent ? "\r\n" : "");
     tw_buf raw;
     tw_buf_init(&raw);
     int rc = TW_ERR;

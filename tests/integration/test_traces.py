@@ -1,7 +1,8 @@
 """Traces: every service exports OTLP/HTTP JSON to a receiver in the test, checked against
 the OTLP JSON rules; a simulator trace continues through the stream into analytics; HTTP
-server spans honour an incoming traceparent; robot eye blinks make linus-eye spans with a
-pigpio child per command; a dead collector costs nothing but dropped spans."""
+server spans honour an incoming traceparent, and the dashboard passes its trace on to
+analytics; robot eye blinks make linus-eye spans with a pigpio child per command; a dead
+collector costs nothing but dropped spans."""
 import json
 import re
 import urllib.request
@@ -152,6 +153,32 @@ def test_dashboard_server_span_is_child_of_incoming_traceparent(spawn, redis_ser
     assert len(fresh) == 1 and "parentSpanId" not in fresh[0]
     assert metric(port, "trace_traceparent_invalid_total") == 1
     assert not [s for s in receiver.spans() if s["name"] in ("GET /healthz", "GET /readyz", "GET /metrics")]
+
+
+def test_dashboard_request_trace_reaches_analytics(spawn, redis_server, receiver):
+    otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url}
+    analytics = start_analytics(spawn, redis_server, env=otel)
+    port = free_port()
+    dashboard = spawn("dashboard", ["--port", str(port), "--listen", "127.0.0.1", "--cache-ms", "0"],
+                      {"ANALYTICS_ADDR": f"127.0.0.1:{analytics.port}", **otel})
+    dashboard.wait_ready(port)
+    # A refresh already under way (the history sampler) may answer a request from cache; a
+    # handful of requests, each its own trace, include one that asked analytics itself.
+    parents = [f"00-{i:032x}-{i:016x}-01" for i in range(1, 6)]
+    for parent in parents:
+        assert get_with_traceparent(port, "/api/v1/summary", parent)[0] == 200
+    servers = wait_spans(receiver, len(parents), "GET /api/v1/summary", "dashboard")
+    clients = wait_spans(receiver, 1, "GET /api/v1/merge", "dashboard")
+    server_ids = {s["spanId"]: s for s in servers if s["traceId"] in {p[3:35] for p in parents}}
+    linked = [c for c in clients if c["parentSpanId"] in server_ids]
+    assert linked, "no replica request under a traced dashboard request"
+    for client in linked:
+        assert client["kind"] == 3 and client["traceId"] == server_ids[client["parentSpanId"]]["traceId"]
+        answer = wait_until(lambda: [a for a in receiver.spans("GET /api/v1/merge", "analytics")
+                                     if a.get("parentSpanId") == client["spanId"]], 10,
+                            "analytics' server span under the client span")
+        assert len(answer) == 1 and answer[0]["kind"] == 2 and answer[0]["traceId"] == client["traceId"]
+        assert answer[0]["attrs"]["http.status_code"] == 200
 
 
 def test_robot_eye_blink_spans_with_pigpio_children(spawn, receiver):
