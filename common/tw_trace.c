@@ -19,7 +19,7 @@
 #define QUEUE_SPANS 2048            /* finished spans waiting for export */
 #define BATCH_SPANS 256             /* spans per OTLP request */
 #define EXPORT_INTERVAL_US 200000   /* a partial batch waits at most this long */
-#define EXPORT_TIMEOUT_MS 2000      /* one POST, connect to reply */
+#define EXPORT_TIMEOUT_MS 800       /* one POST, connect to reply (also bounds a stop) */
 #define MAX_ATTEMPTS 5              /* posts per batch, first one included */
 #define RETRY_BASE_US 100000        /* first retry delay */
 #define RETRY_MAX_US 2000000        /* longest retry delay */

@@ -5,6 +5,7 @@ analytics; robot eye blinks make linus-eye spans with a pigpio child per command
 collector costs nothing but dropped spans."""
 import json
 import re
+import socket
 import urllib.request
 
 import pytest
@@ -225,3 +226,17 @@ def test_dead_collector_does_not_stop_or_skew_the_pipeline(spawn, redis_server):
                "a batch to exhaust its retries")
     assert sum(1 for r in analytics.log_records() if r["msg"].startswith("trace export failed")) == 1
     assert analytics.stop() == 0
+
+
+def test_hung_collector_does_not_hold_up_shutdown(spawn, redis_server):
+    with socket.socket() as hung:  # accepts connections (backlog) but never answers
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(64)
+        otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{hung.getsockname()[1]}",
+                "OTEL_TRACES_SAMPLER_ARG": "1"}
+        sim = spawn("simulator", ["--port", "0", "--rate", "0", "--count", "3000", "--seed", "3"],
+                    {"REDIS_URL": redis_server.url("simulator"), **otel})
+        assert sim.wait_exit(30) == 0, sim.logs()
+        analytics = start_analytics(spawn, redis_server, env=otel)
+        assert wait_drained(analytics.port, 3000)["records"] == 3000
+        assert analytics.stop() == 0  # within the contract's 5 s, exporter mid-request or not
