@@ -2,6 +2,7 @@
  * passes them through a lock-free SPSC ring to the aggregator thread, which keeps exact
  * totals, sliding windows, latency quantiles and per-antenna health, checkpointed to Redis
  * together with the acknowledgements. Serves the JSON API and Prometheus metrics. */
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,9 +308,22 @@ static int run(analytics_app *app)
     return 0;
 }
 
+/* Buffers of this size or more are mapped and unmapped on their own. */
+#define LARGE_ALLOCATION_BYTES (256 * 1024)
+
+/* Memory must stay flat however many records pass: checkpoint commands and stream replies
+ * are large and short-lived, and glibc's adaptive threshold would move them into the heap
+ * after the first one is freed, where the space they leave stays resident. A fixed
+ * threshold keeps them mapped, so they go back to the system when freed. */
+static void keep_large_buffers_mapped(void)
+{
+    mallopt(M_MMAP_THRESHOLD, LARGE_ALLOCATION_BYTES);
+}
+
 int main(int argc, char **argv)
 {
     static analytics_app app;
+    keep_large_buffers_mapped();
     parse_settings(&app.settings, argc, argv);
     tw_log_level level = TW_LOG_INFO;
     tw_log_level_parse(app.settings.log_level, &level);

@@ -4,13 +4,12 @@
  * reply keeps it for a later retry, a lost connection keeps every unconfirmed one. */
 #include "stream_writer.h"
 
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tw_log.h"
+#include "tw_resp.h"
 #include "tw_status.h"
 #include "tw_time.h"
 #include "tw_trace.h"
@@ -19,7 +18,6 @@
 #define BACKOFF_INITIAL_US 100000
 #define BACKOFF_MAX_US 5000000
 #define REPORT_FIELD_COUNT 8
-#define NUMBER_TEXT_BYTES 32
 #define NS_PER_US 1000
 
 static const double batch_bounds_s[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
@@ -93,41 +91,31 @@ static int ensure_connected(stream_writer *writer)
     return TW_OK;
 }
 
-static void put_bulk(tw_buf *out, const char *text, size_t len)
+/* One "name value" pair of the record. */
+static void field_text(tw_buf *out, const char *name, const char *value)
 {
-    char header[NUMBER_TEXT_BYTES];
-    int n = snprintf(header, sizeof header, "$%zu\r\n", len);
-    tw_buf_append(out, header, (size_t)n);
-    tw_buf_append(out, text, len);
-    tw_buf_append(out, "\r\n", 2);
+    tw_resp_bulk_str(out, name);
+    tw_resp_bulk_str(out, value);
 }
 
-static void put_bulk_str(tw_buf *out, const char *text)
+static void field_u64(tw_buf *out, const char *name, uint64_t value)
 {
-    put_bulk(out, text, strlen(text));
+    tw_resp_bulk_str(out, name);
+    tw_resp_bulk_u64(out, value);
 }
 
-static void put_bulk_i64(tw_buf *out, int64_t value)
+static void field_i64(tw_buf *out, const char *name, int64_t value)
 {
-    char text[NUMBER_TEXT_BYTES];
-    int n = snprintf(text, sizeof text, "%" PRId64, value);
-    put_bulk(out, text, (size_t)n);
+    tw_resp_bulk_str(out, name);
+    tw_resp_bulk_i64(out, value);
 }
 
-static void put_field(tw_buf *out, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void put_field(tw_buf *out, const char *name, const char *fmt, ...)
+static void field_latency(tw_buf *out, double latency_ms)
 {
-    char value[NUMBER_TEXT_BYTES];
-    va_list args;
-    va_start(args, fmt);
-    int n = vsnprintf(value, sizeof value, fmt, args);
-    va_end(args);
-    if (n < 0 || (size_t)n >= sizeof value)
-        abort(); /* only numbers are formatted here; they always fit */
-    put_bulk_str(out, name);
-    put_bulk(out, value, (size_t)n);
+    char text[TW_DECIMAL_MAX_BYTES + 5];
+    size_t len = tw_format_fixed3(latency_ms, text);
+    tw_resp_bulk_str(out, "latency");
+    tw_resp_bulk(out, text, len);
 }
 
 /* XADD key [MAXLEN ~ n] * antenna_id .. timestamp .. packets .. loss .. latency .. seq ..
@@ -136,29 +124,26 @@ static void format_xadd(stream_writer *writer, const tw_report *report)
 {
     tw_buf *out = &writer->command;
     bool traced = report->traceparent[0] != '\0';
-    int argc = 3 + 2 * (REPORT_FIELD_COUNT + traced) + (writer->maxlen > 0 ? 3 : 0);
-    tw_buf_printf(out, "*%d\r\n", argc);
-    put_bulk_str(out, "XADD");
-    put_bulk_str(out, writer->stream_key);
+    tw_resp_array(out, 3 + 2 * (REPORT_FIELD_COUNT + traced) + (writer->maxlen > 0 ? 3 : 0));
+    tw_resp_bulk_str(out, "XADD");
+    tw_resp_bulk_str(out, writer->stream_key);
     if (writer->maxlen > 0) {
-        put_bulk_str(out, "MAXLEN");
-        put_bulk_str(out, "~");
-        put_bulk_i64(out, writer->maxlen);
+        tw_resp_bulk_str(out, "MAXLEN");
+        tw_resp_bulk_str(out, "~");
+        tw_resp_bulk_i64(out, writer->maxlen);
     }
-    put_bulk_str(out, "*");
-    put_bulk_str(out, "antenna_id");
-    put_bulk_str(out, report->antenna_id);
-    put_field(out, "timestamp", "%" PRId64, report->timestamp);
-    put_field(out, "packets", "%" PRIu64, report->packets);
-    put_field(out, "loss", "%" PRIu64, report->loss);
-    put_field(out, "latency", "%.3f", report->latency_ms);
-    put_field(out, "seq", "%" PRIu64, report->seq);
-    put_bulk_str(out, "run");
-    put_bulk_str(out, report->run);
-    put_field(out, "sent_us", "%" PRId64, report->sent_us);
+    tw_resp_bulk_str(out, "*");
+    field_text(out, "antenna_id", report->antenna_id);
+    field_i64(out, "timestamp", report->timestamp);
+    field_u64(out, "packets", report->packets);
+    field_u64(out, "loss", report->loss);
+    field_latency(out, report->latency_ms);
+    field_u64(out, "seq", report->seq);
+    field_text(out, "run", report->run);
+    field_i64(out, "sent_us", report->sent_us);
     if (traced) {
-        put_bulk_str(out, "traceparent");
-        put_bulk(out, report->traceparent, TW_TRACEPARENT_LEN);
+        tw_resp_bulk_str(out, "traceparent");
+        tw_resp_bulk(out, report->traceparent, TW_TRACEPARENT_LEN);
     }
 }
 
