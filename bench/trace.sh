@@ -8,7 +8,7 @@ set -euo pipefail
 source "$(dirname "$0")/common.bash"
 entries=${TRACE_ENTRIES:-500000}
 sample=${TRACE_SAMPLE:-1}
-rounds=${TRACE_ROUNDS:-3}
+rounds=${TRACE_ROUNDS:-5}
 start_redis
 trap stop_redis EXIT
 dead="http://127.0.0.1:$(free_port)"

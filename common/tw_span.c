@@ -128,8 +128,8 @@ static void put_span(tw_buf *out, const tw_span *span)
     tw_buf_puts(out, ",\"name\":");
     tw_buf_json_string(out, span->name);
     tw_buf_printf(out,
-                  ",\"kind\":%d,\"startTimeUnixNano\":\"%" PRId64 "\",\"endTimeUnixNano\":\"%" PRId64
-                  "\",\"attributes\":[",
+                  ",\"kind\":%d,\"startTimeUnixNano\":\"%" PRId64
+                  "\",\"endTimeUnixNano\":\"%" PRId64 "\",\"attributes\":[",
                   (int)span->kind, span->start_ns, span->end_ns);
     for (int i = 0; i < span->attr_count; i++) {
         if (i)
@@ -148,7 +148,8 @@ void tw_otlp_encode(tw_buf *out, const char *service_name, const tw_span *spans,
 {
     tw_buf_puts(out, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
     put_string_attr(out, "service.name", service_name);
-    tw_buf_puts(out, "]},\"scopeSpans\":[{\"scope\":{\"name\":\"" OTLP_SCOPE_NAME "\"},\"spans\":[");
+    tw_buf_puts(out,
+                "]},\"scopeSpans\":[{\"scope\":{\"name\":\"" OTLP_SCOPE_NAME "\"},\"spans\":[");
     for (size_t i = 0; i < count; i++) {
         if (i)
             tw_buf_puts(out, ",");

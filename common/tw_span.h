@@ -26,7 +26,11 @@ typedef enum {
 } tw_span_kind;
 
 /* OTLP status codes. */
-typedef enum { TW_SPAN_STATUS_UNSET = 0, TW_SPAN_STATUS_OK = 1, TW_SPAN_STATUS_ERROR = 2 } tw_span_status;
+typedef enum {
+    TW_SPAN_STATUS_UNSET = 0,
+    TW_SPAN_STATUS_OK = 1,
+    TW_SPAN_STATUS_ERROR = 2
+} tw_span_status;
 
 typedef enum { TW_ATTR_STR, TW_ATTR_INT, TW_ATTR_DBL } tw_attr_type;
 

@@ -16,14 +16,14 @@
 #include "tw_status.h"
 #include "tw_time.h"
 
-#define QUEUE_SPANS 2048            /* finished spans waiting for export */
-#define BATCH_SPANS 256             /* spans per OTLP request */
-#define EXPORT_INTERVAL_US 200000   /* a partial batch waits at most this long */
-#define EXPORT_TIMEOUT_MS 800       /* one POST, connect to reply (also bounds a stop) */
-#define MAX_ATTEMPTS 5              /* posts per batch, first one included */
-#define RETRY_BASE_US 100000        /* first retry delay */
-#define RETRY_MAX_US 2000000        /* longest retry delay */
-#define SHUTDOWN_FLUSH_US 800000    /* tw_trace_stop exports for at most this long */
+#define QUEUE_SPANS 2048          /* finished spans waiting for export */
+#define BATCH_SPANS 256           /* spans per OTLP request */
+#define EXPORT_INTERVAL_US 200000 /* a partial batch waits at most this long */
+#define EXPORT_TIMEOUT_MS 800     /* one POST, connect to reply (also bounds a stop) */
+#define MAX_ATTEMPTS 5            /* posts per batch, first one included */
+#define RETRY_BASE_US 100000      /* first retry delay */
+#define RETRY_MAX_US 2000000      /* longest retry delay */
+#define SHUTDOWN_FLUSH_US 800000  /* tw_trace_stop exports for at most this long */
 #define TRACES_PATH "/v1/traces"
 #define CONTENT_TYPE_JSON "application/json"
 #define SERVICE_NAME_BYTES 128
@@ -33,25 +33,25 @@
 #define HTTP_ERROR_BYTES 256
 
 typedef struct {
-    atomic_bool enabled;          /* an endpoint is configured and the thread runs */
-    double sample_ratio;          /* for new traces */
+    atomic_bool enabled;              /* an endpoint is configured and the thread runs */
+    double sample_ratio;              /* for new traces */
     char service[SERVICE_NAME_BYTES]; /* resource service.name */
-    tw_http_url url;              /* collector */
-    pthread_t thread;             /* the exporter */
-    pthread_mutex_t lock;         /* guards the queue and stopping */
-    pthread_cond_t wake;          /* a full batch is ready, or stop */
-    tw_span *queue;               /* QUEUE_SPANS slots, owned */
-    size_t head;                  /* oldest queued span */
-    size_t count;                 /* spans queued */
-    atomic_size_t queued;         /* copy of count readable without the lock */
-    bool stopping;                /* tw_trace_stop was called */
-    int64_t stop_deadline_us;     /* monotonic: no export attempt starts after this */
-    bool failing;                 /* the last batch failed (logged once per episode) */
-    tw_counter *exported;         /* trace_spans_exported_total */
-    tw_counter *dropped;          /* trace_spans_dropped_total (queue full) */
-    tw_counter *failed;           /* trace_spans_failed_total (export gave up) */
-    tw_counter *retries;          /* trace_export_retries_total */
-    tw_counter *invalid;          /* trace_traceparent_invalid_total */
+    tw_http_url url;                  /* collector */
+    pthread_t thread;                 /* the exporter */
+    pthread_mutex_t lock;             /* guards the queue and stopping */
+    pthread_cond_t wake;              /* a full batch is ready, or stop */
+    tw_span *queue;                   /* QUEUE_SPANS slots, owned */
+    size_t head;                      /* oldest queued span */
+    size_t count;                     /* spans queued */
+    atomic_size_t queued;             /* copy of count readable without the lock */
+    bool stopping;                    /* tw_trace_stop was called */
+    int64_t stop_deadline_us;         /* monotonic: no export attempt starts after this */
+    bool failing;                     /* the last batch failed (logged once per episode) */
+    tw_counter *exported;             /* trace_spans_exported_total */
+    tw_counter *dropped;              /* trace_spans_dropped_total (queue full) */
+    tw_counter *failed;               /* trace_spans_failed_total (export gave up) */
+    tw_counter *retries;              /* trace_export_retries_total */
+    tw_counter *invalid;              /* trace_traceparent_invalid_total */
 } tracer;
 
 static tracer tr = {.enabled = false};
@@ -224,8 +224,8 @@ static void export_batch(const char *body, size_t len, size_t spans)
         if (timeout_ms <= 0)
             break;
         int status = 0;
-        int transport = tw_http_post(&tr.url, TRACES_PATH, CONTENT_TYPE_JSON, body, len,
-                                     timeout_ms, &status, err, sizeof err);
+        int transport = tw_http_post(&tr.url, TRACES_PATH, CONTENT_TYPE_JSON, body, len, timeout_ms,
+                                     &status, err, sizeof err);
         tw_export_outcome outcome = tw_trace_classify(transport, status);
         if (transport == TW_OK && outcome != TW_EXPORT_DONE)
             snprintf(err, sizeof err, "collector answered HTTP %d", status);
@@ -237,8 +237,8 @@ static void export_batch(const char *body, size_t len, size_t spans)
         if (outcome == TW_EXPORT_DROP || attempt == MAX_ATTEMPTS)
             break;
         tw_counter_add(tr.retries, 1);
-        int64_t delay = tw_trace_retry_delay_us(attempt, RETRY_BASE_US, RETRY_MAX_US,
-                                                tw_trace_random_unit());
+        int64_t delay =
+            tw_trace_retry_delay_us(attempt, RETRY_BASE_US, RETRY_MAX_US, tw_trace_random_unit());
         pthread_mutex_lock(&tr.lock);
         wait_until(tw_mono_us() + delay); /* a stop cuts the wait short; the deadline rules */
         pthread_mutex_unlock(&tr.lock);
@@ -301,9 +301,9 @@ static void register_metrics(tw_metrics *metrics)
         "Spans whose export failed for good (refused, retries exhausted, or left at exit).", NULL);
     tr.retries = tw_metrics_counter(metrics, "trace_export_retries_total",
                                     "Export attempts repeated after a retryable failure.", NULL);
-    tr.invalid = tw_metrics_counter(metrics, "trace_traceparent_invalid_total",
-                                    "Incoming traceparent values that failed validation (ignored).",
-                                    NULL);
+    tr.invalid =
+        tw_metrics_counter(metrics, "trace_traceparent_invalid_total",
+                           "Incoming traceparent values that failed validation (ignored).", NULL);
 }
 
 void tw_trace_start(const tw_trace_settings *settings, const char *default_service,
@@ -318,9 +318,8 @@ void tw_trace_start(const tw_trace_settings *settings, const char *default_servi
                 settings->endpoint, err);
         exit(2);
     }
-    const char *service = settings->service_name && *settings->service_name
-                              ? settings->service_name
-                              : default_service;
+    const char *service = settings->service_name && *settings->service_name ? settings->service_name
+                                                                            : default_service;
     snprintf(tr.service, sizeof tr.service, "%s", service);
     tr.sample_ratio = settings->sample_ratio;
     tr.queue = malloc(QUEUE_SPANS * sizeof *tr.queue);

@@ -6,7 +6,8 @@
  * number of times. Off (every call a cheap no-op) when no endpoint is configured.
  *
  *   tw_span span;
- *   if (tw_trace_begin(&span, "report.apply", TW_SPAN_CONSUMER, &parent)) { ...; tw_trace_end(&span); }
+ *   if (tw_trace_begin(&span, "report.apply", TW_SPAN_CONSUMER, &parent))
+ *       tw_trace_end(&span);
  */
 #ifndef TW_TRACE_H
 #define TW_TRACE_H
@@ -25,6 +26,7 @@ typedef struct {
 } tw_trace_settings;
 
 /* The three tracing entries of a service's option table; default_ratio is text ("0.01"). */
+// clang-format off
 #define TW_TRACE_OPTIONS(s, default_ratio)                                                         \
     {"otlp-endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", TW_OPT_STR, "",                               \
      "OTLP/HTTP collector base URL, e.g. http://jaeger:4318 (empty: tracing off)",                 \
@@ -34,6 +36,7 @@ typedef struct {
     {"trace-sample", "OTEL_TRACES_SAMPLER_ARG", TW_OPT_DBL, default_ratio,                         \
      "fraction of new traces sampled, 0..1 (an incoming traceparent decides for its own trace)",  \
      &(s)->sample_ratio, 0, 1, NULL}
+// clang-format on
 
 /* What the exporter does with a batch after one attempt. */
 typedef enum {

@@ -118,12 +118,12 @@ static void otlp_encoding_follows_the_json_mapping(void)
     cJSON *doc = cJSON_Parse(out.data);
     TW_CHECK(doc != NULL);
     const cJSON *rs = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "resourceSpans"), 0);
-    const cJSON *service =
-        attr_value(cJSON_GetObjectItem(cJSON_GetObjectItem(rs, "resource"), "attributes"),
-                   "service.name");
+    const cJSON *service = attr_value(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(rs, "resource"), "attributes"), "service.name");
     TW_CHECK_STR(cJSON_GetObjectItem(service, "stringValue")->valuestring, "dashboard");
     const cJSON *s = first_span(doc);
-    TW_CHECK_STR(cJSON_GetObjectItem(s, "traceId")->valuestring, "4bf92f3577b34da6a3ce929d0e0e4736");
+    TW_CHECK_STR(cJSON_GetObjectItem(s, "traceId")->valuestring,
+                 "4bf92f3577b34da6a3ce929d0e0e4736");
     TW_CHECK_STR(cJSON_GetObjectItem(s, "parentSpanId")->valuestring, "00f067aa0ba902b7");
     TW_CHECK_INT(strlen(cJSON_GetObjectItem(s, "spanId")->valuestring), 16);
     TW_CHECK_STR(cJSON_GetObjectItem(s, "name")->valuestring, "GET /api");
@@ -133,8 +133,8 @@ static void otlp_encoding_follows_the_json_mapping(void)
     const cJSON *attrs = cJSON_GetObjectItem(s, "attributes");
     TW_CHECK_STR(cJSON_GetObjectItem(attr_value(attrs, "http.method"), "stringValue")->valuestring,
                  "GET \"x\"");
-    TW_CHECK_STR(cJSON_GetObjectItem(attr_value(attrs, "http.status_code"), "intValue")->valuestring,
-                 "503");
+    TW_CHECK_STR(
+        cJSON_GetObjectItem(attr_value(attrs, "http.status_code"), "intValue")->valuestring, "503");
     TW_CHECK_NEAR(cJSON_GetObjectItem(attr_value(attrs, "ratio"), "doubleValue")->valuedouble, 0.25,
                   0);
     const cJSON *status = cJSON_GetObjectItem(s, "status");
@@ -254,7 +254,8 @@ static void log_lines_carry_the_current_span(void)
     capture_log("inside", line, sizeof line);
     tw_trace_set_current(NULL);
     cJSON *doc = cJSON_Parse(line);
-    TW_CHECK_STR(cJSON_GetObjectItem(doc, "trace_id")->valuestring, "4bf92f3577b34da6a3ce929d0e0e4736");
+    TW_CHECK_STR(cJSON_GetObjectItem(doc, "trace_id")->valuestring,
+                 "4bf92f3577b34da6a3ce929d0e0e4736");
     TW_CHECK_STR(cJSON_GetObjectItem(doc, "span_id")->valuestring, span_hex);
     TW_CHECK_INT(cJSON_GetObjectItem(doc, "n")->valueint, 1);
     cJSON_Delete(doc);
