@@ -22,6 +22,7 @@
 #include "tw_signal.h"
 #include "tw_status.h"
 #include "tw_time.h"
+#include "tw_trace.h"
 
 #define RESTORE_TIMEOUT_MS 5000
 #define MAIN_POLL_US 100000
@@ -45,6 +46,7 @@ typedef struct {
     int64_t dlq_maxlen;
     int64_t antenna_metrics;
     const char *log_level;
+    tw_trace_settings trace;
 } analytics_settings;
 
 typedef struct {
@@ -80,6 +82,7 @@ static void parse_settings(analytics_settings *s, int argc, char **argv)
         {"dlq-maxlen", "DLQ_MAXLEN", TW_OPT_INT, "100000", "approximate cap of the dead-letter stream", &s->dlq_maxlen, 1, 100000000, NULL},
         {"antenna-metrics", "ANTENNA_METRICS", TW_OPT_INT, "0", "export per-antenna series for at most this many antennas (0 = none)", &s->antenna_metrics, 0, 10000, NULL},
         {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "debug|info|warn|error", &s->log_level, 0, 0, "debug|info|warn|error"},
+        TW_TRACE_OPTIONS(&s->trace, "1"),
     };
     tw_cli cli = {"analytics",
                   "Consumes antenna reports from a Redis stream (consumer group) and serves exact "
@@ -202,6 +205,7 @@ int main(int argc, char **argv)
         return 2;
     }
     tw_metrics *metrics = tw_metrics_new();
+    tw_trace_start(&app.settings.trace, "analytics", metrics);
     if (aggregator_init(&app.agg) != TW_OK ||
         spsc_ring_init(&app.ring, (size_t)app.settings.ring_slots, sizeof(analytics_entry)) != TW_OK) {
         tw_log_error("out of memory at start");
@@ -221,6 +225,7 @@ int main(int argc, char **argv)
                 TW_INT("port", app.settings.port));
     int status = run(&app);
     tw_http_stop(http);
+    tw_trace_stop();
     tw_log_info("analytics stopped", TW_INT("records", app.agg.records));
     spsc_ring_free(&app.ring);
     aggregator_free(&app.agg);

@@ -13,6 +13,7 @@
 #include "tw_signal.h"
 #include "tw_status.h"
 #include "tw_time.h"
+#include "tw_trace.h"
 
 #define READER_TIMEOUT_MS 5000
 #define BACKOFF_INITIAL_US 100000
@@ -68,12 +69,15 @@ static size_t consume_items(stream_reader *reader, const redisReply *items, bool
 {
     size_t n = 0;
     int ignored = 0;
+    int64_t started_ns = tw_trace_enabled() ? tw_trace_now_ns() : 0;
     for (size_t i = 0; i < items->elements; i++) {
         if (entry_from_reply(items->element[i], &scratch[n], &ignored) != TW_OK) {
             tw_counter_add(reader->unreadable, 1);
             continue;
         }
         scratch[n].claimed = claimed;
+        if (scratch[n].report.traceparent[0])
+            scratch[n].parse_started_ns = started_ns;
         *last = scratch[n].id;
         n++;
     }

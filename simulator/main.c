@@ -16,6 +16,7 @@
 #include "tw_signal.h"
 #include "tw_status.h"
 #include "tw_time.h"
+#include "tw_trace.h"
 
 #define IDLE_SLEEP_MAX_US 50000
 #define SHUTDOWN_FLUSH_MAX_US 3000000
@@ -37,6 +38,7 @@ typedef struct {
     int64_t queue_size;
     int64_t batch;
     const char *log_level;
+    tw_trace_settings trace;
 } sim_settings;
 
 typedef struct {
@@ -72,6 +74,7 @@ static void parse_settings(sim_settings *s, int argc, char **argv)
         {"queue-size", "QUEUE_SIZE", TW_OPT_INT, "100000", "reports held while Redis is unreachable", &s->queue_size, 1, 100000000, NULL},
         {"batch", "BATCH", TW_OPT_INT, "256", "reports per pipelined XADD batch", &s->batch, 1, 65536, NULL},
         {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "debug|info|warn|error", &s->log_level, 0, 0, "debug|info|warn|error"},
+        TW_TRACE_OPTIONS(&s->trace, "0.01"),
     };
     tw_cli cli = {"simulator",
                   "Simulates antennas that report packets, loss and latency to a Redis stream.",
@@ -130,6 +133,8 @@ static void generate_one(simulator *sim, size_t antenna, double interval_s, int6
     tw_report report;
     antenna_model_next(&sim->antennas[antenna], interval_s, sim->settings.fault_rate,
                        now_wall_us, sim->run, &report);
+    if (tw_trace_sample_new())
+        stream_writer_start_trace(&report);
     if (report_queue_push(&sim->queue, &report)) {
         tw_counter_add(sim->dropped_total, 1);
         if (sim->queue.dropped == 1 || sim->queue.dropped % 10000 == 0)
@@ -260,6 +265,7 @@ int main(int argc, char **argv)
     sim.started_us = tw_mono_us();
     tw_metrics *metrics = tw_metrics_new();
     register_metrics(&sim, metrics);
+    tw_trace_start(&sim.settings.trace, "simulator", metrics);
     if (setup_antennas(&sim) != TW_OK ||
         report_queue_init(&sim.queue, (size_t)sim.settings.queue_size) != TW_OK ||
         stream_writer_init(&sim.writer, &url, sim.settings.stream_key, sim.settings.maxlen,
@@ -287,6 +293,7 @@ int main(int argc, char **argv)
                 TW_INT("sent", tw_counter_value(sim.writer.sent)),
                 TW_INT("dropped", sim.queue.dropped));
     tw_http_stop(http);
+    tw_trace_stop();
     stream_writer_free(&sim.writer);
     report_queue_free(&sim.queue);
     free(sim.antennas);

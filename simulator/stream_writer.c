@@ -12,11 +12,13 @@
 #include "tw_resp.h"
 #include "tw_status.h"
 #include "tw_time.h"
+#include "tw_trace.h"
 
 #define CONNECT_TIMEOUT_MS 1000
 #define BACKOFF_INITIAL_US 100000
 #define BACKOFF_MAX_US 5000000
 #define REPORT_FIELD_COUNT 8
+#define NS_PER_US 1000
 
 static const double batch_bounds_s[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
                                         0.005,  0.01,    0.025,  0.05,  0.1};
@@ -121,7 +123,8 @@ static void field_latency(tw_buf *out, double latency_ms)
 static void format_xadd(stream_writer *writer, const tw_report *report)
 {
     tw_buf *out = &writer->command;
-    tw_resp_array(out, 3 + 2 * REPORT_FIELD_COUNT + (writer->maxlen > 0 ? 3 : 0));
+    bool traced = report->traceparent[0] != '\0';
+    tw_resp_array(out, 3 + 2 * (REPORT_FIELD_COUNT + traced) + (writer->maxlen > 0 ? 3 : 0));
     tw_resp_bulk_str(out, "XADD");
     tw_resp_bulk_str(out, writer->stream_key);
     if (writer->maxlen > 0) {
@@ -138,11 +141,44 @@ static void format_xadd(stream_writer *writer, const tw_report *report)
     field_u64(out, "seq", report->seq);
     field_text(out, "run", report->run);
     field_i64(out, "sent_us", report->sent_us);
+    if (traced) {
+        tw_resp_bulk_str(out, "traceparent");
+        tw_resp_bulk(out, report->traceparent, TW_TRACEPARENT_LEN);
+    }
+}
+
+void stream_writer_start_trace(tw_report *report)
+{
+    tw_trace_context ctx;
+    tw_trace_random_id(ctx.trace_id, TW_TRACE_ID_BYTES);
+    tw_trace_random_id(ctx.span_id, TW_SPAN_ID_BYTES);
+    ctx.flags = TW_TRACE_FLAG_SAMPLED;
+    tw_traceparent_format(&ctx, report->traceparent);
+}
+
+/* Records the "report.send" span of a traced report Redis just stored as entry_id. */
+static void trace_confirmed(const stream_writer *writer, const tw_report *report,
+                            const char *entry_id)
+{
+    tw_trace_context ctx;
+    if (!tw_trace_admit() ||
+        tw_traceparent_parse(report->traceparent, TW_TRACEPARENT_LEN, &ctx) != TW_OK)
+        return;
+    tw_span span;
+    tw_span_init(&span, "report.send", TW_SPAN_PRODUCER, NULL, report->sent_us * NS_PER_US);
+    span.ctx = ctx; /* the identity the stream entry already carries */
+    tw_span_attr_str(&span, "messaging.system", "redis");
+    tw_span_attr_str(&span, "messaging.destination.name", writer->stream_key);
+    tw_span_attr_str(&span, "messaging.message.id", entry_id);
+    tw_span_attr_str(&span, "antenna_id", report->antenna_id);
+    tw_span_attr_int(&span, "seq", (int64_t)report->seq);
+    tw_trace_end(&span);
 }
 
 /* Reads one reply per sent report; returns how many were confirmed, or TW_ERR when the
  * connection failed part-way (reports without a reply stay queued). */
-static int read_replies(stream_writer *writer, size_t n, int *confirmed)
+static int read_replies(stream_writer *writer, const report_queue *queue, size_t n,
+                        int *confirmed)
 {
     *confirmed = 0;
     for (size_t i = 0; i < n; i++)
@@ -160,6 +196,9 @@ static int read_replies(stream_writer *writer, size_t n, int *confirmed)
         } else {
             writer->keep[i] = false;
             (*confirmed)++;
+            const tw_report *report = report_queue_at(queue, i);
+            if (report->traceparent[0] && reply->type == REDIS_REPLY_STRING)
+                trace_confirmed(writer, report, reply->str);
         }
         freeReplyObject(reply);
     }
@@ -179,7 +218,7 @@ int stream_writer_flush(stream_writer *writer, report_queue *queue)
         format_xadd(writer, report_queue_at(queue, i));
     redisAppendFormattedCommand(writer->ctx, writer->command.data, writer->command.len);
     int confirmed = 0;
-    int status = read_replies(writer, n, &confirmed);
+    int status = read_replies(writer, queue, n, &confirmed);
     report_queue_remove_done(queue, n, writer->keep);
     tw_counter_add(writer->sent, (uint64_t)confirmed);
     tw_histogram_observe(writer->batch_seconds, (double)(tw_mono_us() - started_us) / 1e6);

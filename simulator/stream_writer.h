@@ -1,6 +1,8 @@
 /* Writes queued reports to the Redis stream: pipelined XADD batches with approximate
  * MAXLEN trimming, per-report confirmation, and reconnection with backoff when Redis goes
- * away (reports stay queued until a reply confirms them). */
+ * away (reports stay queued until a reply confirms them). A report sampled for tracing
+ * carries a traceparent field and yields a PRODUCER span from its creation to Redis'
+ * confirmation. */
 #ifndef STREAM_WRITER_H
 #define STREAM_WRITER_H
 
@@ -37,6 +39,9 @@ int stream_writer_init(stream_writer *writer, const tw_redis_url *url, const cha
                        int64_t maxlen, size_t batch_max, tw_metrics *metrics);
 /* Frees the writer and closes its connection. */
 void stream_writer_free(stream_writer *writer);
+/* Gives a sampled report a new trace: its traceparent names the "report.send" span that
+ * the writer records once Redis confirms the entry. */
+void stream_writer_start_trace(tw_report *report);
 /* Connects when due, then writes up to batch_max queued reports and removes the confirmed
  * ones. Returns how many were confirmed, or TW_AGAIN when not connected. */
 int stream_writer_flush(stream_writer *writer, report_queue *queue);
