@@ -202,7 +202,8 @@ static void run_loop(simulator *sim)
         tw_gauge_set(sim->queue_depth, (double)sim->queue.count);
         if (count_reached(sim) && sim->queue.count == 0)
             return;
-        bool busy = written > 0 || (sim->settings.rate == 0 && !count_reached(sim));
+        bool busy = written > 0 || stream_writer_busy(&sim->writer) ||
+                    (sim->settings.rate == 0 && !count_reached(sim));
         if (!busy || written == TW_AGAIN) {
             int64_t wait = next_due_us(sim, now_us) - tw_mono_us();
             tw_sleep_us(wait < IDLE_SLEEP_MAX_US ? wait : IDLE_SLEEP_MAX_US);

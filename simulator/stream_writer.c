@@ -1,7 +1,8 @@
 /* Pipelined XADD writer. Commands are formatted straight into RESP (no printf-style
- * parsing per field), appended to hiredis' output buffer as one batch, and the replies
- * are matched to reports in order: success removes a report from the queue, an error
- * reply keeps it for a later retry, a lost connection keeps every unconfirmed one. */
+ * parsing per field) and written as one batch; one batch is in flight while the next is
+ * generated and formatted, so the simulator and Redis work at the same time. Replies are
+ * matched to reports in order: success removes a report from the queue, an error reply
+ * keeps it for a later retry, a lost connection keeps every unconfirmed one. */
 #include "stream_writer.h"
 
 #include <stdio.h>
@@ -33,6 +34,7 @@ int stream_writer_init(stream_writer *writer, const tw_redis_url *url, const cha
     writer->batch_max = batch_max;
     writer->keep = calloc(batch_max, sizeof *writer->keep);
     tw_buf_init(&writer->command);
+    tw_buf_init(&writer->next);
     tw_backoff_init(&writer->backoff, BACKOFF_INITIAL_US, BACKOFF_MAX_US);
     atomic_init(&writer->connected, false);
     writer->sent = tw_metrics_counter(metrics, "simulator_reports_sent_total",
@@ -65,6 +67,7 @@ void stream_writer_free(stream_writer *writer)
     if (writer->ctx)
         redisFree(writer->ctx);
     tw_buf_free(&writer->command);
+    tw_buf_free(&writer->next);
     free(writer->keep);
 }
 
@@ -120,9 +123,8 @@ static void field_latency(tw_buf *out, double latency_ms)
 
 /* XADD key [MAXLEN ~ n] * antenna_id .. timestamp .. packets .. loss .. latency .. seq ..
  * run .. sent_us .. as one RESP array. */
-static void format_xadd(stream_writer *writer, const tw_report *report)
+static void format_xadd(const stream_writer *writer, tw_buf *out, const tw_report *report)
 {
-    tw_buf *out = &writer->command;
     bool traced = report->traceparent[0] != '\0';
     tw_resp_array(out, 3 + 2 * (REPORT_FIELD_COUNT + traced) + (writer->maxlen > 0 ? 3 : 0));
     tw_resp_bulk_str(out, "XADD");
@@ -205,26 +207,88 @@ static int read_replies(stream_writer *writer, const report_queue *queue, size_t
     return TW_OK;
 }
 
-int stream_writer_flush(stream_writer *writer, report_queue *queue)
+/* Formats `count` queued reports from position `first` into out. */
+static void format_batch(stream_writer *writer, const report_queue *queue, size_t first,
+                         size_t count, tw_buf *out)
 {
-    if (ensure_connected(writer) != TW_OK)
-        return TW_AGAIN;
-    size_t n = queue->count < writer->batch_max ? queue->count : writer->batch_max;
-    if (n == 0)
-        return 0;
-    int64_t started_us = tw_mono_us();
-    tw_buf_reset(&writer->command);
-    for (size_t i = 0; i < n; i++)
-        format_xadd(writer, report_queue_at(queue, i));
-    redisAppendFormattedCommand(writer->ctx, writer->command.data, writer->command.len);
+    tw_buf_reset(out);
+    for (size_t i = 0; i < count; i++)
+        format_xadd(writer, out, report_queue_at(queue, first + i));
+}
+
+/* Hands a formatted batch of n reports (the oldest queued ones) to the socket; their replies
+ * are read by the next flush. */
+static void send_batch(stream_writer *writer, report_queue *queue, const tw_buf *batch,
+                       size_t n)
+{
+    redisAppendFormattedCommand(writer->ctx, batch->data, batch->len);
+    int done = 0;
+    while (!done) {
+        if (redisBufferWrite(writer->ctx, &done) != REDIS_OK) {
+            disconnect(writer, writer->ctx->errstr[0] ? writer->ctx->errstr : "write failed");
+            return; /* nothing is in flight: the reports stay queued */
+        }
+    }
+    writer->in_flight = n;
+    writer->in_flight_since_us = tw_mono_us();
+    queue->pinned = n;
+}
+
+/* Reads the in-flight batch's replies and removes the confirmed reports. Returns how many
+ * were confirmed; *clean is true when every report was. */
+static int collect_replies(stream_writer *writer, report_queue *queue, bool *clean)
+{
+    size_t n = writer->in_flight;
     int confirmed = 0;
     int status = read_replies(writer, queue, n, &confirmed);
     report_queue_remove_done(queue, n, writer->keep);
+    writer->in_flight = 0;
+    queue->pinned = 0;
     tw_counter_add(writer->sent, (uint64_t)confirmed);
-    tw_histogram_observe(writer->batch_seconds, (double)(tw_mono_us() - started_us) / 1e6);
-    if (status == TW_OK && (size_t)confirmed < n)
+    tw_histogram_observe(writer->batch_seconds,
+                         (double)(tw_mono_us() - writer->in_flight_since_us) / 1e6);
+    *clean = status == TW_OK && (size_t)confirmed == n;
+    if (status == TW_OK && !*clean)
         tw_backoff_failed(&writer->backoff, tw_mono_us()); /* error replies: pause retries */
-    else if (status == TW_OK)
+    else if (*clean)
         tw_backoff_succeeded(&writer->backoff);
     return confirmed;
+}
+
+static size_t batch_size(const stream_writer *writer, size_t available)
+{
+    return available < writer->batch_max ? available : writer->batch_max;
+}
+
+int stream_writer_flush(stream_writer *writer, report_queue *queue)
+{
+    if (writer->in_flight == 0) {
+        if (ensure_connected(writer) != TW_OK)
+            return TW_AGAIN;
+        size_t n = batch_size(writer, queue->count);
+        if (n > 0) {
+            format_batch(writer, queue, 0, n, &writer->command);
+            send_batch(writer, queue, &writer->command, n);
+        }
+        return 0;
+    }
+    /* Redis works on the batch in flight while the next one is formatted here */
+    size_t next = batch_size(writer, queue->count - writer->in_flight);
+    format_batch(writer, queue, writer->in_flight, next, &writer->next);
+    bool clean = false;
+    int confirmed = collect_replies(writer, queue, &clean);
+    if (clean && next > 0) {
+        /* the next batch now starts the queue; after an error it is formatted again later,
+         * behind the reports kept for retry */
+        tw_buf swap = writer->command;
+        writer->command = writer->next;
+        writer->next = swap;
+        send_batch(writer, queue, &writer->command, next);
+    }
+    return confirmed;
+}
+
+bool stream_writer_busy(const stream_writer *writer)
+{
+    return writer->in_flight > 0;
 }
