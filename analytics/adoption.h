@@ -31,7 +31,8 @@ typedef struct {
 void adoption_init(adoption *adopt, aggregator *agg, const checkpoint_names *names,
                    int64_t adopt_after_ms, tw_metrics *metrics);
 /* Looks for one gone consumer and adopts it. Call only with nothing owed to the
- * checkpoint. TW_OK when one was adopted (call again after the next checkpoint), TW_AGAIN
+ * checkpoint and after the reader's start-up replay of its own pending entries (the
+ * entries claimed here join them, already applied). TW_OK when one was adopted (call again after the next checkpoint), TW_AGAIN
  * when there was none to adopt, TW_ERR when the connection failed or this replica's own
  * state turned out adopted (names->lease->fenced). */
 int adoption_run(adoption *adopt, redisContext *ctx);

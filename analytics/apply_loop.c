@@ -222,7 +222,9 @@ static void *apply_main(void *arg)
                 since_checkpoint = 0;
             next_checkpoint_us = now + loop->checkpoint_every_ms * 1000;
         }
-        if (loop->adoption && now >= next_adopt_us)
+        /* not before the start-up replay: it would take the pending entries adoption
+         * claims here for our own and apply them a second time */
+        if (loop->adoption && now >= next_adopt_us && atomic_load(&loop->reader->replayed))
             next_adopt_us = adopt(loop, &ctx, &backoff, now);
         if (n > 0) {
             idle = 0;
