@@ -98,15 +98,18 @@ def kill_with_pending(replicas, redis_server, least_pending):
     return killed
 
 
-def adoption_logs(survivors):
-    """consumer -> (records, pending applied) from every "adopted a gone replica" line."""
-    seen = {}
-    for proc in survivors:
-        for line in proc.log_records():
-            if line["msg"] == "adopted a gone replica":
-                assert line["consumer"] not in seen, "adopted twice"
-                seen[line["consumer"]] = (line["pending_applied"], line["records"])
-    return seen
+def adoption_logs(survivors, count):
+    """consumer -> (pending applied, records) from the "adopted a gone replica" lines,
+    once `count` of them are logged (a line follows the transaction and the applying)."""
+    def logged():
+        seen = {}
+        for proc in survivors:
+            for line in proc.log_records():
+                if line["msg"] == "adopted a gone replica":
+                    assert line["consumer"] not in seen, "adopted twice"
+                    seen[line["consumer"]] = (line["pending_applied"], line["records"])
+        return seen if len(seen) >= count else None
+    return wait_until(logged, 15, f"{count} adoptions logged")
 
 
 def test_replica_killed_for_good_is_adopted_and_totals_stay_exact(spawn, redis_server):
@@ -124,7 +127,7 @@ def test_replica_killed_for_good_is_adopted_and_totals_stay_exact(spawn, redis_s
     assert killed["replica-victim"][0] >= 1000
     wait_until(lambda: "replica-victim" not in consumers(client), 15, "the victim's adoption")
     assert not client.exists("antenna_stream:ckpt:replica-victim")
-    assert adoption_logs(survivors) == killed
+    assert adoption_logs(survivors, 1) == killed
     # the adopter crashes too, right after adopting, and restarts under its own name
     adopter = next(s for s in survivors if metric(port, s.host, "analytics_adoptions_total"))
     adopter.kill9()
@@ -165,9 +168,9 @@ def test_survivors_racing_adopt_each_gone_replica_once(spawn, redis_server):
     assert_exact(dash.port, redis_server)
     wait_until(lambda: set(consumers(client)) <= {"survivor-0", "survivor-1"}, 15,
                "every gone replica to leave the group")
+    assert adoption_logs(survivors, len(gone)) == killed
     adoptions = sum(metric(port, s.host, "analytics_adoptions_total") for s in survivors)
     assert adoptions == len(gone)
-    assert adoption_logs(survivors) == killed
     applied = sum(metric(port, s.host, "analytics_adopted_entries_total") for s in survivors)
     assert applied == sum(pending for pending, _ in killed.values())
     assert not client.keys("antenna_stream:ckpt:gone-*")
