@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tw_backoff.h"
 #include "tw_log.h"
@@ -32,6 +33,7 @@ void apply_loop_init(apply_loop *loop, aggregator *agg, spsc_ring *ring, stream_
     loop->reader = reader;
     loop->url = *url;
     loop->names = names;
+    loop->adoption = NULL;
     loop->applied = tw_metrics_counter(metrics, "analytics_entries_applied_total",
                                        "Stream entries applied to the aggregate state.", NULL);
     loop->checkpoints = tw_metrics_counter(metrics, "analytics_checkpoints_total",
@@ -124,6 +126,18 @@ static size_t apply_batch(apply_loop *loop, analytics_entry *batch)
     return n;
 }
 
+/* Another replica adopted this one's state (its lease had expired): whatever is in
+ * memory is counted there now, so this process must neither save nor serve it. It exits
+ * at once; restarted, it begins from the empty state its deleted hash reads as. */
+static void exit_if_fenced(const apply_loop *loop)
+{
+    if (!loop->names->lease || !loop->names->lease->fenced)
+        return;
+    tw_log_error("this replica was adopted by another after its lease expired; exiting",
+                 TW_STR("key", loop->names->key));
+    _exit(1);
+}
+
 /* Saves a checkpoint on the loop's own connection, (re)connecting as needed. */
 static int save(apply_loop *loop, redisContext **ctx, tw_backoff *backoff)
 {
@@ -147,12 +161,31 @@ static int save(apply_loop *loop, redisContext **ctx, tw_backoff *backoff)
         tw_histogram_observe(loop->checkpoint_seconds, (double)(tw_mono_us() - started) / 1e6);
     } else if (status == TW_ERR) {
         tw_counter_add(loop->checkpoint_failures, 1);
+        exit_if_fenced(loop);
         tw_log_warn("checkpoint failed; retrying", TW_STR("error", err));
         redisFree(*ctx);
         *ctx = NULL;
         tw_backoff_failed(backoff, tw_mono_us());
     }
     return status;
+}
+
+/* Saves (so nothing is owed and the saved state equals the state in memory), then lets
+ * adoption look for a gone replica. Returns when the next look is due. */
+static int64_t adopt(apply_loop *loop, redisContext **ctx, tw_backoff *backoff, int64_t now)
+{
+    int64_t next = now + loop->adoption->check_every_us;
+    if (save(loop, ctx, backoff) == TW_ERR || !*ctx)
+        return next;
+    int status = adoption_run(loop->adoption, *ctx);
+    exit_if_fenced(loop);
+    if (status == TW_ERR) {
+        tw_log_warn("adoption check failed; retrying", TW_STR("error", (*ctx)->errstr));
+        redisFree(*ctx);
+        *ctx = NULL;
+        tw_backoff_failed(backoff, tw_mono_us());
+    }
+    return status == TW_OK ? now : next; /* after one adoption, look again after a save */
 }
 
 /* After a stop: saves what is left, for at most FINAL_CHECKPOINT_MAX_US (the process
@@ -177,6 +210,7 @@ static void *apply_main(void *arg)
     tw_backoff backoff;
     tw_backoff_init(&backoff, BACKOFF_INITIAL_US, BACKOFF_MAX_US);
     int64_t next_checkpoint_us = tw_mono_us() + loop->checkpoint_every_ms * 1000;
+    int64_t next_adopt_us = tw_mono_us();
     uint64_t since_checkpoint = 0;
     int idle = 0;
     for (;;) {
@@ -188,6 +222,10 @@ static void *apply_main(void *arg)
                 since_checkpoint = 0;
             next_checkpoint_us = now + loop->checkpoint_every_ms * 1000;
         }
+        /* not before the start-up replay: it would take the pending entries adoption
+         * claims here for our own and apply them a second time */
+        if (loop->adoption && now >= next_adopt_us && atomic_load(&loop->reader->replayed))
+            next_adopt_us = adopt(loop, &ctx, &backoff, now);
         if (n > 0) {
             idle = 0;
             continue;

@@ -10,17 +10,11 @@
 #include "tw_redis.h"
 #include "tw_resp.h"
 #include "tw_status.h"
+#include "tw_time.h"
 #include "tw_wire.h"
 
 #define FIELD_NAME_BYTES 80
-
-/* The fields of the checkpoint's HSET, already encoded as RESP bulk strings: the header
- * (which needs the count) is written when the command is sent. Encoding in place keeps a
- * 10k-antenna checkpoint to one growing buffer instead of 20k small allocations. */
-typedef struct {
-    tw_buf body;   /* field, value, field, value ... in RESP */
-    size_t fields; /* field-value pairs in body */
-} hset_fields;
+#define LEASE_RENEWALS_PER_TTL 4 /* an idle replica renews its lease this often per ttl */
 
 void checkpoint_names_init(checkpoint_names *names, const char *stream_key, const char *group,
                            const char *consumer, long long dlq_maxlen)
@@ -29,8 +23,34 @@ void checkpoint_names_init(checkpoint_names *names, const char *stream_key, cons
     names->group = group;
     names->consumer = consumer;
     names->dlq_maxlen = dlq_maxlen;
-    snprintf(names->key, sizeof names->key, "%s:ckpt:%s", stream_key, consumer);
+    names->lease = NULL;
+    checkpoint_key_of(stream_key, consumer, names->key, sizeof names->key);
     snprintf(names->dlq_key, sizeof names->dlq_key, "%s:dlq", stream_key);
+}
+
+void checkpoint_key_of(const char *stream_key, const char *consumer, char *out, size_t out_size)
+{
+    snprintf(out, out_size, "%s:ckpt:%s", stream_key, consumer);
+}
+
+void checkpoint_lease_key_of(const char *stream_key, const char *consumer, char *out,
+                             size_t out_size)
+{
+    snprintf(out, out_size, "%s:lease:%s", stream_key, consumer);
+}
+
+void checkpoint_lease_init(checkpoint_names *names, checkpoint_lease *lease, int64_t ttl_ms)
+{
+    memset(lease, 0, sizeof *lease);
+    checkpoint_lease_key_of(names->stream_key, names->consumer, lease->key, sizeof lease->key);
+    lease->ttl_ms = ttl_ms;
+    names->lease = lease;
+}
+
+void checkpoint_append_lease(redisContext *ctx, const checkpoint_names *names)
+{
+    redisAppendCommand(ctx, "SET %s %s PX %lld", names->lease->key, names->consumer,
+                       (long long)names->lease->ttl_ms);
 }
 
 static void write_meta(const aggregator *agg, tw_wire_writer *out)
@@ -72,7 +92,7 @@ static int read_meta(aggregator *agg, tw_wire_reader *in)
 }
 
 /* Adds "field blob" to the HSET. */
-static void add_field(hset_fields *hset, const char *field, const tw_buf *blob)
+static void add_field(checkpoint_fields *hset, const char *field, const tw_buf *blob)
 {
     tw_resp_bulk_str(&hset->body, field);
     tw_resp_bulk(&hset->body, blob->data ? blob->data : "", blob->len);
@@ -92,8 +112,9 @@ typedef struct {
     bool meta;
 } save_batch;
 
-/* Under the lock: encode dirty state into HSET args and take the owed acks/dead letters. */
-static void collect(aggregator *agg, hset_fields *hset, save_batch *batch)
+/* Encodes the dirty parts into HSET fields, clearing their flags; records what was
+ * written in batch when given (to mark it dirty again if the save fails). */
+static void encode_dirty(aggregator *agg, checkpoint_fields *hset, save_batch *batch)
 {
     tw_buf blob;
     tw_buf_init(&blob);
@@ -102,10 +123,10 @@ static void collect(aggregator *agg, hset_fields *hset, save_batch *batch)
     if (agg->meta_dirty) {
         write_meta(agg, &out);
         add_field(hset, "meta", &blob);
-        batch->meta = true;
         agg->meta_dirty = false;
+        if (batch)
+            batch->meta = true;
     }
-    batch->seconds = malloc(agg->seconds.count * sizeof *batch->seconds);
     for (uint32_t i = 0; i < agg->seconds.count; i++) {
         if (!agg->seconds.buckets[i].dirty)
             continue;
@@ -114,9 +135,9 @@ static void collect(aggregator *agg, hset_fields *hset, save_batch *batch)
         snprintf(field, sizeof field, "s:%u", i);
         add_field(hset, field, &blob);
         agg->seconds.buckets[i].dirty = false;
-        batch->seconds[batch->second_count++] = i;
+        if (batch)
+            batch->seconds[batch->second_count++] = i;
     }
-    batch->antennas = malloc((agg->antennas.count + 1) * sizeof *batch->antennas);
     for (size_t i = 0; i < agg->antennas.count; i++) {
         antenna_state *antenna = agg->antennas.items[i];
         if (!antenna->dirty)
@@ -126,9 +147,25 @@ static void collect(aggregator *agg, hset_fields *hset, save_batch *batch)
         snprintf(field, sizeof field, "a:%s", antenna->id);
         add_field(hset, field, &blob);
         antenna->dirty = false;
-        batch->antennas[batch->antenna_count++] = antenna;
+        if (batch)
+            batch->antennas[batch->antenna_count++] = antenna;
     }
     tw_buf_free(&blob);
+}
+
+void checkpoint_encode_dirty(aggregator *agg, checkpoint_fields *hset)
+{
+    encode_dirty(agg, hset, NULL);
+}
+
+/* Under the lock: encode dirty state into HSET fields and take the owed acks/dead letters. */
+static void collect(aggregator *agg, checkpoint_fields *hset, save_batch *batch)
+{
+    batch->seconds = malloc(agg->seconds.count * sizeof *batch->seconds);
+    batch->antennas = malloc((agg->antennas.count + 1) * sizeof *batch->antennas);
+    if (!batch->seconds || !batch->antennas)
+        abort();
+    encode_dirty(agg, hset, batch);
     batch->acks = agg->acks;
     batch->ack_count = agg->ack_count;
     batch->dead = agg->dead;
@@ -243,30 +280,22 @@ static void append_acks(redisContext *ctx, const checkpoint_names *names, const 
     tw_buf_free(&xack);
 }
 
-/* Sends MULTI ... EXEC and checks every reply; returns TW_OK when EXEC applied it all. */
-static int run_transaction(redisContext *ctx, const checkpoint_names *names, hset_fields *hset,
-                           const save_batch *batch, char *err, size_t err_size)
+void checkpoint_append_hset(redisContext *ctx, const char *key, const checkpoint_fields *hset)
 {
-    size_t commands = 2;
-    redisAppendCommand(ctx, "MULTI");
-    if (hset->fields) {
-        tw_buf header;
-        tw_buf_init(&header);
-        tw_resp_array(&header, 2 + 2 * hset->fields);
-        tw_resp_bulk_str(&header, "HSET");
-        tw_resp_bulk_str(&header, names->key);
-        redisAppendFormattedCommand(ctx, header.data, header.len);
-        redisAppendFormattedCommand(ctx, hset->body.data, hset->body.len);
-        tw_buf_free(&header);
-        commands++;
-    }
-    for (size_t i = 0; i < batch->dead_count; i++, commands++)
-        append_dead_letter(ctx, names, &batch->dead[i]);
-    if (batch->ack_count) {
-        append_acks(ctx, names, batch);
-        commands++;
-    }
-    redisAppendCommand(ctx, "EXEC");
+    tw_buf header;
+    tw_buf_init(&header);
+    tw_resp_array(&header, 2 + 2 * hset->fields);
+    tw_resp_bulk_str(&header, "HSET");
+    tw_resp_bulk_str(&header, key);
+    redisAppendFormattedCommand(ctx, header.data, header.len);
+    redisAppendFormattedCommand(ctx, hset->body.data, hset->body.len);
+    tw_buf_free(&header);
+}
+
+/* Reads the replies of MULTI, the queued commands and EXEC; TW_OK when EXEC applied
+ * them all. An EXEC aborted by WATCH (nil) is an error, with err saying so. */
+static int read_transaction(redisContext *ctx, size_t commands, char *err, size_t err_size)
+{
     int status = TW_OK;
     for (size_t i = 0; i < commands; i++) {
         redisReply *reply = NULL;
@@ -275,9 +304,14 @@ static int run_transaction(redisContext *ctx, const checkpoint_names *names, hse
             return TW_ERR;
         }
         bool last = i + 1 == commands;
-        if (tw_redis_reply_is_error(reply, err, err_size) ||
-            (last && reply->type != REDIS_REPLY_ARRAY))
+        if (tw_redis_reply_is_error(reply, err, err_size))
             status = TW_ERR;
+        if (last && reply->type == REDIS_REPLY_NIL) {
+            snprintf(err, err_size, "checkpoint transaction aborted: %s changed", "its hash");
+            status = TW_ERR;
+        } else if (last && reply->type != REDIS_REPLY_ARRAY) {
+            status = TW_ERR;
+        }
         if (last && reply->type == REDIS_REPLY_ARRAY) {
             for (size_t j = 0; j < reply->elements; j++) {
                 if (tw_redis_reply_is_error(reply->element[j], err, err_size))
@@ -289,18 +323,97 @@ static int run_transaction(redisContext *ctx, const checkpoint_names *names, hse
     return status;
 }
 
+/* Sends MULTI ... EXEC and checks every reply; returns TW_OK when EXEC applied it all. */
+static int run_transaction(redisContext *ctx, const checkpoint_names *names,
+                           const checkpoint_fields *hset, const save_batch *batch, char *err,
+                           size_t err_size)
+{
+    size_t commands = 2;
+    redisAppendCommand(ctx, "MULTI");
+    if (hset->fields) {
+        checkpoint_append_hset(ctx, names->key, hset);
+        commands++;
+    }
+    for (size_t i = 0; i < batch->dead_count; i++, commands++)
+        append_dead_letter(ctx, names, &batch->dead[i]);
+    if (batch->ack_count) {
+        append_acks(ctx, names, batch);
+        commands++;
+    }
+    if (names->lease) {
+        checkpoint_append_lease(ctx, names);
+        commands++;
+    }
+    redisAppendCommand(ctx, "EXEC");
+    return read_transaction(ctx, commands, err, err_size);
+}
+
+/* WATCHes this consumer's hash and checks it is still there once it has existed: if it
+ * vanished, another replica adopted this state and nothing may be saved on top of it
+ * again (lease->fenced). TW_OK with the WATCH in place, or TW_ERR. */
+static int check_fence(redisContext *ctx, const checkpoint_names *names, char *err,
+                       size_t err_size)
+{
+    redisAppendCommand(ctx, "WATCH %s", names->key);
+    redisAppendCommand(ctx, "EXISTS %s", names->key);
+    redisReply *watch = NULL, *exists = NULL;
+    int status = TW_OK;
+    if (redisGetReply(ctx, (void **)&watch) != REDIS_OK ||
+        redisGetReply(ctx, (void **)&exists) != REDIS_OK) {
+        snprintf(err, err_size, "checkpoint: %s", ctx->errstr);
+        status = TW_ERR;
+    } else if (tw_redis_reply_is_error(watch, err, err_size) ||
+               tw_redis_reply_is_error(exists, err, err_size) ||
+               exists->type != REDIS_REPLY_INTEGER) {
+        status = TW_ERR;
+    } else if (exists->integer == 0 && names->lease->state_saved) {
+        names->lease->fenced = true;
+        snprintf(err, err_size, "%s is gone: another replica adopted this consumer's state",
+                 names->key);
+        status = TW_ERR;
+    }
+    freeReplyObject(watch);
+    freeReplyObject(exists);
+    if (status != TW_OK && ctx->err == 0)
+        freeReplyObject(redisCommand(ctx, "UNWATCH"));
+    return status;
+}
+
+static bool lease_due(const checkpoint_lease *lease)
+{
+    return lease &&
+           tw_mono_us() - lease->renewed_us >= lease->ttl_ms * 1000 / LEASE_RENEWALS_PER_TTL;
+}
+
+/* Runs the save transaction (fenced when there is a lease); TW_OK or TW_ERR. */
+static int save_batch_now(redisContext *ctx, const checkpoint_names *names,
+                          const checkpoint_fields *hset, const save_batch *batch, char *err,
+                          size_t err_size)
+{
+    checkpoint_lease *lease = names->lease;
+    int64_t started_us = tw_mono_us();
+    if (lease && check_fence(ctx, names, err, err_size) != TW_OK)
+        return TW_ERR;
+    int status = run_transaction(ctx, names, hset, batch, err, err_size);
+    if (status == TW_OK && lease) {
+        lease->renewed_us = started_us;
+        lease->state_saved |= hset->fields > 0;
+    }
+    return status;
+}
+
 int checkpoint_save(aggregator *agg, redisContext *ctx, const checkpoint_names *names, char *err,
                     size_t err_size)
 {
-    hset_fields hset = {.fields = 0};
+    checkpoint_fields hset = {.fields = 0};
     tw_buf_init(&hset.body);
     save_batch batch = {0};
     pthread_mutex_lock(&agg->lock);
     collect(agg, &hset, &batch);
     pthread_mutex_unlock(&agg->lock);
     int status = TW_AGAIN;
-    if (hset.fields || batch.ack_count || batch.dead_count) {
-        status = run_transaction(ctx, names, &hset, &batch, err, err_size);
+    if (hset.fields || batch.ack_count || batch.dead_count || lease_due(names->lease)) {
+        status = save_batch_now(ctx, names, &hset, &batch, err, err_size);
         if (status != TW_OK) {
             pthread_mutex_lock(&agg->lock);
             give_back(agg, &batch);
@@ -325,10 +438,10 @@ static int restore_field(aggregator *agg, const redisReply *name, const redisRep
     return TW_INVALID;
 }
 
-int checkpoint_restore(aggregator *agg, redisContext *ctx, const checkpoint_names *names,
-                       char *err, size_t err_size)
+int checkpoint_read(aggregator *agg, redisContext *ctx, const char *key, bool *found, char *err,
+                    size_t err_size)
 {
-    redisReply *reply = redisCommand(ctx, "HGETALL %s", names->key);
+    redisReply *reply = redisCommand(ctx, "HGETALL %s", key);
     if (!reply || tw_redis_reply_is_error(reply, err, err_size) ||
         reply->type != REDIS_REPLY_ARRAY) {
         if (!reply)
@@ -336,11 +449,12 @@ int checkpoint_restore(aggregator *agg, redisContext *ctx, const checkpoint_name
         freeReplyObject(reply);
         return TW_ERR;
     }
+    *found = reply->elements > 0;
     int status = TW_OK;
     for (size_t i = 0; i + 1 < reply->elements && status == TW_OK; i += 2) {
         if (restore_field(agg, reply->element[i], reply->element[i + 1]) != TW_OK) {
             snprintf(err, err_size, "checkpoint field %s in %s is corrupt or of another version",
-                     reply->element[i]->str, names->key);
+                     reply->element[i]->str, key);
             status = TW_ERR;
         }
     }
@@ -351,5 +465,35 @@ int checkpoint_restore(aggregator *agg, redisContext *ctx, const checkpoint_name
     for (uint32_t i = 0; i < agg->seconds.count; i++)
         agg->seconds.buckets[i].dirty = false;
     pthread_mutex_unlock(&agg->lock);
+    return status;
+}
+
+/* Takes the lease before reading: an adopter that WATCHed it then aborts, and one that
+ * already adopted has deleted the hash, which then reads as empty. */
+static int take_lease(redisContext *ctx, const checkpoint_names *names, char *err,
+                      size_t err_size)
+{
+    checkpoint_append_lease(ctx, names);
+    redisReply *reply = NULL;
+    if (redisGetReply(ctx, (void **)&reply) != REDIS_OK) {
+        snprintf(err, err_size, "SET lease: %s", ctx->errstr);
+        return TW_ERR;
+    }
+    int status = tw_redis_reply_is_error(reply, err, err_size) ? TW_ERR : TW_OK;
+    freeReplyObject(reply);
+    if (status == TW_OK)
+        names->lease->renewed_us = tw_mono_us();
+    return status;
+}
+
+int checkpoint_restore(aggregator *agg, redisContext *ctx, const checkpoint_names *names,
+                       char *err, size_t err_size)
+{
+    if (names->lease && take_lease(ctx, names, err, err_size) != TW_OK)
+        return TW_ERR;
+    bool found = false;
+    int status = checkpoint_read(agg, ctx, names->key, &found, err, err_size);
+    if (names->lease)
+        names->lease->state_saved = found;
     return status;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adoption.h"
 #include "aggregator.h"
 #include "api.h"
 #include "apply_loop.h"
@@ -45,6 +46,7 @@ typedef struct {
     int64_t ring_slots;
     int64_t dlq_maxlen;
     int64_t antenna_metrics;
+    int64_t adopt_after_s;
     const char *log_level;
     tw_trace_settings trace;
 } analytics_settings;
@@ -55,6 +57,8 @@ typedef struct {
     aggregator agg;
     spsc_ring ring;
     checkpoint_names names;
+    checkpoint_lease lease;
+    adoption adoption;
     stream_reader reader;
     apply_loop loop;
     api_context api;
@@ -81,6 +85,7 @@ static void parse_settings(analytics_settings *s, int argc, char **argv)
         {"ring-slots", "RING_SLOTS", TW_OPT_INT, "16384", "entries the reader->aggregator ring holds", &s->ring_slots, 2, 16777216, NULL},
         {"dlq-maxlen", "DLQ_MAXLEN", TW_OPT_INT, "100000", "approximate cap of the dead-letter stream", &s->dlq_maxlen, 1, 100000000, NULL},
         {"antenna-metrics", "ANTENNA_METRICS", TW_OPT_INT, "0", "export per-antenna series for at most this many antennas (0 = none)", &s->antenna_metrics, 0, 10000, NULL},
+        {"adopt-after", "ADOPT_AFTER_S", TW_OPT_INT, "60", "seconds of silence (no reads, lease expired) after which another replica adopts this one's state and pending entries", &s->adopt_after_s, 1, 86400, NULL},
         {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "debug|info|warn|error", &s->log_level, 0, 0, "debug|info|warn|error"},
         TW_TRACE_OPTIONS(&s->trace, "1"),
     };
@@ -146,6 +151,8 @@ static void configure(analytics_app *app, tw_metrics *metrics)
 {
     const analytics_settings *s = &app->settings;
     checkpoint_names_init(&app->names, s->stream_key, s->group, s->consumer, s->dlq_maxlen);
+    checkpoint_lease_init(&app->names, &app->lease, s->adopt_after_s * 1000);
+    adoption_init(&app->adoption, &app->agg, &app->names, s->adopt_after_s * 1000, metrics);
     stream_reader_init(&app->reader, &app->url, &app->names, &app->ring, metrics);
     app->reader.read_count = s->read_count;
     app->reader.block_ms = s->block_ms;
@@ -155,6 +162,7 @@ static void configure(analytics_app *app, tw_metrics *metrics)
                     metrics);
     app->loop.checkpoint_every_ms = s->checkpoint_ms;
     app->loop.checkpoint_records = s->checkpoint_records;
+    app->loop.adoption = &app->adoption;
     app->api = (api_context){&app->agg, &app->reader, tw_wall_us() / 1000000};
     app->metrics = (analytics_metrics){&app->agg, &app->ring, &app->reader,
                                        (size_t)s->antenna_metrics};

@@ -30,6 +30,7 @@ void stream_reader_init(stream_reader *reader, const tw_redis_url *url,
     reply_arena_init(&reader->arena);
     atomic_init(&reader->connected, false);
     atomic_init(&reader->done, false);
+    atomic_init(&reader->replayed, false);
     atomic_init(&reader->lag, -1);
     atomic_init(&reader->pending, -1);
     atomic_init(&reader->dlq_length, -1);
@@ -320,8 +321,10 @@ static void *reader_main(void *arg)
             }
             ctx = connect_and_join(reader, &backoff, !replayed);
             in_flight = false;
-            if (ctx && !replayed && replay_own_pending(reader, ctx, scratch) == TW_OK)
+            if (ctx && !replayed && replay_own_pending(reader, ctx, scratch) == TW_OK) {
                 replayed = true;
+                atomic_store(&reader->replayed, true);
+            }
             if (ctx && !replayed) {
                 redisFree(ctx);
                 ctx = NULL;
