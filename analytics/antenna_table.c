@@ -149,6 +149,70 @@ void antenna_apply(antenna_state *antenna, const tw_report *report, int32_t late
     antenna->dirty = true;
 }
 
+/* The sequence numbers remembered by a tracker with newest max_seq and history bits
+ * seen_below, re-expressed as history bits below a newer newest `newest`. */
+static uint64_t history_below(uint64_t max_seq, uint64_t seen_below, uint64_t newest)
+{
+    uint64_t shift = newest - max_seq;
+    if (shift == 0)
+        return seen_below;
+    if (shift > ANTENNA_SEQ_HISTORY)
+        return 0;
+    uint64_t older = shift == ANTENNA_SEQ_HISTORY ? 0 : seen_below << shift;
+    return older | (1ULL << (shift - 1)); /* max_seq itself */
+}
+
+/* Unites two trackers of the same run. Gaps: each side counted the numbers it did not
+ * see up to its own newest; united, a number is a gap only when neither saw it. */
+static void merge_same_run(antenna_state *dst, const antenna_state *src)
+{
+    uint64_t newest = dst->max_seq > src->max_seq ? dst->max_seq : src->max_seq;
+    uint64_t oldest_newest = dst->max_seq < src->max_seq ? dst->max_seq : src->max_seq;
+    uint64_t mine = history_below(dst->max_seq, dst->seen_below, newest);
+    uint64_t theirs = history_below(src->max_seq, src->seen_below, newest);
+    uint64_t both = (uint64_t)__builtin_popcountll(mine & theirs) +
+                    (dst->max_seq == src->max_seq);
+    uint64_t gaps = dst->seq_gaps + src->seq_gaps + both;
+    dst->seq_gaps = gaps > oldest_newest ? gaps - oldest_newest : 0;
+    dst->seen_below = mine | theirs;
+    dst->max_seq = newest;
+}
+
+static void merge_sequences(antenna_state *dst, const antenna_state *src)
+{
+    if (src->max_seq == 0) {
+        dst->seq_gaps += src->seq_gaps;
+        return;
+    }
+    if (dst->max_seq != 0 && strcmp(dst->run, src->run) == 0) {
+        merge_same_run(dst, src);
+        return;
+    }
+    dst->seq_gaps += src->seq_gaps;
+    if (dst->max_seq == 0 || src->last_seen > dst->last_seen) {
+        /* the newer run is the one still reporting */
+        snprintf(dst->run, sizeof dst->run, "%s", src->run);
+        dst->max_seq = src->max_seq;
+        dst->seen_below = src->seen_below;
+    }
+}
+
+void antenna_merge(antenna_state *dst, const antenna_state *src)
+{
+    merge_sequences(dst, src); /* before last_seen changes: it picks the newer run */
+    if (src->last_seen > dst->last_seen) {
+        dst->last_seen = src->last_seen;
+        dst->interval_s = src->interval_s;
+    }
+    dst->records += src->records;
+    dst->packets += src->packets;
+    dst->loss += src->loss;
+    dst->duplicates += src->duplicates;
+    tw_sketch_merge(&dst->latency, &src->latency);
+    bucket_ring_merge(&dst->slots, &src->slots);
+    dst->dirty = true;
+}
+
 void antenna_write(const antenna_state *antenna, tw_wire_writer *out)
 {
     tw_wire_put_string(out, antenna->id);

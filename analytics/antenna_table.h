@@ -56,6 +56,11 @@ bool antenna_accept_seq(antenna_state *antenna, const tw_report *report);
 /* Applies a valid report (latency_key from tw_sketch_key) to the antenna's totals, windows and liveness. */
 void antenna_apply(antenna_state *antenna, const tw_report *report, int32_t latency_key,
                    int64_t now_s);
+/* Merges src (another replica's view of the same antenna) into dst: totals, sketches and
+ * windows add up; liveness comes from the newer report; for one run the remembered
+ * sequence numbers are united, so a (run, seq) applied by either is a duplicate for
+ * both, and one neither applied is still accepted. */
+void antenna_merge(antenna_state *dst, const antenna_state *src);
 /* Appends the antenna's whole state in binary form. */
 void antenna_write(const antenna_state *antenna, tw_wire_writer *out);
 /* Restores an antenna written by antenna_write into the table; TW_OK or TW_INVALID. */

@@ -2,13 +2,17 @@
 #include "apply_loop.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "tw_backoff.h"
 #include "tw_log.h"
 #include "tw_status.h"
 #include "tw_time.h"
+#include "tw_trace.h"
 
 #define APPLY_BATCH 1024
+#define STREAM_ID_TEXT_BYTES 48
 #define IDLE_SPINS 64
 #define IDLE_SLEEP_US 200
 #define CHECKPOINT_TIMEOUT_MS 1000
@@ -29,6 +33,7 @@ void apply_loop_init(apply_loop *loop, aggregator *agg, spsc_ring *ring, stream_
     loop->reader = reader;
     loop->url = *url;
     loop->names = names;
+    loop->adoption = NULL;
     loop->applied = tw_metrics_counter(metrics, "analytics_entries_applied_total",
                                        "Stream entries applied to the aggregate state.", NULL);
     loop->checkpoints = tw_metrics_counter(metrics, "analytics_checkpoints_total",
@@ -50,14 +55,55 @@ void apply_loop_init(apply_loop *loop, aggregator *agg, spsc_ring *ring, stream_
         sizeof latency_bounds_s / sizeof latency_bounds_s[0]);
 }
 
-static void observe(apply_loop *loop, const analytics_entry *entry, int64_t now_us)
+/* Records the entry's histograms; returns true when it carries a traceparent. */
+static bool observe(apply_loop *loop, const analytics_entry *entry, int64_t now_us)
 {
+    bool traced = entry->report.traceparent[0] != '\0' && !entry->deleted;
     if (entry->deleted || entry->malformed != TW_MALFORMED_NONE)
-        return;
+        return traced;
     tw_histogram_observe(loop->report_latency, entry->report.latency_ms / 1000.0);
     if (entry->report.sent_us > 0 && now_us >= entry->report.sent_us)
         tw_histogram_observe(loop->processing_delay,
                              (double)(now_us - entry->report.sent_us) / 1e6);
+    return traced;
+}
+
+/* Continues a valid traceparent with a "report.apply" CONSUMER span from the reader's
+ * parse to now; an invalid one is counted and ignored (the record itself is unaffected). */
+static void trace_entry(const apply_loop *loop, const analytics_entry *entry, int64_t now_ns)
+{
+    const tw_report *report = &entry->report;
+    tw_trace_context parent;
+    if (tw_traceparent_parse(report->traceparent, strlen(report->traceparent), &parent) != TW_OK) {
+        tw_trace_count_invalid();
+        return;
+    }
+    tw_span span;
+    if (!tw_trace_begin(&span, "report.apply", TW_SPAN_CONSUMER, &parent))
+        return;
+    span.start_ns = entry->parse_started_ns ? entry->parse_started_ns : now_ns;
+    span.end_ns = now_ns;
+    char id[STREAM_ID_TEXT_BYTES];
+    stream_id_format(entry->id, id, sizeof id);
+    tw_span_attr_str(&span, "messaging.system", "redis");
+    tw_span_attr_str(&span, "messaging.destination.name", loop->names->stream_key);
+    tw_span_attr_str(&span, "messaging.message.id", id);
+    tw_span_attr_str(&span, "antenna_id", report->antenna_id);
+    if (entry->claimed)
+        tw_span_attr_int(&span, "claimed", 1);
+    if (entry->malformed != TW_MALFORMED_NONE)
+        tw_span_set_error(&span, tw_malformed_reason_name(entry->malformed));
+    tw_trace_submit(&span);
+}
+
+/* Traces the entries of a batch that carry a traceparent, once they are applied. */
+static void trace_batch(const apply_loop *loop, const analytics_entry *batch, size_t n)
+{
+    int64_t now_ns = tw_trace_now_ns();
+    for (size_t i = 0; i < n; i++) {
+        if (batch[i].report.traceparent[0] && !batch[i].deleted)
+            trace_entry(loop, &batch[i], now_ns);
+    }
 }
 
 static size_t apply_batch(apply_loop *loop, analytics_entry *batch)
@@ -66,15 +112,30 @@ static size_t apply_batch(apply_loop *loop, analytics_entry *batch)
     if (n == 0)
         return 0;
     int64_t now_us = tw_wall_us();
+    bool traced = false;
     for (size_t i = 0; i < n; i++)
-        observe(loop, &batch[i], now_us);
+        traced |= observe(loop, &batch[i], now_us);
     pthread_mutex_lock(&loop->agg->lock);
     for (size_t i = 0; i < n; i++)
         aggregator_apply(loop->agg, &batch[i], now_us);
     loop->agg->ignored_optional = atomic_load(&loop->reader->ignored_optional);
     pthread_mutex_unlock(&loop->agg->lock);
+    if (traced)
+        trace_batch(loop, batch, n);
     tw_counter_add(loop->applied, n);
     return n;
+}
+
+/* Another replica adopted this one's state (its lease had expired): whatever is in
+ * memory is counted there now, so this process must neither save nor serve it. It exits
+ * at once; restarted, it begins from the empty state its deleted hash reads as. */
+static void exit_if_fenced(const apply_loop *loop)
+{
+    if (!loop->names->lease || !loop->names->lease->fenced)
+        return;
+    tw_log_error("this replica was adopted by another after its lease expired; exiting",
+                 TW_STR("key", loop->names->key));
+    _exit(1);
 }
 
 /* Saves a checkpoint on the loop's own connection, (re)connecting as needed. */
@@ -100,12 +161,31 @@ static int save(apply_loop *loop, redisContext **ctx, tw_backoff *backoff)
         tw_histogram_observe(loop->checkpoint_seconds, (double)(tw_mono_us() - started) / 1e6);
     } else if (status == TW_ERR) {
         tw_counter_add(loop->checkpoint_failures, 1);
+        exit_if_fenced(loop);
         tw_log_warn("checkpoint failed; retrying", TW_STR("error", err));
         redisFree(*ctx);
         *ctx = NULL;
         tw_backoff_failed(backoff, tw_mono_us());
     }
     return status;
+}
+
+/* Saves (so nothing is owed and the saved state equals the state in memory), then lets
+ * adoption look for a gone replica. Returns when the next look is due. */
+static int64_t adopt(apply_loop *loop, redisContext **ctx, tw_backoff *backoff, int64_t now)
+{
+    int64_t next = now + loop->adoption->check_every_us;
+    if (save(loop, ctx, backoff) == TW_ERR || !*ctx)
+        return next;
+    int status = adoption_run(loop->adoption, *ctx);
+    exit_if_fenced(loop);
+    if (status == TW_ERR) {
+        tw_log_warn("adoption check failed; retrying", TW_STR("error", (*ctx)->errstr));
+        redisFree(*ctx);
+        *ctx = NULL;
+        tw_backoff_failed(backoff, tw_mono_us());
+    }
+    return status == TW_OK ? now : next; /* after one adoption, look again after a save */
 }
 
 /* After a stop: saves what is left, for at most FINAL_CHECKPOINT_MAX_US (the process
@@ -130,6 +210,7 @@ static void *apply_main(void *arg)
     tw_backoff backoff;
     tw_backoff_init(&backoff, BACKOFF_INITIAL_US, BACKOFF_MAX_US);
     int64_t next_checkpoint_us = tw_mono_us() + loop->checkpoint_every_ms * 1000;
+    int64_t next_adopt_us = tw_mono_us();
     uint64_t since_checkpoint = 0;
     int idle = 0;
     for (;;) {
@@ -141,6 +222,10 @@ static void *apply_main(void *arg)
                 since_checkpoint = 0;
             next_checkpoint_us = now + loop->checkpoint_every_ms * 1000;
         }
+        /* not before the start-up replay: it would take the pending entries adoption
+         * claims here for our own and apply them a second time */
+        if (loop->adoption && now >= next_adopt_us && atomic_load(&loop->reader->replayed))
+            next_adopt_us = adopt(loop, &ctx, &backoff, now);
         if (n > 0) {
             idle = 0;
             continue;

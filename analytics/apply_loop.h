@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "adoption.h"
 #include "aggregator.h"
 #include "checkpoint.h"
 #include "spsc_ring.h"
@@ -21,6 +22,7 @@ typedef struct {
     stream_reader *reader;         /* to know when input has ended */
     tw_redis_url url;              /* for the checkpoint connection */
     const checkpoint_names *names; /* keys */
+    adoption *adoption;            /* adopts gone replicas; NULL: never */
     int64_t checkpoint_every_ms;   /* time between checkpoints */
     int64_t checkpoint_records;    /* records between checkpoints */
     pthread_t thread;              /* the aggregator thread */

@@ -71,6 +71,30 @@ void bucket_ring_sum(const bucket_ring *ring, int64_t now_s, int64_t window_s,
     }
 }
 
+void bucket_ring_merge(bucket_ring *dst, const bucket_ring *src)
+{
+    for (uint32_t i = 0; i < src->count && i < dst->count; i++) {
+        const time_bucket *from = &src->buckets[i];
+        time_bucket *into = &dst->buckets[i];
+        if (from->start_s <= 0 || from->start_s < into->start_s)
+            continue; /* unused, or older than the period dst already holds there */
+        if (from->start_s != into->start_s)
+            reset_bucket(into, from->start_s);
+        into->records += from->records;
+        into->packets += from->packets;
+        into->loss += from->loss;
+        tw_sketch_merge(&into->latency, &from->latency);
+        into->dirty = true;
+    }
+}
+
+void bucket_ring_swap_bucket(bucket_ring *a, bucket_ring *b, uint32_t i)
+{
+    time_bucket held = a->buckets[i];
+    a->buckets[i] = b->buckets[i];
+    b->buckets[i] = held;
+}
+
 void bucket_ring_write_bucket(const bucket_ring *ring, uint32_t i, tw_wire_writer *out)
 {
     const time_bucket *bucket = &ring->buckets[i];

@@ -49,6 +49,11 @@ void bucket_ring_sum(const bucket_ring *ring, int64_t now_s, int64_t window_s,
 void bucket_ring_write_bucket(const bucket_ring *ring, uint32_t i, tw_wire_writer *out);
 /* Reads a bucket written by bucket_ring_write_bucket into its slot; TW_OK or TW_INVALID. */
 int bucket_ring_read_bucket(bucket_ring *ring, tw_wire_reader *in);
+/* Merges src's buckets into dst (same geometry): a period both hold is summed, a newer
+ * period replaces an older one in its slot. Merged slots are marked dirty. */
+void bucket_ring_merge(bucket_ring *dst, const bucket_ring *src);
+/* Exchanges the contents of slot i between two rings of the same geometry. */
+void bucket_ring_swap_bucket(bucket_ring *a, bucket_ring *b, uint32_t i);
 /* Appends every used bucket (count first). */
 void bucket_ring_write_all(const bucket_ring *ring, tw_wire_writer *out);
 /* Reads what bucket_ring_write_all wrote; TW_OK or TW_INVALID. */

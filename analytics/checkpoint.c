@@ -8,49 +8,13 @@
 #include <string.h>
 
 #include "tw_redis.h"
+#include "tw_resp.h"
 #include "tw_status.h"
+#include "tw_time.h"
 #include "tw_wire.h"
 
 #define FIELD_NAME_BYTES 80
-
-/* A growing argv for one Redis command; every argument is owned. */
-typedef struct {
-    char **argv;
-    size_t *lens;
-    size_t argc, cap;
-} command_args;
-
-static void args_add(command_args *args, const void *data, size_t len)
-{
-    if (args->argc == args->cap) {
-        args->cap = args->cap ? args->cap * 2 : 64;
-        args->argv = realloc(args->argv, args->cap * sizeof *args->argv);
-        args->lens = realloc(args->lens, args->cap * sizeof *args->lens);
-        if (!args->argv || !args->lens)
-            abort();
-    }
-    char *copy = malloc(len + 1);
-    if (!copy)
-        abort();
-    memcpy(copy, data, len);
-    copy[len] = '\0';
-    args->argv[args->argc] = copy;
-    args->lens[args->argc++] = len;
-}
-
-static void args_add_str(command_args *args, const char *text)
-{
-    args_add(args, text, strlen(text));
-}
-
-static void args_free(command_args *args)
-{
-    for (size_t i = 0; i < args->argc; i++)
-        free(args->argv[i]);
-    free(args->argv);
-    free(args->lens);
-    memset(args, 0, sizeof *args);
-}
+#define LEASE_RENEWALS_PER_TTL 4 /* an idle replica renews its lease this often per ttl */
 
 void checkpoint_names_init(checkpoint_names *names, const char *stream_key, const char *group,
                            const char *consumer, long long dlq_maxlen)
@@ -59,8 +23,34 @@ void checkpoint_names_init(checkpoint_names *names, const char *stream_key, cons
     names->group = group;
     names->consumer = consumer;
     names->dlq_maxlen = dlq_maxlen;
-    snprintf(names->key, sizeof names->key, "%s:ckpt:%s", stream_key, consumer);
+    names->lease = NULL;
+    checkpoint_key_of(stream_key, consumer, names->key, sizeof names->key);
     snprintf(names->dlq_key, sizeof names->dlq_key, "%s:dlq", stream_key);
+}
+
+void checkpoint_key_of(const char *stream_key, const char *consumer, char *out, size_t out_size)
+{
+    snprintf(out, out_size, "%s:ckpt:%s", stream_key, consumer);
+}
+
+void checkpoint_lease_key_of(const char *stream_key, const char *consumer, char *out,
+                             size_t out_size)
+{
+    snprintf(out, out_size, "%s:lease:%s", stream_key, consumer);
+}
+
+void checkpoint_lease_init(checkpoint_names *names, checkpoint_lease *lease, int64_t ttl_ms)
+{
+    memset(lease, 0, sizeof *lease);
+    checkpoint_lease_key_of(names->stream_key, names->consumer, lease->key, sizeof lease->key);
+    lease->ttl_ms = ttl_ms;
+    names->lease = lease;
+}
+
+void checkpoint_append_lease(redisContext *ctx, const checkpoint_names *names)
+{
+    redisAppendCommand(ctx, "SET %s %s PX %lld", names->lease->key, names->consumer,
+                       (long long)names->lease->ttl_ms);
 }
 
 static void write_meta(const aggregator *agg, tw_wire_writer *out)
@@ -101,11 +91,12 @@ static int read_meta(aggregator *agg, tw_wire_reader *in)
     return in->failed ? TW_INVALID : TW_OK;
 }
 
-/* Adds "field blob" to an HSET argv. */
-static void add_field(command_args *hset, const char *field, const tw_buf *blob)
+/* Adds "field blob" to the HSET. */
+static void add_field(checkpoint_fields *hset, const char *field, const tw_buf *blob)
 {
-    args_add_str(hset, field);
-    args_add(hset, blob->data ? blob->data : "", blob->len);
+    tw_resp_bulk_str(&hset->body, field);
+    tw_resp_bulk(&hset->body, blob->data ? blob->data : "", blob->len);
+    hset->fields++;
 }
 
 /* What one save took out of the aggregator, to give back if the save fails. */
@@ -121,8 +112,9 @@ typedef struct {
     bool meta;
 } save_batch;
 
-/* Under the lock: encode dirty state into HSET args and take the owed acks/dead letters. */
-static void collect(aggregator *agg, command_args *hset, save_batch *batch)
+/* Encodes the dirty parts into HSET fields, clearing their flags; records what was
+ * written in batch when given (to mark it dirty again if the save fails). */
+static void encode_dirty(aggregator *agg, checkpoint_fields *hset, save_batch *batch)
 {
     tw_buf blob;
     tw_buf_init(&blob);
@@ -131,10 +123,10 @@ static void collect(aggregator *agg, command_args *hset, save_batch *batch)
     if (agg->meta_dirty) {
         write_meta(agg, &out);
         add_field(hset, "meta", &blob);
-        batch->meta = true;
         agg->meta_dirty = false;
+        if (batch)
+            batch->meta = true;
     }
-    batch->seconds = malloc(agg->seconds.count * sizeof *batch->seconds);
     for (uint32_t i = 0; i < agg->seconds.count; i++) {
         if (!agg->seconds.buckets[i].dirty)
             continue;
@@ -143,9 +135,9 @@ static void collect(aggregator *agg, command_args *hset, save_batch *batch)
         snprintf(field, sizeof field, "s:%u", i);
         add_field(hset, field, &blob);
         agg->seconds.buckets[i].dirty = false;
-        batch->seconds[batch->second_count++] = i;
+        if (batch)
+            batch->seconds[batch->second_count++] = i;
     }
-    batch->antennas = malloc((agg->antennas.count + 1) * sizeof *batch->antennas);
     for (size_t i = 0; i < agg->antennas.count; i++) {
         antenna_state *antenna = agg->antennas.items[i];
         if (!antenna->dirty)
@@ -155,9 +147,25 @@ static void collect(aggregator *agg, command_args *hset, save_batch *batch)
         snprintf(field, sizeof field, "a:%s", antenna->id);
         add_field(hset, field, &blob);
         antenna->dirty = false;
-        batch->antennas[batch->antenna_count++] = antenna;
+        if (batch)
+            batch->antennas[batch->antenna_count++] = antenna;
     }
     tw_buf_free(&blob);
+}
+
+void checkpoint_encode_dirty(aggregator *agg, checkpoint_fields *hset)
+{
+    encode_dirty(agg, hset, NULL);
+}
+
+/* Under the lock: encode dirty state into HSET fields and take the owed acks/dead letters. */
+static void collect(aggregator *agg, checkpoint_fields *hset, save_batch *batch)
+{
+    batch->seconds = malloc(agg->seconds.count * sizeof *batch->seconds);
+    batch->antennas = malloc((agg->antennas.count + 1) * sizeof *batch->antennas);
+    if (!batch->seconds || !batch->antennas)
+        abort();
+    encode_dirty(agg, hset, batch);
     batch->acks = agg->acks;
     batch->ack_count = agg->ack_count;
     batch->dead = agg->dead;
@@ -171,6 +179,8 @@ static void collect(aggregator *agg, command_args *hset, save_batch *batch)
 static void append_to(void **items, size_t *count, size_t *cap, const void *more,
                       size_t more_count, size_t item_bytes)
 {
+    if (more_count == 0) /* nothing to add; *items may still be NULL (memcpy forbids it) */
+        return;
     if (*count + more_count > *cap) {
         *cap = *count + more_count;
         *items = realloc(*items, *cap * item_bytes);
@@ -206,71 +216,86 @@ static void free_batch(save_batch *batch)
     free(batch->seconds);
 }
 
+/* Field names of the dead-letter copy that come before the original fields. */
+#define DEAD_LETTER_HEAD_ARGS 12
+
 static void append_dead_letter(redisContext *ctx, const checkpoint_names *names,
                                const analytics_entry *entry)
 {
-    command_args xadd = {0};
     char id[48], maxlen[24];
     stream_id_format(entry->id, id, sizeof id);
     snprintf(maxlen, sizeof maxlen, "%lld", names->dlq_maxlen);
-    const char *head[] = {"XADD", names->dlq_key, "MAXLEN", "~", maxlen, "*", "source_id", id,
-                          "reason", tw_malformed_reason_name(entry->malformed), "consumer",
-                          names->consumer};
-    for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
-        args_add_str(&xadd, head[i]);
+    const char *head[DEAD_LETTER_HEAD_ARGS] = {
+        "XADD",   names->dlq_key, "MAXLEN", "~", maxlen, "*", "source_id", id, "reason",
+        tw_malformed_reason_name(entry->malformed), "consumer", names->consumer};
     tw_wire_reader in;
     tw_wire_reader_init(&in, entry->dlq_fields, entry->dlq_fields_len);
     uint64_t count = entry->dlq_fields ? tw_wire_get_varint(&in) : 0;
-    for (uint64_t i = 0; i < count && !in.failed; i++) {
+    tw_buf body;
+    tw_buf_init(&body);
+    uint64_t written = 0;
+    for (; written < count && !in.failed; written++) {
         const unsigned char *data;
         size_t len = tw_wire_get_bytes(&in, &data);
-        char prefixed[FIELD_NAME_BYTES];
-        if (i % 2 == 0 && len < FIELD_NAME_BYTES - 2) {
+        if (in.failed)
+            break;
+        if (written % 2 == 0 && len < FIELD_NAME_BYTES - 2) {
             /* original field names are kept under "f." so they cannot clash with ours */
+            char prefixed[FIELD_NAME_BYTES];
             int n = snprintf(prefixed, sizeof prefixed, "f.%.*s", (int)len, (const char *)data);
-            args_add(&xadd, prefixed, (size_t)n);
+            tw_resp_bulk(&body, prefixed, (size_t)n);
         } else {
-            args_add(&xadd, data, len);
+            tw_resp_bulk(&body, data, len);
         }
     }
-    if (xadd.argc % 2)
-        args_add_str(&xadd, ""); /* an odd raw field list gets an empty last value */
-    redisAppendCommandArgv(ctx, (int)xadd.argc, (const char **)xadd.argv, xadd.lens);
-    args_free(&xadd);
+    if (written % 2) {
+        tw_resp_bulk(&body, "", 0); /* an odd raw field list gets an empty last value */
+        written++;
+    }
+    tw_buf command;
+    tw_buf_init(&command);
+    tw_resp_array(&command, DEAD_LETTER_HEAD_ARGS + written);
+    for (size_t i = 0; i < DEAD_LETTER_HEAD_ARGS; i++)
+        tw_resp_bulk_str(&command, head[i]);
+    tw_buf_append(&command, body.data, body.len);
+    redisAppendFormattedCommand(ctx, command.data, command.len);
+    tw_buf_free(&command);
+    tw_buf_free(&body);
 }
 
+/* XACK of every id in the batch, encoded straight into RESP: a checkpoint acknowledges
+ * thousands of ids, and an argv of separately allocated strings costs more than the rest
+ * of the save. */
 static void append_acks(redisContext *ctx, const checkpoint_names *names, const save_batch *batch)
 {
-    command_args xack = {0};
-    args_add_str(&xack, "XACK");
-    args_add_str(&xack, names->stream_key);
-    args_add_str(&xack, names->group);
-    char id[48];
-    for (size_t i = 0; i < batch->ack_count; i++) {
-        stream_id_format(batch->acks[i], id, sizeof id);
-        args_add_str(&xack, id);
-    }
-    redisAppendCommandArgv(ctx, (int)xack.argc, (const char **)xack.argv, xack.lens);
-    args_free(&xack);
+    tw_buf xack;
+    tw_buf_init(&xack);
+    tw_resp_array(&xack, 3 + batch->ack_count);
+    tw_resp_bulk_str(&xack, "XACK");
+    tw_resp_bulk_str(&xack, names->stream_key);
+    tw_resp_bulk_str(&xack, names->group);
+    for (size_t i = 0; i < batch->ack_count; i++)
+        tw_resp_bulk_stream_id(&xack, batch->acks[i].ms, batch->acks[i].seq);
+    redisAppendFormattedCommand(ctx, xack.data, xack.len);
+    tw_buf_free(&xack);
 }
 
-/* Sends MULTI ... EXEC and checks every reply; returns TW_OK when EXEC applied it all. */
-static int run_transaction(redisContext *ctx, const checkpoint_names *names, command_args *hset,
-                           const save_batch *batch, char *err, size_t err_size)
+void checkpoint_append_hset(redisContext *ctx, const char *key, const checkpoint_fields *hset)
 {
-    size_t commands = 2;
-    redisAppendCommand(ctx, "MULTI");
-    if (hset->argc > 2) {
-        redisAppendCommandArgv(ctx, (int)hset->argc, (const char **)hset->argv, hset->lens);
-        commands++;
-    }
-    for (size_t i = 0; i < batch->dead_count; i++, commands++)
-        append_dead_letter(ctx, names, &batch->dead[i]);
-    if (batch->ack_count) {
-        append_acks(ctx, names, batch);
-        commands++;
-    }
-    redisAppendCommand(ctx, "EXEC");
+    tw_buf header;
+    tw_buf_init(&header);
+    tw_resp_array(&header, 2 + 2 * hset->fields);
+    tw_resp_bulk_str(&header, "HSET");
+    tw_resp_bulk_str(&header, key);
+    redisAppendFormattedCommand(ctx, header.data, header.len);
+    redisAppendFormattedCommand(ctx, hset->body.data, hset->body.len);
+    tw_buf_free(&header);
+}
+
+/* Reads the replies of MULTI, the queued commands and EXEC; TW_OK when EXEC applied
+ * them all. An EXEC aborted by WATCH (nil) is an error, with err saying so. */
+static int read_transaction(redisContext *ctx, size_t commands, char *err, size_t err_size)
+{
     int status = TW_OK;
     for (size_t i = 0; i < commands; i++) {
         redisReply *reply = NULL;
@@ -279,9 +304,14 @@ static int run_transaction(redisContext *ctx, const checkpoint_names *names, com
             return TW_ERR;
         }
         bool last = i + 1 == commands;
-        if (tw_redis_reply_is_error(reply, err, err_size) ||
-            (last && reply->type != REDIS_REPLY_ARRAY))
+        if (tw_redis_reply_is_error(reply, err, err_size))
             status = TW_ERR;
+        if (last && reply->type == REDIS_REPLY_NIL) {
+            snprintf(err, err_size, "checkpoint transaction aborted: %s changed", "its hash");
+            status = TW_ERR;
+        } else if (last && reply->type != REDIS_REPLY_ARRAY) {
+            status = TW_ERR;
+        }
         if (last && reply->type == REDIS_REPLY_ARRAY) {
             for (size_t j = 0; j < reply->elements; j++) {
                 if (tw_redis_reply_is_error(reply->element[j], err, err_size))
@@ -293,26 +323,104 @@ static int run_transaction(redisContext *ctx, const checkpoint_names *names, com
     return status;
 }
 
+/* Sends MULTI ... EXEC and checks every reply; returns TW_OK when EXEC applied it all. */
+static int run_transaction(redisContext *ctx, const checkpoint_names *names,
+                           const checkpoint_fields *hset, const save_batch *batch, char *err,
+                           size_t err_size)
+{
+    size_t commands = 2;
+    redisAppendCommand(ctx, "MULTI");
+    if (hset->fields) {
+        checkpoint_append_hset(ctx, names->key, hset);
+        commands++;
+    }
+    for (size_t i = 0; i < batch->dead_count; i++, commands++)
+        append_dead_letter(ctx, names, &batch->dead[i]);
+    if (batch->ack_count) {
+        append_acks(ctx, names, batch);
+        commands++;
+    }
+    if (names->lease) {
+        checkpoint_append_lease(ctx, names);
+        commands++;
+    }
+    redisAppendCommand(ctx, "EXEC");
+    return read_transaction(ctx, commands, err, err_size);
+}
+
+/* WATCHes this consumer's hash and checks it is still there once it has existed: if it
+ * vanished, another replica adopted this state and nothing may be saved on top of it
+ * again (lease->fenced). TW_OK with the WATCH in place, or TW_ERR. */
+static int check_fence(redisContext *ctx, const checkpoint_names *names, char *err,
+                       size_t err_size)
+{
+    redisAppendCommand(ctx, "WATCH %s", names->key);
+    redisAppendCommand(ctx, "EXISTS %s", names->key);
+    redisReply *watch = NULL, *exists = NULL;
+    int status = TW_OK;
+    if (redisGetReply(ctx, (void **)&watch) != REDIS_OK ||
+        redisGetReply(ctx, (void **)&exists) != REDIS_OK) {
+        snprintf(err, err_size, "checkpoint: %s", ctx->errstr);
+        status = TW_ERR;
+    } else if (tw_redis_reply_is_error(watch, err, err_size) ||
+               tw_redis_reply_is_error(exists, err, err_size) ||
+               exists->type != REDIS_REPLY_INTEGER) {
+        status = TW_ERR;
+    } else if (exists->integer == 0 && names->lease->state_saved) {
+        names->lease->fenced = true;
+        snprintf(err, err_size, "%s is gone: another replica adopted this consumer's state",
+                 names->key);
+        status = TW_ERR;
+    }
+    freeReplyObject(watch);
+    freeReplyObject(exists);
+    if (status != TW_OK && ctx->err == 0)
+        freeReplyObject(redisCommand(ctx, "UNWATCH"));
+    return status;
+}
+
+static bool lease_due(const checkpoint_lease *lease)
+{
+    return lease &&
+           tw_mono_us() - lease->renewed_us >= lease->ttl_ms * 1000 / LEASE_RENEWALS_PER_TTL;
+}
+
+/* Runs the save transaction (fenced when there is a lease); TW_OK or TW_ERR. */
+static int save_batch_now(redisContext *ctx, const checkpoint_names *names,
+                          const checkpoint_fields *hset, const save_batch *batch, char *err,
+                          size_t err_size)
+{
+    checkpoint_lease *lease = names->lease;
+    int64_t started_us = tw_mono_us();
+    if (lease && check_fence(ctx, names, err, err_size) != TW_OK)
+        return TW_ERR;
+    int status = run_transaction(ctx, names, hset, batch, err, err_size);
+    if (status == TW_OK && lease) {
+        lease->renewed_us = started_us;
+        lease->state_saved |= hset->fields > 0;
+    }
+    return status;
+}
+
 int checkpoint_save(aggregator *agg, redisContext *ctx, const checkpoint_names *names, char *err,
                     size_t err_size)
 {
-    command_args hset = {0};
-    args_add_str(&hset, "HSET");
-    args_add_str(&hset, names->key);
+    checkpoint_fields hset = {.fields = 0};
+    tw_buf_init(&hset.body);
     save_batch batch = {0};
     pthread_mutex_lock(&agg->lock);
     collect(agg, &hset, &batch);
     pthread_mutex_unlock(&agg->lock);
     int status = TW_AGAIN;
-    if (hset.argc > 2 || batch.ack_count || batch.dead_count) {
-        status = run_transaction(ctx, names, &hset, &batch, err, err_size);
+    if (hset.fields || batch.ack_count || batch.dead_count || lease_due(names->lease)) {
+        status = save_batch_now(ctx, names, &hset, &batch, err, err_size);
         if (status != TW_OK) {
             pthread_mutex_lock(&agg->lock);
             give_back(agg, &batch);
             pthread_mutex_unlock(&agg->lock);
         }
     }
-    args_free(&hset);
+    tw_buf_free(&hset.body);
     free_batch(&batch);
     return status;
 }
@@ -330,10 +438,10 @@ static int restore_field(aggregator *agg, const redisReply *name, const redisRep
     return TW_INVALID;
 }
 
-int checkpoint_restore(aggregator *agg, redisContext *ctx, const checkpoint_names *names,
-                       char *err, size_t err_size)
+int checkpoint_read(aggregator *agg, redisContext *ctx, const char *key, bool *found, char *err,
+                    size_t err_size)
 {
-    redisReply *reply = redisCommand(ctx, "HGETALL %s", names->key);
+    redisReply *reply = redisCommand(ctx, "HGETALL %s", key);
     if (!reply || tw_redis_reply_is_error(reply, err, err_size) ||
         reply->type != REDIS_REPLY_ARRAY) {
         if (!reply)
@@ -341,11 +449,12 @@ int checkpoint_restore(aggregator *agg, redisContext *ctx, const checkpoint_name
         freeReplyObject(reply);
         return TW_ERR;
     }
+    *found = reply->elements > 0;
     int status = TW_OK;
     for (size_t i = 0; i + 1 < reply->elements && status == TW_OK; i += 2) {
         if (restore_field(agg, reply->element[i], reply->element[i + 1]) != TW_OK) {
             snprintf(err, err_size, "checkpoint field %s in %s is corrupt or of another version",
-                     reply->element[i]->str, names->key);
+                     reply->element[i]->str, key);
             status = TW_ERR;
         }
     }
@@ -356,6 +465,36 @@ int checkpoint_restore(aggregator *agg, redisContext *ctx, const checkpoint_name
     for (uint32_t i = 0; i < agg->seconds.count; i++)
         agg->seconds.buckets[i].dirty = false;
     pthread_mutex_unlock(&agg->lock);
+    return status;
+}
+
+/* Takes the lease before reading: an adopter that WATCHed it then aborts, and one that
+ * already adopted has deleted the hash, which then reads as empty. */
+static int take_lease(redisContext *ctx, const checkpoint_names *names, char *err,
+                      size_t err_size)
+{
+    checkpoint_append_lease(ctx, names);
+    redisReply *reply = NULL;
+    if (redisGetReply(ctx, (void **)&reply) != REDIS_OK) {
+        snprintf(err, err_size, "SET lease: %s", ctx->errstr);
+        return TW_ERR;
+    }
+    int status = tw_redis_reply_is_error(reply, err, err_size) ? TW_ERR : TW_OK;
+    freeReplyObject(reply);
+    if (status == TW_OK)
+        names->lease->renewed_us = tw_mono_us();
+    return status;
+}
+
+int checkpoint_restore(aggregator *agg, redisContext *ctx, const checkpoint_names *names,
+                       char *err, size_t err_size)
+{
+    if (names->lease && take_lease(ctx, names, err, err_size) != TW_OK)
+        return TW_ERR;
+    bool found = false;
+    int status = checkpoint_read(agg, ctx, names->key, &found, err, err_size);
+    if (names->lease)
+        names->lease->state_saved = found;
     return status;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tw_decimal.h"
 #include "tw_status.h"
 #include "tw_wire.h"
 
@@ -14,13 +15,11 @@
 
 int stream_id_parse(const char *text, stream_id *out)
 {
-    char *end = NULL;
-    out->ms = strtoull(text, &end, 10);
-    if (end == text || *end != '-')
+    const char *dash = strchr(text, '-');
+    if (!dash || tw_parse_u64(text, (size_t)(dash - text), &out->ms) != TW_DECIMAL_OK ||
+        tw_parse_u64(dash + 1, strlen(dash + 1), &out->seq) != TW_DECIMAL_OK)
         return TW_INVALID;
-    const char *seq = end + 1;
-    out->seq = strtoull(seq, &end, 10);
-    return end == seq || *end ? TW_INVALID : TW_OK;
+    return TW_OK;
 }
 
 void stream_id_format(stream_id id, char *out, size_t out_size)

@@ -26,6 +26,8 @@ typedef struct {
     char *dlq_fields;             /* malformed only: raw field/value pairs as a wire blob,
                                      heap-allocated by the reader, freed by the aggregator */
     size_t dlq_fields_len;        /* bytes in dlq_fields */
+    int64_t parse_started_ns;     /* with a traceparent: Unix ns when the reader began
+                                     parsing its batch (the report.apply span's start) */
 } analytics_entry;
 
 /* Parses "ms-seq"; returns TW_OK or TW_INVALID. */

@@ -4,16 +4,18 @@
  * together with the acknowledgements. With --broker kafka a Kafka consumer-group member
  * instead (kafka_reader: state per partition, checkpointed to Redis before each offset
  * commit). Serves the JSON API and Prometheus metrics. */
-#include <math.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "adoption.h"
 #include "aggregator.h"
 #include "api.h"
 #include "apply_loop.h"
 #include "checkpoint.h"
 #include "kafka_reader.h"
+#include "metrics.h"
 #include "spsc_ring.h"
 #include "stream_reader.h"
 #include "tw_api.h"
@@ -24,6 +26,7 @@
 #include "tw_signal.h"
 #include "tw_status.h"
 #include "tw_time.h"
+#include "tw_trace.h"
 
 #define RESTORE_TIMEOUT_MS 5000
 #define MAIN_POLL_US 100000
@@ -45,12 +48,15 @@ typedef struct {
     int64_t checkpoint_records;
     int64_t ring_slots;
     int64_t dlq_maxlen;
+    int64_t antenna_metrics;
+    int64_t adopt_after_s;
     const char *broker;
     const char *kafka_brokers;
     const char *kafka_topic;
     const char *kafka_dlq_topic;
     int64_t kafka_session_timeout_ms;
     const char *log_level;
+    tw_trace_settings trace;
 } analytics_settings;
 
 typedef struct {
@@ -59,12 +65,15 @@ typedef struct {
     aggregator agg;
     spsc_ring ring;
     checkpoint_names names;
+    checkpoint_lease lease;
+    adoption adoption;
     stream_reader reader;
     apply_loop loop;
     bool kafka;            /* --broker kafka: kreader replaces reader, ring and loop */
     kafka_reader kreader;
     char dlq_topic[256];   /* --kafka-dlq-topic, or <topic>.dlq */
     api_context api;
+    analytics_metrics metrics;
     atomic_bool restored;
 } analytics_app;
 
@@ -86,12 +95,15 @@ static void parse_settings(analytics_settings *s, int argc, char **argv)
         {"checkpoint-records", "CHECKPOINT_RECORDS", TW_OPT_INT, "50000", "checkpoint after this many entries", &s->checkpoint_records, 1, 100000000, NULL},
         {"ring-slots", "RING_SLOTS", TW_OPT_INT, "16384", "entries the reader->aggregator ring holds", &s->ring_slots, 2, 16777216, NULL},
         {"dlq-maxlen", "DLQ_MAXLEN", TW_OPT_INT, "100000", "approximate cap of the dead-letter stream", &s->dlq_maxlen, 1, 100000000, NULL},
+        {"antenna-metrics", "ANTENNA_METRICS", TW_OPT_INT, "0", "export per-antenna series for at most this many antennas (0 = none)", &s->antenna_metrics, 0, 10000, NULL},
+        {"adopt-after", "ADOPT_AFTER_S", TW_OPT_INT, "60", "seconds of silence (no reads, lease expired) after which another replica adopts this one's state and pending entries", &s->adopt_after_s, 1, 86400, NULL},
         {"broker", "BROKER", TW_OPT_STR, "redis", "where reports come from: the Redis stream or a Kafka topic", &s->broker, 0, 0, "redis|kafka"},
         {"kafka-brokers", "KAFKA_BROKERS", TW_OPT_STR, "127.0.0.1:9092", "Kafka bootstrap servers (host:port,...)", &s->kafka_brokers, 0, 0, NULL},
         {"kafka-topic", "KAFKA_TOPIC", TW_OPT_STR, "antenna-reports", "Kafka topic to consume", &s->kafka_topic, 0, 0, NULL},
         {"kafka-dlq-topic", "KAFKA_DLQ_TOPIC", TW_OPT_STR, "", "Kafka topic for malformed messages (default <topic>.dlq)", &s->kafka_dlq_topic, 0, 0, NULL},
         {"kafka-session-timeout-ms", "KAFKA_SESSION_TIMEOUT_MS", TW_OPT_INT, "10000", "Kafka group session timeout: how soon a dead replica's partitions move", &s->kafka_session_timeout_ms, 1000, 3600000, NULL},
         {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "debug|info|warn|error", &s->log_level, 0, 0, "debug|info|warn|error"},
+        TW_TRACE_OPTIONS(&s->trace, "1"),
     };
     tw_cli cli = {"analytics",
                   "Consumes antenna reports from a Redis stream or a Kafka topic (consumer "
@@ -159,142 +171,9 @@ static bool restore(analytics_app *app)
     return false;
 }
 
-typedef struct {
-    aggregator *agg;
-    int reason;
-} reason_metric;
-
-static double malformed_count(void *arg)
-{
-    reason_metric *metric = arg;
-    pthread_mutex_lock(&metric->agg->lock);
-    double value = (double)metric->agg->malformed[metric->reason];
-    pthread_mutex_unlock(&metric->agg->lock);
-    return value;
-}
-
-static double locked_u64(aggregator *agg, const uint64_t *field)
-{
-    pthread_mutex_lock(&agg->lock);
-    double value = (double)*field;
-    pthread_mutex_unlock(&agg->lock);
-    return value;
-}
-
-static double records_total(void *arg)
-{
-    aggregator *agg = arg;
-    return locked_u64(agg, &agg->records);
-}
-
-static double packets_total(void *arg)
-{
-    aggregator *agg = arg;
-    return locked_u64(agg, &agg->packets);
-}
-
-static double loss_total(void *arg)
-{
-    aggregator *agg = arg;
-    return locked_u64(agg, &agg->loss);
-}
-
-static double duplicates_total(void *arg)
-{
-    aggregator *agg = arg;
-    return locked_u64(agg, &agg->duplicates);
-}
-
-static double antennas_known(void *arg)
-{
-    aggregator *agg = arg;
-    pthread_mutex_lock(&agg->lock);
-    double value = (double)agg->antennas.count;
-    pthread_mutex_unlock(&agg->lock);
-    return value;
-}
-
-static double antennas_offline(void *arg)
-{
-    aggregator *agg = arg;
-    int64_t now = tw_wall_us() / 1000000;
-    double offline = 0;
-    pthread_mutex_lock(&agg->lock);
-    for (size_t i = 0; i < agg->antennas.count; i++) {
-        const antenna_state *a = agg->antennas.items[i];
-        offline += !strcmp(tw_antenna_status(now, a->last_seen, a->interval_s, 0, 0), "offline");
-    }
-    pthread_mutex_unlock(&agg->lock);
-    return offline;
-}
-
-static double ring_occupancy(void *arg)
-{
-    return (double)spsc_ring_size(arg);
-}
-
-static double atomic_or_nan(_Atomic int64_t *value)
-{
-    int64_t v = atomic_load(value);
-    return v >= 0 ? (double)v : NAN;
-}
-
-static double atomic_metric(void *arg)
-{
-    return atomic_or_nan(arg);
-}
-
 static double partitions_assigned(void *arg)
 {
     return (double)atomic_load(&((kafka_reader *)arg)->assigned);
-}
-
-static reason_metric reason_metrics[TW_MALFORMED_REASON_COUNT];
-
-static void register_metrics(analytics_app *app, tw_metrics *metrics)
-{
-    aggregator *agg = &app->agg;
-    tw_metrics_counter_fn(metrics, "analytics_records_total", "Valid records applied.", NULL,
-                          records_total, agg);
-    tw_metrics_counter_fn(metrics, "analytics_packets_total", "Packets reported by valid records.",
-                          NULL, packets_total, agg);
-    tw_metrics_counter_fn(metrics, "analytics_loss_packets_total",
-                          "Lost packets reported by valid records.", NULL, loss_total, agg);
-    tw_metrics_counter_fn(metrics, "analytics_duplicates_total",
-                          "Repeated (antenna, run, seq) records skipped.", NULL, duplicates_total,
-                          agg);
-    for (int i = 1; i < TW_MALFORMED_REASON_COUNT; i++) {
-        char labels[64];
-        snprintf(labels, sizeof labels, "reason=\"%s\"", tw_malformed_reason_name(i));
-        reason_metrics[i] = (reason_metric){agg, i};
-        tw_metrics_counter_fn(metrics, "analytics_malformed_total",
-                              "Malformed records, by reason (copied to the dead-letter stream).",
-                              labels, malformed_count, &reason_metrics[i]);
-    }
-    tw_metrics_gauge_fn(metrics, "analytics_antennas", "Antennas known to this replica.", NULL,
-                        antennas_known, agg);
-    tw_metrics_gauge_fn(metrics, "analytics_antennas_offline",
-                        "Antennas without a record for 3 report intervals.", NULL,
-                        antennas_offline, agg);
-    tw_metrics_gauge_fn(metrics, "analytics_consumer_lag",
-                        app->kafka ? "Messages behind the end of this replica's partitions."
-                                   : "Entries in the stream not yet delivered to the group "
-                                     "(XINFO GROUPS).",
-                        NULL, atomic_metric, app->api.lag);
-    if (app->kafka) {
-        tw_metrics_gauge_fn(metrics, "analytics_kafka_partitions",
-                            "Partitions assigned to this replica.", NULL, partitions_assigned,
-                            &app->kreader);
-        return;
-    }
-    tw_metrics_gauge_fn(metrics, "analytics_ring_occupancy",
-                        "Entries waiting in the reader->aggregator ring.", NULL, ring_occupancy,
-                        &app->ring);
-    tw_metrics_gauge_fn(metrics, "analytics_consumer_pending",
-                        "Entries delivered to the group but not acknowledged.", NULL,
-                        atomic_metric, app->api.pending);
-    tw_metrics_gauge_fn(metrics, "analytics_dlq_length", "Entries in the dead-letter stream.", NULL,
-                        atomic_metric, app->api.dlq_length);
 }
 
 static void configure_kafka(analytics_app *app, tw_metrics *metrics)
@@ -316,7 +195,12 @@ static void configure_kafka(analytics_app *app, tw_metrics *metrics)
     }
     app->api = (api_context){&app->agg, &app->kreader.lag, &app->kreader.unknown,
                              &app->kreader.unknown, tw_wall_us() / 1000000};
-    register_metrics(app, metrics);
+    app->metrics = (analytics_metrics){&app->agg, NULL, &app->kreader.lag, NULL, NULL,
+                                       (size_t)s->antenna_metrics};
+    analytics_metrics_register(&app->metrics, metrics);
+    tw_metrics_gauge_fn(metrics, "analytics_kafka_partitions",
+                        "Partitions assigned to this replica.", NULL, partitions_assigned,
+                        &app->kreader);
 }
 
 static void configure(analytics_app *app, tw_metrics *metrics)
@@ -327,6 +211,8 @@ static void configure(analytics_app *app, tw_metrics *metrics)
         return;
     }
     checkpoint_names_init(&app->names, s->stream_key, s->group, s->consumer, s->dlq_maxlen);
+    checkpoint_lease_init(&app->names, &app->lease, s->adopt_after_s * 1000);
+    adoption_init(&app->adoption, &app->agg, &app->names, s->adopt_after_s * 1000, metrics);
     stream_reader_init(&app->reader, &app->url, &app->names, &app->ring, metrics);
     app->reader.read_count = s->read_count;
     app->reader.block_ms = s->block_ms;
@@ -336,9 +222,13 @@ static void configure(analytics_app *app, tw_metrics *metrics)
                     metrics);
     app->loop.checkpoint_every_ms = s->checkpoint_ms;
     app->loop.checkpoint_records = s->checkpoint_records;
+    app->loop.adoption = &app->adoption;
     app->api = (api_context){&app->agg, &app->reader.lag, &app->reader.pending,
                              &app->reader.dlq_length, tw_wall_us() / 1000000};
-    register_metrics(app, metrics);
+    app->metrics = (analytics_metrics){&app->agg, &app->ring, &app->reader.lag,
+                                       &app->reader.pending, &app->reader.dlq_length,
+                                       (size_t)s->antenna_metrics};
+    analytics_metrics_register(&app->metrics, metrics);
 }
 
 static int run_kafka(analytics_app *app)
@@ -373,9 +263,22 @@ static int run(analytics_app *app)
     return 0;
 }
 
+/* Buffers of this size or more are mapped and unmapped on their own. */
+#define LARGE_ALLOCATION_BYTES (256 * 1024)
+
+/* Memory must stay flat however many records pass: checkpoint commands and stream replies
+ * are large and short-lived, and glibc's adaptive threshold would move them into the heap
+ * after the first one is freed, where the space they leave stays resident. A fixed
+ * threshold keeps them mapped, so they go back to the system when freed. */
+static void keep_large_buffers_mapped(void)
+{
+    mallopt(M_MMAP_THRESHOLD, LARGE_ALLOCATION_BYTES);
+}
+
 int main(int argc, char **argv)
 {
     static analytics_app app;
+    keep_large_buffers_mapped();
     parse_settings(&app.settings, argc, argv);
     tw_log_level level = TW_LOG_INFO;
     tw_log_level_parse(app.settings.log_level, &level);
@@ -388,6 +291,7 @@ int main(int argc, char **argv)
     }
     app.kafka = !strcmp(app.settings.broker, "kafka");
     tw_metrics *metrics = tw_metrics_new();
+    tw_trace_start(&app.settings.trace, "analytics", metrics);
     if (aggregator_init(&app.agg) != TW_OK ||
         spsc_ring_init(&app.ring, (size_t)app.settings.ring_slots, sizeof(analytics_entry)) != TW_OK) {
         tw_log_error("out of memory at start");
@@ -408,6 +312,7 @@ int main(int argc, char **argv)
                 TW_INT("port", app.settings.port));
     int status = run(&app);
     tw_http_stop(http);
+    tw_trace_stop();
     tw_log_info("analytics stopped", TW_INT("records", app.agg.records));
     spsc_ring_free(&app.ring);
     aggregator_free(&app.agg);

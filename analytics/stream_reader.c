@@ -13,6 +13,7 @@
 #include "tw_signal.h"
 #include "tw_status.h"
 #include "tw_time.h"
+#include "tw_trace.h"
 
 #define READER_TIMEOUT_MS 5000
 #define BACKOFF_INITIAL_US 100000
@@ -29,6 +30,7 @@ void stream_reader_init(stream_reader *reader, const tw_redis_url *url,
     reply_arena_init(&reader->arena);
     atomic_init(&reader->connected, false);
     atomic_init(&reader->done, false);
+    atomic_init(&reader->replayed, false);
     atomic_init(&reader->lag, -1);
     atomic_init(&reader->pending, -1);
     atomic_init(&reader->dlq_length, -1);
@@ -68,12 +70,15 @@ static size_t consume_items(stream_reader *reader, const redisReply *items, bool
 {
     size_t n = 0;
     int ignored = 0;
+    int64_t started_ns = tw_trace_enabled() ? tw_trace_now_ns() : 0;
     for (size_t i = 0; i < items->elements; i++) {
         if (entry_from_reply(items->element[i], &scratch[n], &ignored) != TW_OK) {
             tw_counter_add(reader->unreadable, 1);
             continue;
         }
         scratch[n].claimed = claimed;
+        if (scratch[n].report.traceparent[0])
+            scratch[n].parse_started_ns = started_ns;
         *last = scratch[n].id;
         n++;
     }
@@ -316,8 +321,10 @@ static void *reader_main(void *arg)
             }
             ctx = connect_and_join(reader, &backoff, !replayed);
             in_flight = false;
-            if (ctx && !replayed && replay_own_pending(reader, ctx, scratch) == TW_OK)
+            if (ctx && !replayed && replay_own_pending(reader, ctx, scratch) == TW_OK) {
                 replayed = true;
+                atomic_store(&reader->replayed, true);
+            }
             if (ctx && !replayed) {
                 redisFree(ctx);
                 ctx = NULL;

@@ -29,6 +29,7 @@ typedef struct {
     pthread_t thread;                /* the reader thread */
     atomic_bool connected;           /* Redis reachable and group joined */
     atomic_bool done;                /* the thread has pushed its last entry */
+    atomic_bool replayed;            /* this consumer's pending entries were replayed at start */
     _Atomic int64_t lag;             /* XINFO GROUPS lag, -1 unknown */
     _Atomic int64_t pending;         /* XINFO GROUPS pending, -1 unknown */
     _Atomic int64_t dlq_length;      /* XLEN of the dead-letter stream, -1 unknown */

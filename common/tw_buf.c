@@ -65,6 +65,16 @@ void tw_buf_append(tw_buf *buf, const void *bytes, size_t len)
     buf->data[buf->len] = '\0';
 }
 
+char *tw_buf_extend(tw_buf *buf, size_t len)
+{
+    if (reserve(buf, len) < len)
+        return NULL;
+    char *at = buf->data + buf->len;
+    buf->len += len;
+    buf->data[buf->len] = '\0';
+    return at;
+}
+
 void tw_buf_puts(tw_buf *buf, const char *text)
 {
     tw_buf_append(buf, text, strlen(text));

@@ -24,6 +24,9 @@ void tw_buf_free(tw_buf *buf);
 void tw_buf_reset(tw_buf *buf);
 /* Appends len bytes. */
 void tw_buf_append(tw_buf *buf, const void *bytes, size_t len);
+/* Appends len uninitialised bytes and returns where they start, for the caller to fill;
+ * NULL (and truncated set) when a fixed buffer has no room for all of them. */
+char *tw_buf_extend(tw_buf *buf, size_t len);
 /* Appends a NUL-terminated string. */
 void tw_buf_puts(tw_buf *buf, const char *text);
 /* Appends printf-formatted text. */

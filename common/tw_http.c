@@ -1,6 +1,8 @@
 /* civetweb wrapper. civetweb hands every request to one dispatcher that routes by exact
  * path or longest prefix, times the handler and counts the reply by route and status, so
- * unknown paths get the same JSON 404 as everything else. */
+ * unknown paths get the same JSON 404 as everything else. With tracing on, each request
+ * (but health, readiness and metrics probes) gets a SERVER span, a child of an incoming
+ * traceparent header, current while the handler runs. */
 #include "tw_http.h"
 
 #include <pthread.h>
@@ -13,12 +15,14 @@
 #include "tw_log.h"
 #include "tw_status.h"
 #include "tw_time.h"
+#include "tw_trace.h"
 
 #define HTTP_MAX_ROUTES 48
 #define HTTP_MAX_CODES_PER_ROUTE 12
 #define HTTP_QUERY_MAX_BYTES 2048
 #define HTTP_REQUEST_TIMEOUT_MS "10000"
 #define HTTP_MAX_REQUEST_HEADER_BYTES "16384"
+#define HTTP_METHOD_MAX_BYTES 16
 #define ROUTE_NOT_FOUND "not_found"
 
 typedef struct {
@@ -34,6 +38,7 @@ typedef struct {
     tw_histogram *duration;    /* http_request_duration_seconds{route} */
     code_counter codes[HTTP_MAX_CODES_PER_ROUTE]; /* lazily registered per status */
     int code_count;            /* entries used in codes */
+    bool traced;               /* requests get a server span (not for probes) */
 } route;
 
 struct tw_http {
@@ -187,6 +192,7 @@ static void init_route(tw_http *http, route *r, const char *uri, const char *nam
     snprintf(r->name, sizeof r->name, "%s", name);
     r->handler = handler;
     r->arg = arg;
+    r->traced = true;
     char labels[80];
     snprintf(labels, sizeof labels, "route=\"%s\"", name);
     r->duration = tw_metrics_histogram(http->metrics, "http_request_duration_seconds",
@@ -253,6 +259,40 @@ static int reply_not_found(struct mg_connection *conn, void *arg)
     return tw_http_reply_error(conn, 404, "no such path: %s", tw_http_path(conn));
 }
 
+/* Starts the request's server span: a child of a valid incoming traceparent (an invalid
+ * one is counted and ignored), else a new trace when sampled. */
+static bool begin_server_span(struct mg_connection *conn, const route *r, tw_span *span)
+{
+    if (!r->traced || !tw_trace_enabled())
+        return false;
+    const char *header = mg_get_header(conn, "traceparent");
+    tw_trace_context parent;
+    bool has_parent = false;
+    if (header) {
+        has_parent = tw_traceparent_parse(header, strlen(header), &parent) == TW_OK;
+        if (!has_parent)
+            tw_trace_count_invalid();
+    }
+    const char *method = tw_http_method(conn);
+    const char *template = r->uri[0] ? r->uri : r->name;
+    char name[sizeof ((route *)0)->uri + HTTP_METHOD_MAX_BYTES];
+    snprintf(name, sizeof name, "%.*s %s", HTTP_METHOD_MAX_BYTES - 2, method, template);
+    if (!tw_trace_begin(span, name, TW_SPAN_SERVER, has_parent ? &parent : NULL))
+        return false;
+    tw_span_attr_str(span, "http.method", method);
+    tw_span_attr_str(span, "http.route", template);
+    tw_span_attr_str(span, "http.target", tw_http_path(conn));
+    return true;
+}
+
+static void end_server_span(tw_span *span, int status)
+{
+    tw_span_attr_int(span, "http.status_code", status);
+    if (status >= 500)
+        tw_span_set_error(span, "server error");
+    tw_trace_end(span);
+}
+
 static int dispatch(struct mg_connection *conn, void *cbdata)
 {
     tw_http *http = cbdata;
@@ -260,9 +300,16 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     route *r = find_route(http, tw_http_path(conn));
     if (!r)
         r = &http->not_found;
+    tw_span span;
+    bool traced = begin_server_span(conn, r, &span);
+    const tw_span *outer = traced ? tw_trace_set_current(&span) : NULL;
     int status = r->handler(conn, r->arg);
     if (status <= 0)
         status = 405;
+    if (traced) {
+        tw_trace_set_current(outer);
+        end_server_span(&span, status);
+    }
     tw_histogram_observe(r->duration, (double)(tw_mono_us() - started_us) / 1e6);
     count_reply(http, r, status);
     return status;
@@ -325,6 +372,8 @@ tw_http *tw_http_start(const tw_http_config *config, char *err, size_t err_size)
     tw_http_route(http, "/healthz", "healthz", handle_healthz, http);
     tw_http_route(http, "/readyz", "readyz", handle_readyz, http);
     tw_http_route(http, "/metrics", "metrics", handle_metrics, http);
+    for (int i = 0; i < http->route_count; i++)
+        http->routes[i].traced = false; /* probes and scrapes are not worth a span each */
 
     char ports[320], threads[16];
     snprintf(ports, sizeof ports, "%s:%d", config->listen_addr, config->port);

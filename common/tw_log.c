@@ -1,5 +1,6 @@
 /* JSON-lines logger. Each line is built in a local buffer and written with one
- * write(2), so lines from different threads never interleave. */
+ * write(2), so lines from different threads never interleave. A line written while the
+ * thread has a current span carries its trace_id and span_id. */
 #include "tw_log.h"
 
 #include <math.h>
@@ -11,6 +12,7 @@
 #include "tw_buf.h"
 #include "tw_status.h"
 #include "tw_time.h"
+#include "tw_trace.h"
 
 #define LOG_LINE_MAX_BYTES 4096
 
@@ -58,6 +60,17 @@ static void append_field(tw_buf *line, int type, const char *key, va_list *args)
     }
 }
 
+static void append_trace_ids(tw_buf *line)
+{
+    const tw_span *span = tw_trace_current();
+    if (!span)
+        return;
+    char trace_id[TW_TRACE_ID_HEX_LEN + 1], span_id[TW_SPAN_ID_HEX_LEN + 1];
+    tw_trace_hex(span->ctx.trace_id, TW_TRACE_ID_BYTES, trace_id);
+    tw_trace_hex(span->ctx.span_id, TW_SPAN_ID_BYTES, span_id);
+    tw_buf_printf(line, ",\"trace_id\":\"%s\",\"span_id\":\"%s\"", trace_id, span_id);
+}
+
 void tw_log_write(tw_log_level level, const char *msg, ...)
 {
     if (level < log_min_level)
@@ -71,6 +84,7 @@ void tw_log_write(tw_log_level level, const char *msg, ...)
     tw_buf_json_string(&line, log_service);
     tw_buf_puts(&line, ",\"msg\":");
     tw_buf_json_string(&line, msg);
+    append_trace_ids(&line);
     va_list args;
     va_start(args, msg);
     for (int type = va_arg(args, int); type != TW_LF_END; type = va_arg(args, int))

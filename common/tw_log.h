@@ -2,6 +2,8 @@
  * typed fields, so log pipelines never have to parse free text.
  *
  *   tw_log_info("redis connected", TW_STR("host", host), TW_INT("port", port));
+ *
+ * While the thread has a current span (tw_trace_set_current), lines carry trace_id and span_id.
  */
 #ifndef TW_LOG_H
 #define TW_LOG_H

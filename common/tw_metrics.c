@@ -1,11 +1,14 @@
 /* Metrics registry and Prometheus text encoder. Registration takes a mutex (start-up
  * and rare); updates are relaxed atomics on the hot path; rendering walks families in
- * registration order so each family's HELP/TYPE is written once above its series. */
+ * registration order so each family's HELP/TYPE is written once above its series, then
+ * the collectors (families whose series exist only at scrape time), then process_*. */
 #include "tw_metrics.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,10 +39,19 @@ typedef struct family {
     struct tw_series *last;  /* tail for appending */
 } family;
 
+#define MAX_COLLECTORS 4
+
+typedef struct {
+    tw_metrics_collect_fn fn; /* appends whole families at scrape time */
+    void *arg;                /* argument for fn */
+} collector;
+
 struct tw_metrics {
-    pthread_mutex_t lock; /* guards the family and series lists */
-    family *first;        /* families in registration order */
-    family *last;         /* tail for appending */
+    pthread_mutex_t lock;                  /* guards the lists and the collectors */
+    family *first;                         /* families in registration order */
+    family *last;                          /* tail for appending */
+    collector collectors[MAX_COLLECTORS];  /* scrape-time families, in registration order */
+    size_t collector_count;                /* collectors in use */
 };
 
 static uint64_t double_bits(double value)
@@ -68,6 +80,14 @@ tw_metrics *tw_metrics_new(void)
     return metrics;
 }
 
+static void free_series(struct tw_series *series)
+{
+    free(series->labels);
+    free(series->bounds);
+    free(series->bucket_counts);
+    free(series);
+}
+
 void tw_metrics_free(tw_metrics *metrics)
 {
     if (!metrics)
@@ -76,10 +96,7 @@ void tw_metrics_free(tw_metrics *metrics)
         next_fam = fam->next;
         for (struct tw_series *series = fam->first, *next; series; series = next) {
             next = series->next;
-            free(series->labels);
-            free(series->bounds);
-            free(series->bucket_counts);
-            free(series);
+            free_series(series);
         }
         free(fam->name);
         free(fam->help);
@@ -108,13 +125,26 @@ static family *find_or_add_family(tw_metrics *metrics, const char *name, const c
     return fam;
 }
 
-static struct tw_series *add_series(tw_metrics *metrics, const char *name, const char *help,
-                                    metric_kind kind, const char *labels)
+static bool same_labels(const char *a, const char *b)
 {
-    struct tw_series *series = calloc(1, sizeof *series);
-    series->labels = dup_or_null(labels);
+    return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* Links a fully built series into its family, unless the family already has a series
+ * with the same labels: then the new one is freed and the existing one returned (two
+ * registrations of one name and labels share one series, never two duplicate lines). */
+static struct tw_series *link_series(tw_metrics *metrics, const char *name, const char *help,
+                                     metric_kind kind, struct tw_series *series)
+{
     pthread_mutex_lock(&metrics->lock);
     family *fam = find_or_add_family(metrics, name, help, kind);
+    for (struct tw_series *old = fam->first; old; old = old->next) {
+        if (same_labels(old->labels, series->labels)) {
+            pthread_mutex_unlock(&metrics->lock);
+            free_series(series);
+            return old;
+        }
+    }
     if (fam->last)
         fam->last->next = series;
     else
@@ -124,43 +154,56 @@ static struct tw_series *add_series(tw_metrics *metrics, const char *name, const
     return series;
 }
 
+static struct tw_series *new_series(const char *labels, tw_gauge_fn fn, void *arg)
+{
+    struct tw_series *series = calloc(1, sizeof *series);
+    series->labels = dup_or_null(labels);
+    series->fn = fn;
+    series->fn_arg = arg;
+    return series;
+}
+
 tw_counter *tw_metrics_counter(tw_metrics *metrics, const char *name, const char *help,
                                const char *labels)
 {
-    return add_series(metrics, name, help, KIND_COUNTER, labels);
+    return link_series(metrics, name, help, KIND_COUNTER, new_series(labels, NULL, NULL));
 }
 
 tw_gauge *tw_metrics_gauge(tw_metrics *metrics, const char *name, const char *help,
                            const char *labels)
 {
-    return add_series(metrics, name, help, KIND_GAUGE, labels);
+    return link_series(metrics, name, help, KIND_GAUGE, new_series(labels, NULL, NULL));
 }
 
 void tw_metrics_gauge_fn(tw_metrics *metrics, const char *name, const char *help,
                          const char *labels, tw_gauge_fn fn, void *arg)
 {
-    struct tw_series *series = add_series(metrics, name, help, KIND_GAUGE, labels);
-    series->fn_arg = arg;
-    series->fn = fn;
+    link_series(metrics, name, help, KIND_GAUGE, new_series(labels, fn, arg));
 }
 
 void tw_metrics_counter_fn(tw_metrics *metrics, const char *name, const char *help,
                            const char *labels, tw_gauge_fn fn, void *arg)
 {
-    struct tw_series *series = add_series(metrics, name, help, KIND_COUNTER, labels);
-    series->fn_arg = arg;
-    series->fn = fn;
+    link_series(metrics, name, help, KIND_COUNTER, new_series(labels, fn, arg));
 }
 
 tw_histogram *tw_metrics_histogram(tw_metrics *metrics, const char *name, const char *help,
                                    const char *labels, const double *bounds, size_t bound_count)
 {
-    struct tw_series *series = add_series(metrics, name, help, KIND_HISTOGRAM, labels);
+    struct tw_series *series = new_series(labels, NULL, NULL);
     series->bounds = malloc(bound_count * sizeof *bounds);
     memcpy(series->bounds, bounds, bound_count * sizeof *bounds);
     series->bucket_counts = calloc(bound_count + 1, sizeof *series->bucket_counts);
     series->bound_count = bound_count;
-    return series;
+    return link_series(metrics, name, help, KIND_HISTOGRAM, series);
+}
+
+void tw_metrics_collector(tw_metrics *metrics, tw_metrics_collect_fn fn, void *arg)
+{
+    pthread_mutex_lock(&metrics->lock);
+    assert(metrics->collector_count < MAX_COLLECTORS);
+    metrics->collectors[metrics->collector_count++] = (collector){fn, arg};
+    pthread_mutex_unlock(&metrics->lock);
 }
 
 void tw_counter_add(tw_counter *counter, uint64_t delta)
@@ -200,7 +243,7 @@ static void put_number(tw_buf *out, double value)
     else if (value == floor(value) && fabs(value) < 1e15)
         tw_buf_printf(out, "%.0f", value);
     else
-        tw_buf_printf(out, "%.9g", value);
+        tw_buf_printf(out, "%.15g", value); /* enough digits for a Unix time in seconds with microseconds */
 }
 
 /* Writes `name{labels,extra} value`; extra is one more label pair or NULL. */
@@ -242,11 +285,20 @@ static double series_value(const family *fam, const struct tw_series *series)
     return fam->kind == KIND_COUNTER ? (double)raw : bits_double(raw);
 }
 
+void tw_metrics_put_header(tw_buf *out, const char *name, const char *help, const char *type)
+{
+    tw_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void tw_metrics_put_sample(tw_buf *out, const char *name, const char *labels, double value)
+{
+    put_sample(out, name, "", labels, NULL, value);
+}
+
 static void render_family(tw_buf *out, const family *fam)
 {
     static const char *type_names[] = {"counter", "gauge", "histogram"};
-    tw_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", fam->name, fam->help, fam->name,
-                  type_names[fam->kind]);
+    tw_metrics_put_header(out, fam->name, fam->help, type_names[fam->kind]);
     for (const struct tw_series *series = fam->first; series; series = series->next) {
         if (fam->kind == KIND_HISTOGRAM)
             render_histogram(out, fam->name, series);
@@ -351,6 +403,8 @@ void tw_metrics_render(tw_metrics *metrics, tw_buf *out)
     pthread_mutex_lock(&metrics->lock);
     for (const family *fam = metrics->first; fam; fam = fam->next)
         render_family(out, fam);
+    for (size_t i = 0; i < metrics->collector_count; i++)
+        metrics->collectors[i].fn(metrics->collectors[i].arg, out);
     pthread_mutex_unlock(&metrics->lock);
     render_process(out);
 }

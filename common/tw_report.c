@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tw_decimal.h"
 #include "tw_status.h"
 
 #define NUMBER_TEXT_MAX 64
@@ -44,25 +45,31 @@ static bool copy_text(char *out, size_t out_size, const char *value, size_t len)
     return true;
 }
 
-/* Parses a non-negative decimal integer no larger than max. */
+/* Parses a non-negative decimal integer no larger than max ("-0" is zero). */
 static tw_malformed_reason parse_count(const char *value, size_t len, uint64_t max,
                                        uint64_t *out)
 {
-    char text[NUMBER_TEXT_MAX];
-    if (!copy_text(text, sizeof text, value, len))
-        return len >= NUMBER_TEXT_MAX ? TW_MALFORMED_OVERFLOW : TW_MALFORMED_NOT_A_NUMBER;
-    const char *digits = text[0] == '-' ? text + 1 : text;
-    if (!*digits || strspn(digits, "0123456789") != strlen(digits))
+    if (len >= NUMBER_TEXT_MAX)
+        return TW_MALFORMED_OVERFLOW;
+    bool negative = len > 0 && value[0] == '-';
+    uint64_t parsed = 0;
+    tw_decimal_status status = tw_parse_u64(value + negative, len - negative, &parsed);
+    if (status == TW_DECIMAL_NOT_DIGITS)
         return TW_MALFORMED_NOT_A_NUMBER;
-    if (text[0] == '-') {
-        if (strspn(digits, "0") != strlen(digits))
-            return TW_MALFORMED_NEGATIVE;
-        *out = 0; /* "-0" is zero */
-        return TW_MALFORMED_NONE;
-    }
-    errno = 0;
-    unsigned long long parsed = strtoull(digits, NULL, 10);
-    if (errno == ERANGE || parsed > max)
+    if (negative && (status == TW_DECIMAL_OVERFLOW || parsed != 0))
+        return TW_MALFORMED_NEGATIVE;
+    if (status == TW_DECIMAL_OVERFLOW || parsed > max)
+        return TW_MALFORMED_OVERFLOW;
+    *out = parsed;
+    return TW_MALFORMED_NONE;
+}
+
+/* Checks a latency that parsed as a number. */
+static tw_malformed_reason latency_in_range(double parsed, double *out)
+{
+    if (parsed < 0)
+        return TW_MALFORMED_NEGATIVE;
+    if (parsed > TW_REPORT_MAX_LATENCY_MS)
         return TW_MALFORMED_OVERFLOW;
     *out = parsed;
     return TW_MALFORMED_NONE;
@@ -70,24 +77,24 @@ static tw_malformed_reason parse_count(const char *value, size_t len, uint64_t m
 
 static tw_malformed_reason parse_latency(const char *value, size_t len, double *out)
 {
+    if (len >= NUMBER_TEXT_MAX)
+        return TW_MALFORMED_OVERFLOW;
+    double parsed;
+    if (tw_parse_simple_decimal(value, len, &parsed))
+        return latency_in_range(parsed, out); /* the common case: "38.522" */
     char text[NUMBER_TEXT_MAX];
     if (!copy_text(text, sizeof text, value, len))
-        return len >= NUMBER_TEXT_MAX ? TW_MALFORMED_OVERFLOW : TW_MALFORMED_NOT_A_NUMBER;
+        return TW_MALFORMED_NOT_A_NUMBER;
     if (!*text || strspn(text, "0123456789.-+eEinfINFaA") != strlen(text) || text[0] == '+')
         return TW_MALFORMED_NOT_A_NUMBER;
     char *end = NULL;
     errno = 0;
-    double parsed = strtod(text, &end);
+    parsed = strtod(text, &end);
     if (end == text || *end)
         return TW_MALFORMED_NOT_A_NUMBER;
     if (isnan(parsed) || isinf(parsed))
         return errno == ERANGE ? TW_MALFORMED_OVERFLOW : TW_MALFORMED_NOT_FINITE;
-    if (parsed < 0)
-        return TW_MALFORMED_NEGATIVE;
-    if (parsed > TW_REPORT_MAX_LATENCY_MS)
-        return TW_MALFORMED_OVERFLOW;
-    *out = parsed;
-    return TW_MALFORMED_NONE;
+    return latency_in_range(parsed, out);
 }
 
 enum { F_ANTENNA, F_TIMESTAMP, F_PACKETS, F_LOSS, F_LATENCY, REQUIRED_FIELDS };

@@ -8,9 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tw_trace_id.h"
+
 #define TW_ANTENNA_ID_MAX_LEN 64
 #define TW_RUN_ID_MAX_LEN 32
-#define TW_TRACEPARENT_LEN 55
+#define TW_TRACEPARENT_LEN TW_TRACEPARENT_TEXT_LEN
 #define TW_REPORT_MAX_PACKETS 1000000000000ULL /* per report; keeps every sum far from overflow */
 #define TW_REPORT_MAX_LATENCY_MS 1e9
 #define TW_REPORT_MAX_TIMESTAMP 10000000000LL /* year 2286 */

@@ -19,9 +19,13 @@
 #define TW_SKETCH_ZERO_KEY INT32_MIN
 
 typedef struct {
-    int32_t offset;      /* bucket index of counts[0] */
-    uint32_t length;     /* buckets allocated in counts */
-    uint64_t *counts;    /* per-bucket counts; owned; NULL when no bucket is used */
+    int32_t offset;      /* bucket index of the first counter */
+    uint16_t length;     /* counters allocated (at most the whole key range, < 4096) */
+    uint8_t count_width; /* bytes per counter: 1, 2, 4 or 8 */
+    void *counts;        /* length counters of count_width bytes each; owned; NULL when no
+                            bucket is used. Counters start one byte wide and widen only when
+                            one would overflow: most sketches (an antenna's minute) hold small
+                            counts, and memory must stay flat at 10k antennas. */
     uint64_t zero_count; /* values <= TW_SKETCH_MIN_VALUE */
     uint64_t count;      /* all values added */
     double min;          /* smallest value added (exact) */
@@ -40,6 +44,8 @@ int32_t tw_sketch_key(double value);
 void tw_sketch_add(tw_sketch *sketch, double value);
 /* Adds one value whose key tw_sketch_key already computed. */
 void tw_sketch_add_keyed(tw_sketch *sketch, double value, int32_t key);
+/* Count of the bucket with this key (0 outside the stored span). */
+uint64_t tw_sketch_bucket_count(const tw_sketch *sketch, int32_t key);
 /* Adds every value of src into dst. */
 void tw_sketch_merge(tw_sketch *dst, const tw_sketch *src);
 /* The q-quantile (0..1) of the values added: the value of rank floor(q*(n-1)) within

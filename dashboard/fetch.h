@@ -8,9 +8,11 @@
 
 #include "tw_buf.h"
 
-/* GETs path from addr within timeout_ms; on TW_OK body holds a 200 reply's body. Any other
- * status, a body over max_bytes, a timeout or a socket error is TW_ERR with why in err. */
-int dash_fetch(const struct sockaddr *addr, socklen_t addr_len, const char *path, int timeout_ms,
-               size_t max_bytes, tw_buf *body, char *err, size_t err_size);
+/* GETs path from addr within timeout_ms, with a traceparent header unless traceparent is
+ * NULL; on TW_OK body holds a 200 reply's body. Any other status, a body over max_bytes, a
+ * timeout or a socket error is TW_ERR with why in err. */
+int dash_fetch(const struct sockaddr *addr, socklen_t addr_len, const char *path,
+               const char *traceparent, int timeout_ms, size_t max_bytes, tw_buf *body, char *err,
+               size_t err_size);
 
 #endif

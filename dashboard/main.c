@@ -11,6 +11,7 @@
 #include "tw_signal.h"
 #include "tw_status.h"
 #include "tw_time.h"
+#include "tw_trace.h"
 
 #define DEFAULT_PORT "8000"
 #define PORT_MAX 65535
@@ -31,6 +32,7 @@ typedef struct {
     int64_t cache_ms;          /* --cache-ms */
     int64_t resolve_s;         /* --resolve-interval */
     const char *log_level;     /* --log-level */
+    tw_trace_settings trace;   /* --otlp-endpoint, --service-name, --trace-sample */
 } settings;
 
 static void parse_settings(settings *s, int argc, char **argv)
@@ -50,6 +52,7 @@ static void parse_settings(settings *s, int argc, char **argv)
          "seconds between DNS re-resolutions of ANALYTICS_ADDR", &s->resolve_s, 1, 3600, NULL},
         {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "debug|info|warn|error", &s->log_level, 0,
          0, "debug|info|warn|error"},
+        TW_TRACE_OPTIONS(&s->trace, "1"),
     };
     tw_cli cli = {"dashboard",
                   "Serves the towerwatch page and the analytics JSON API merged over every "
@@ -110,6 +113,7 @@ int main(int argc, char **argv)
     }
     dash_upstreams_resolve(upstreams);
     tw_metrics *metrics = tw_metrics_new();
+    tw_trace_start(&s.trace, "dashboard", metrics);
     dash_source_config source_config = {upstreams, (int)s.timeout_ms, (int)s.cache_ms,
                                         MAX_REPLY_BYTES, metrics};
     dash_app app = {.source = dash_source_new(&source_config),
@@ -131,6 +135,7 @@ int main(int argc, char **argv)
         tw_http_stop(http);
         rc = EXIT_SUCCESS;
     }
+    tw_trace_stop();
     dash_source_free(app.source);
     dash_history_free(app.history);
     tw_metrics_free(metrics);

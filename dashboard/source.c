@@ -1,6 +1,8 @@
 /* Fan-out, merge and single-flight cache; see source.h. Each window has its own slot: the
  * first request after the cache expires asks the replicas (one thread per address) while
- * concurrent requests keep getting the previous snapshot, so nobody waits twice. */
+ * concurrent requests keep getting the previous snapshot, so nobody waits twice. A refresh
+ * made for a traced request gives each replica request a CLIENT span and passes it on in a
+ * traceparent header, so analytics' server spans join the request's trace. */
 #include "source.h"
 
 #include <pthread.h>
@@ -12,6 +14,7 @@
 #include "tw_log.h"
 #include "tw_status.h"
 #include "tw_time.h"
+#include "tw_trace.h"
 
 #define WINDOW_SLOTS 4
 #define US_PER_MS 1000
@@ -48,6 +51,8 @@ typedef struct {
     char error[FETCH_ERROR_BYTES]; /* why it failed */
     pthread_t thread;          /* the thread */
     int started;               /* 1 when thread was created */
+    tw_trace_context parent;   /* the requesting thread's span, when traced */
+    bool traced;               /* parent is set */
 } fetch_job;
 
 dash_source *dash_source_new(const dash_source_config *config)
@@ -99,18 +104,39 @@ void dash_source_free(dash_source *source)
     free(source);
 }
 
+/* Starts the CLIENT span of a traced job and writes its traceparent; false when untraced. */
+static bool begin_fetch_span(const fetch_job *job, tw_span *span,
+                             char traceparent[TW_TRACEPARENT_TEXT_LEN + 1])
+{
+    if (!job->traced || !tw_trace_begin(span, "GET /api/v1/merge", TW_SPAN_CLIENT, &job->parent))
+        return false;
+    tw_span_attr_str(span, "http.method", "GET");
+    tw_span_attr_str(span, "http.target", job->path);
+    tw_span_attr_str(span, "net.peer.name", job->target->name);
+    tw_traceparent_format(&span->ctx, traceparent);
+    return true;
+}
+
 static void *run_fetch(void *arg)
 {
     fetch_job *job = arg;
     tw_buf body;
     tw_buf_init(&body);
     const dash_source_config *c = &job->source->config;
+    tw_span span;
+    char traceparent[TW_TRACEPARENT_TEXT_LEN + 1];
+    bool traced = begin_fetch_span(job, &span, traceparent);
     if (dash_fetch((const struct sockaddr *)&job->target->addr, job->target->addr_len, job->path,
-                   c->timeout_ms, c->max_reply_bytes, &body, job->error,
-                   sizeof job->error) == TW_OK) {
+                   traced ? traceparent : NULL, c->timeout_ms, c->max_reply_bytes, &body,
+                   job->error, sizeof job->error) == TW_OK) {
         job->doc = cJSON_ParseWithLength(body.data ? body.data : "", body.len);
         if (!job->doc)
             snprintf(job->error, sizeof job->error, "reply is not JSON");
+    }
+    if (traced) {
+        if (!job->doc)
+            tw_span_set_error(&span, job->error);
+        tw_trace_end(&span);
     }
     tw_buf_free(&body);
     return NULL;
@@ -156,8 +182,13 @@ static dash_snapshot *gather(dash_source *source, int64_t window_s)
     snprintf(path, sizeof path, "/api/v1/merge?window=%lld", (long long)window_s);
     dash_snapshot *snapshot = calloc(1, sizeof *snapshot);
     snapshot->fetched_us = tw_mono_us();
+    const tw_span *request_span = tw_trace_current();
     for (size_t i = 0; i < count; i++) {
         jobs[i] = (fetch_job){.source = source, .target = &targets[i], .path = path};
+        if (request_span) {
+            jobs[i].parent = request_span->ctx;
+            jobs[i].traced = true;
+        }
         if (targets[i].addr_len > 0)
             jobs[i].started = !pthread_create(&jobs[i].thread, NULL, run_fetch, &jobs[i]);
     }

@@ -12,6 +12,7 @@
 #include "tw_signal.h"
 #include "tw_status.h"
 #include "tw_time.h"
+#include "tw_trace.h"
 
 #define SERVICE "robot-gateway"
 #define HTTP_THREADS 16     /* handlers wait on robot workers, so keep a few spare */
@@ -31,6 +32,7 @@ typedef struct {
     const char *addr[RG_ROBOT_COUNT];
     const char *config;
     const char *log_level;
+    tw_trace_settings trace;   /* --otlp-endpoint, --service-name, --trace-sample */
 } settings;
 
 static void parse_settings(settings *s, int argc, char **argv)
@@ -53,6 +55,7 @@ static void parse_settings(settings *s, int argc, char **argv)
          "JSON pin file overriding the default pins (empty: defaults)", &s->config, 0, 0, NULL},
         {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "lowest log level printed", &s->log_level, 0,
          0, "debug|info|warn|error"},
+        TW_TRACE_OPTIONS(&s->trace, "1"),
     };
     tw_cli cli = {SERVICE,
                   "Drives the robots linus and torvalds through their pigpio daemons: an "
@@ -104,6 +107,7 @@ int main(int argc, char **argv)
     }
 
     tw_metrics *metrics = tw_metrics_new();
+    tw_trace_start(&s.trace, SERVICE, metrics);
     rg_api api = {.token = s.token};
     for (int i = 0; i < RG_ROBOT_COUNT; i++) {
         api.addr[i] = s.addr[i];
@@ -128,6 +132,7 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < RG_ROBOT_COUNT; i++)
         rg_robot_stop(api.robots[i]);
+    tw_trace_stop();
     tw_metrics_free(metrics);
     tw_log_info("stopped");
     return rc;

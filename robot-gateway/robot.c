@@ -2,7 +2,9 @@
  * pigpio connection, so commands apply in arrival order; drive/eyes/servo application and
  * pin read-back in the requesting thread (no hand-off on the hot path); and a worker
  * thread that takes its turn to (re)connect, run the watchdog and blink the eyes. Each
- * robot has its own turn, so one robot's troubles never delay the other. */
+ * robot has its own turn, so one robot's troubles never delay the other. With tracing on,
+ * every pigpio command is a CLIENT span under the current span (the request's, or an eye
+ * span), and every change of the eyes is a "<robot>-eye" span. */
 #include "robot.h"
 
 #include <pthread.h>
@@ -18,6 +20,7 @@
 #include "tw_pigpio.h"
 #include "tw_status.h"
 #include "tw_time.h"
+#include "tw_trace.h"
 
 #define MAX_QUEUED_JOBS 64          /* jobs waiting per robot before 503 */
 #define CONNECT_TIMEOUT_MS 250      /* one connection attempt */
@@ -30,6 +33,7 @@
 #define NS_PER_US 1000
 #define US_PER_S 1000000
 #define HOST_BYTES 256
+#define SPAN_NAME_BYTES 48
 
 static const char *const action_names[RG_ACT_COUNT] = {"drive", "eyes", "servo", "read"};
 static const char *const eyes_names[] = {"off", "on", "blink"};
@@ -121,6 +125,34 @@ static void disconnect(rg_robot *r, const char *why)
     r->warned_down = true;
 }
 
+/* One CLIENT span per command of a batch sent at started_ns, children of the current span;
+ * results NULL when the batch got no reply. */
+static void trace_commands(const rg_robot *r, const tw_pigpio_frame *reqs, int count,
+                           const int32_t *results, int64_t started_ns)
+{
+    for (int i = 0; i < count; i++) {
+        char name[SPAN_NAME_BYTES];
+        snprintf(name, sizeof name, "pigpio %s", tw_pigpio_command_name(reqs[i].cmd));
+        tw_span span;
+        if (!tw_trace_begin_child(&span, name, TW_SPAN_CLIENT))
+            return;
+        span.start_ns = started_ns;
+        tw_span_attr_str(&span, "robot", r->pins.name);
+        tw_span_attr_str(&span, "pigpio.command", tw_pigpio_command_name(reqs[i].cmd));
+        tw_span_attr_int(&span, "pigpio.gpio", reqs[i].p1);
+        tw_span_attr_int(&span, "pigpio.value", reqs[i].p2);
+        tw_span_attr_str(&span, "net.peer.name", r->host);
+        tw_span_attr_int(&span, "net.peer.port", r->port);
+        if (!results)
+            tw_span_set_error(&span, "no reply from the pigpio daemon");
+        else if (results[i] < 0)
+            tw_span_set_error(&span, tw_pigpio_error_name(results[i]));
+        if (results)
+            tw_span_attr_int(&span, "pigpio.result", results[i]);
+        tw_trace_end(&span);
+    }
+}
+
 /* Sends count pigpio commands as one pipelined batch. TW_OK with the results in out (when
  * not NULL); TW_AGAIN when the robot is not connected or the connection failed (reason in
  * err); TW_ERR when the daemon answered an error, counted and logged when count_error. */
@@ -133,7 +165,11 @@ static int batch(rg_robot *r, const tw_pigpio_frame *reqs, int count, int32_t *o
                   r->port);
         return TW_AGAIN;
     }
-    if (rg_pigpio_batch(&r->conn, reqs, count, results) != TW_OK) {
+    int64_t started_ns = tw_trace_current() ? tw_trace_now_ns() : 0;
+    int sent = rg_pigpio_batch(&r->conn, reqs, count, results);
+    if (started_ns)
+        trace_commands(r, reqs, count, sent == TW_OK ? results : NULL, started_ns);
+    if (sent != TW_OK) {
         set_error(r, err, "lost connection to robot %s (pigpio at %s:%d)", r->pins.name, r->host,
                   r->port);
         disconnect(r, "command failed or timed out");
@@ -185,11 +221,32 @@ static int apply_eyes_level(rg_robot *r, int level, char *err)
     return op(r, TW_PI_CMD_WRITE, (uint32_t)r->pins.eyes, (uint32_t)level, NULL, err, true);
 }
 
+/* Sets the eyes LED inside a "<robot>-eye" span (the span name the original robots used):
+ * a child of the current span, or a trace of its own for a blink of the worker. */
+static int traced_eyes_level(rg_robot *r, rg_eyes eyes, int level, char *err)
+{
+    char name[SPAN_NAME_BYTES];
+    snprintf(name, sizeof name, "%s-eye", r->pins.name);
+    tw_span span;
+    if (!tw_trace_begin_local(&span, name, TW_SPAN_INTERNAL))
+        return apply_eyes_level(r, level, err);
+    const tw_span *outer = tw_trace_set_current(&span);
+    int rc = apply_eyes_level(r, level, err);
+    tw_trace_set_current(outer);
+    tw_span_attr_str(&span, "robot", r->pins.name);
+    tw_span_attr_str(&span, "eyes.state", rg_eyes_name(eyes));
+    tw_span_attr_int(&span, "eyes.level", level);
+    if (rc != TW_OK)
+        tw_span_set_error(&span, err);
+    tw_trace_end(&span);
+    return rc;
+}
+
 static int apply_eyes(rg_robot *r, rg_eyes eyes, char *err)
 {
     r->blink_level = 1;
     r->next_blink_us = tw_mono_us() + BLINK_HALF_PERIOD_US;
-    return apply_eyes_level(r, eyes != RG_EYES_OFF, err);
+    return traced_eyes_level(r, eyes, eyes != RG_EYES_OFF, err);
 }
 
 static int apply_servo(rg_robot *r, int servo, double angle, char *err)
@@ -331,7 +388,7 @@ static void run_timers(rg_robot *r, rg_eyes eyes)
     if (eyes == RG_EYES_BLINK && r->conn.fd >= 0 && now_us >= r->next_blink_us) {
         r->blink_level = !r->blink_level;
         r->next_blink_us = now_us + BLINK_HALF_PERIOD_US;
-        apply_eyes_level(r, r->blink_level, err);
+        traced_eyes_level(r, eyes, r->blink_level, err);
     }
 }
 

@@ -18,6 +18,7 @@
 #include "tw_signal.h"
 #include "tw_status.h"
 #include "tw_time.h"
+#include "tw_trace.h"
 
 #define IDLE_SLEEP_MAX_US 50000
 #define SHUTDOWN_FLUSH_MAX_US 3000000
@@ -44,6 +45,7 @@ typedef struct {
     const char *kafka_topic;
     int64_t kafka_linger_ms;
     const char *log_level;
+    tw_trace_settings trace;
 } sim_settings;
 
 typedef struct {
@@ -85,6 +87,7 @@ static void parse_settings(sim_settings *s, int argc, char **argv)
         {"kafka-topic", "KAFKA_TOPIC", TW_OPT_STR, "antenna-reports", "Kafka topic for reports (key = antenna id)", &s->kafka_topic, 0, 0, NULL},
         {"kafka-linger-ms", "KAFKA_LINGER_MS", TW_OPT_INT, "5", "how long a Kafka batch may wait to fill (linger.ms)", &s->kafka_linger_ms, 0, 900000, NULL},
         {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "debug|info|warn|error", &s->log_level, 0, 0, "debug|info|warn|error"},
+        TW_TRACE_OPTIONS(&s->trace, "0.01"),
     };
     tw_cli cli = {"simulator",
                   "Simulates antennas that report packets, loss and latency to a Redis stream "
@@ -144,6 +147,8 @@ static void generate_one(simulator *sim, size_t antenna, double interval_s, int6
     tw_report report;
     antenna_model_next(&sim->antennas[antenna], interval_s, sim->settings.fault_rate,
                        now_wall_us, sim->run, &report);
+    if (tw_trace_sample_new())
+        stream_writer_start_trace(&report);
     if (report_queue_push(&sim->queue, &report)) {
         tw_counter_add(sim->dropped_total, 1);
         if (sim->queue.dropped == 1 || sim->queue.dropped % 10000 == 0)
@@ -218,7 +223,8 @@ static void run_loop(simulator *sim)
         tw_gauge_set(sim->queue_depth, (double)sim->queue.count);
         if (count_reached(sim) && sim->queue.count == 0)
             return;
-        bool busy = written > 0 || (sim->settings.rate == 0 && !count_reached(sim));
+        bool busy = written > 0 || (!sim->kafka && stream_writer_busy(&sim->writer)) ||
+                    (sim->settings.rate == 0 && !count_reached(sim));
         if (!busy || written == TW_AGAIN) {
             int64_t wait = next_due_us(sim, now_us) - tw_mono_us();
             tw_sleep_us(wait < IDLE_SLEEP_MAX_US ? wait : IDLE_SLEEP_MAX_US);
@@ -302,6 +308,7 @@ int main(int argc, char **argv)
     sim.started_us = tw_mono_us();
     tw_metrics *metrics = tw_metrics_new();
     register_metrics(&sim, metrics);
+    tw_trace_start(&sim.settings.trace, "simulator", metrics);
     sim.kafka = !strcmp(sim.settings.broker, "kafka");
     if (setup_antennas(&sim) != TW_OK ||
         report_queue_init(&sim.queue, (size_t)sim.settings.queue_size) != TW_OK ||
@@ -330,6 +337,7 @@ int main(int argc, char **argv)
                 TW_INT("sent", tw_counter_value(sim.kafka ? sim.kwriter.sent : sim.writer.sent)),
                 TW_INT("dropped", sim.queue.dropped));
     tw_http_stop(http);
+    tw_trace_stop();
     if (sim.kafka)
         kafka_writer_free(&sim.kwriter);
     else

@@ -11,6 +11,7 @@ int report_queue_init(report_queue *queue, size_t capacity)
     queue->capacity = capacity;
     queue->head = 0;
     queue->count = 0;
+    queue->pinned = 0;
     queue->dropped = 0;
     return queue->slots ? TW_OK : TW_ERR;
 }
@@ -26,14 +27,24 @@ static size_t slot_index(const report_queue *queue, size_t i)
     return (queue->head + i) % queue->capacity;
 }
 
+/* Removes the oldest report that is not pinned: the pinned ones move up one slot over it. */
+static void drop_oldest_unpinned(report_queue *queue)
+{
+    for (size_t i = queue->pinned; i-- > 0;)
+        queue->slots[slot_index(queue, i + 1)] = queue->slots[slot_index(queue, i)];
+    queue->head = slot_index(queue, 1);
+    queue->count--;
+}
+
 bool report_queue_push(report_queue *queue, const tw_report *report)
 {
     bool dropped = false;
     if (queue->count == queue->capacity) {
-        queue->head = slot_index(queue, 1);
-        queue->count--;
         queue->dropped++;
         dropped = true;
+        if (queue->pinned >= queue->count)
+            return true; /* everything held is in flight: the new report is the one lost */
+        drop_oldest_unpinned(queue);
     }
     queue->slots[slot_index(queue, queue->count)] = *report;
     queue->count++;

@@ -1,6 +1,8 @@
 /* Bounded FIFO of reports waiting to be written to the stream. When Redis is away the
  * queue holds reports; when it is full the oldest report is dropped (and counted), so
- * memory stays bounded and the freshest data survives. */
+ * memory stays bounded and the freshest data survives. The oldest `pinned` reports are in
+ * flight (sent, reply pending) and are never dropped: the writer matches replies to them
+ * by position. */
 #ifndef REPORT_QUEUE_H
 #define REPORT_QUEUE_H
 
@@ -15,6 +17,7 @@ typedef struct {
     size_t capacity;  /* maximum reports held */
     size_t head;      /* index of the oldest report */
     size_t count;     /* reports held */
+    size_t pinned;    /* oldest reports that are in flight and may not be dropped */
     uint64_t dropped; /* reports dropped because the queue was full */
 } report_queue;
 
@@ -22,7 +25,8 @@ typedef struct {
 int report_queue_init(report_queue *queue, size_t capacity);
 /* Frees the slots. */
 void report_queue_free(report_queue *queue);
-/* Appends a report, dropping the oldest when full (returns true when one was dropped). */
+/* Appends a report; when full, drops the oldest one that is not pinned, or this one when
+ * every held report is pinned. Returns true when a report was dropped. */
 bool report_queue_push(report_queue *queue, const tw_report *report);
 /* The i-th oldest report (i < count). */
 const tw_report *report_queue_at(const report_queue *queue, size_t i);

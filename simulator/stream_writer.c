@@ -1,24 +1,25 @@
 /* Pipelined XADD writer. Commands are formatted straight into RESP (no printf-style
- * parsing per field), appended to hiredis' output buffer as one batch, and the replies
- * are matched to reports in order: success removes a report from the queue, an error
- * reply keeps it for a later retry, a lost connection keeps every unconfirmed one. */
+ * parsing per field) and written as one batch; one batch is in flight while the next is
+ * generated and formatted, so the simulator and Redis work at the same time. Replies are
+ * matched to reports in order: success removes a report from the queue, an error reply
+ * keeps it for a later retry, a lost connection keeps every unconfirmed one. */
 #include "stream_writer.h"
 
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tw_log.h"
+#include "tw_resp.h"
 #include "tw_status.h"
 #include "tw_time.h"
+#include "tw_trace.h"
 
 #define CONNECT_TIMEOUT_MS 1000
 #define BACKOFF_INITIAL_US 100000
 #define BACKOFF_MAX_US 5000000
 #define REPORT_FIELD_COUNT 8
-#define NUMBER_TEXT_BYTES 32
+#define NS_PER_US 1000
 
 static const double batch_bounds_s[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
                                         0.005,  0.01,    0.025,  0.05,  0.1};
@@ -33,6 +34,7 @@ int stream_writer_init(stream_writer *writer, const tw_redis_url *url, const cha
     writer->batch_max = batch_max;
     writer->keep = calloc(batch_max, sizeof *writer->keep);
     tw_buf_init(&writer->command);
+    tw_buf_init(&writer->next);
     tw_backoff_init(&writer->backoff, BACKOFF_INITIAL_US, BACKOFF_MAX_US);
     atomic_init(&writer->connected, false);
     writer->sent = tw_metrics_counter(metrics, "simulator_reports_sent_total",
@@ -65,6 +67,7 @@ void stream_writer_free(stream_writer *writer)
     if (writer->ctx)
         redisFree(writer->ctx);
     tw_buf_free(&writer->command);
+    tw_buf_free(&writer->next);
     free(writer->keep);
 }
 
@@ -91,73 +94,93 @@ static int ensure_connected(stream_writer *writer)
     return TW_OK;
 }
 
-static void put_bulk(tw_buf *out, const char *text, size_t len)
+/* One "name value" pair of the record. */
+static void field_text(tw_buf *out, const char *name, const char *value)
 {
-    char header[NUMBER_TEXT_BYTES];
-    int n = snprintf(header, sizeof header, "$%zu\r\n", len);
-    tw_buf_append(out, header, (size_t)n);
-    tw_buf_append(out, text, len);
-    tw_buf_append(out, "\r\n", 2);
+    tw_resp_bulk_str(out, name);
+    tw_resp_bulk_str(out, value);
 }
 
-static void put_bulk_str(tw_buf *out, const char *text)
+static void field_u64(tw_buf *out, const char *name, uint64_t value)
 {
-    put_bulk(out, text, strlen(text));
+    tw_resp_bulk_str(out, name);
+    tw_resp_bulk_u64(out, value);
 }
 
-static void put_bulk_i64(tw_buf *out, int64_t value)
+static void field_i64(tw_buf *out, const char *name, int64_t value)
 {
-    char text[NUMBER_TEXT_BYTES];
-    int n = snprintf(text, sizeof text, "%" PRId64, value);
-    put_bulk(out, text, (size_t)n);
+    tw_resp_bulk_str(out, name);
+    tw_resp_bulk_i64(out, value);
 }
 
-static void put_field(tw_buf *out, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void put_field(tw_buf *out, const char *name, const char *fmt, ...)
+static void field_latency(tw_buf *out, double latency_ms)
 {
-    char value[NUMBER_TEXT_BYTES];
-    va_list args;
-    va_start(args, fmt);
-    int n = vsnprintf(value, sizeof value, fmt, args);
-    va_end(args);
-    if (n < 0 || (size_t)n >= sizeof value)
-        abort(); /* only numbers are formatted here; they always fit */
-    put_bulk_str(out, name);
-    put_bulk(out, value, (size_t)n);
+    char text[TW_DECIMAL_MAX_BYTES + 5];
+    size_t len = tw_format_fixed3(latency_ms, text);
+    tw_resp_bulk_str(out, "latency");
+    tw_resp_bulk(out, text, len);
 }
 
 /* XADD key [MAXLEN ~ n] * antenna_id .. timestamp .. packets .. loss .. latency .. seq ..
  * run .. sent_us .. as one RESP array. */
-static void format_xadd(stream_writer *writer, const tw_report *report)
+static void format_xadd(const stream_writer *writer, tw_buf *out, const tw_report *report)
 {
-    tw_buf *out = &writer->command;
-    int argc = 3 + 2 * REPORT_FIELD_COUNT + (writer->maxlen > 0 ? 3 : 0);
-    tw_buf_printf(out, "*%d\r\n", argc);
-    put_bulk_str(out, "XADD");
-    put_bulk_str(out, writer->stream_key);
+    bool traced = report->traceparent[0] != '\0';
+    tw_resp_array(out, 3 + 2 * (REPORT_FIELD_COUNT + traced) + (writer->maxlen > 0 ? 3 : 0));
+    tw_resp_bulk_str(out, "XADD");
+    tw_resp_bulk_str(out, writer->stream_key);
     if (writer->maxlen > 0) {
-        put_bulk_str(out, "MAXLEN");
-        put_bulk_str(out, "~");
-        put_bulk_i64(out, writer->maxlen);
+        tw_resp_bulk_str(out, "MAXLEN");
+        tw_resp_bulk_str(out, "~");
+        tw_resp_bulk_i64(out, writer->maxlen);
     }
-    put_bulk_str(out, "*");
-    put_bulk_str(out, "antenna_id");
-    put_bulk_str(out, report->antenna_id);
-    put_field(out, "timestamp", "%" PRId64, report->timestamp);
-    put_field(out, "packets", "%" PRIu64, report->packets);
-    put_field(out, "loss", "%" PRIu64, report->loss);
-    put_field(out, "latency", "%.3f", report->latency_ms);
-    put_field(out, "seq", "%" PRIu64, report->seq);
-    put_bulk_str(out, "run");
-    put_bulk_str(out, report->run);
-    put_field(out, "sent_us", "%" PRId64, report->sent_us);
+    tw_resp_bulk_str(out, "*");
+    field_text(out, "antenna_id", report->antenna_id);
+    field_i64(out, "timestamp", report->timestamp);
+    field_u64(out, "packets", report->packets);
+    field_u64(out, "loss", report->loss);
+    field_latency(out, report->latency_ms);
+    field_u64(out, "seq", report->seq);
+    field_text(out, "run", report->run);
+    field_i64(out, "sent_us", report->sent_us);
+    if (traced) {
+        tw_resp_bulk_str(out, "traceparent");
+        tw_resp_bulk(out, report->traceparent, TW_TRACEPARENT_LEN);
+    }
+}
+
+void stream_writer_start_trace(tw_report *report)
+{
+    tw_trace_context ctx;
+    tw_trace_random_id(ctx.trace_id, TW_TRACE_ID_BYTES);
+    tw_trace_random_id(ctx.span_id, TW_SPAN_ID_BYTES);
+    ctx.flags = TW_TRACE_FLAG_SAMPLED;
+    tw_traceparent_format(&ctx, report->traceparent);
+}
+
+/* Records the "report.send" span of a traced report Redis just stored as entry_id. */
+static void trace_confirmed(const stream_writer *writer, const tw_report *report,
+                            const char *entry_id)
+{
+    tw_trace_context ctx;
+    if (!tw_trace_admit() ||
+        tw_traceparent_parse(report->traceparent, TW_TRACEPARENT_LEN, &ctx) != TW_OK)
+        return;
+    tw_span span;
+    tw_span_init(&span, "report.send", TW_SPAN_PRODUCER, NULL, report->sent_us * NS_PER_US);
+    span.ctx = ctx; /* the identity the stream entry already carries */
+    tw_span_attr_str(&span, "messaging.system", "redis");
+    tw_span_attr_str(&span, "messaging.destination.name", writer->stream_key);
+    tw_span_attr_str(&span, "messaging.message.id", entry_id);
+    tw_span_attr_str(&span, "antenna_id", report->antenna_id);
+    tw_span_attr_int(&span, "seq", (int64_t)report->seq);
+    tw_trace_end(&span);
 }
 
 /* Reads one reply per sent report; returns how many were confirmed, or TW_ERR when the
  * connection failed part-way (reports without a reply stay queued). */
-static int read_replies(stream_writer *writer, size_t n, int *confirmed)
+static int read_replies(stream_writer *writer, const report_queue *queue, size_t n,
+                        int *confirmed)
 {
     *confirmed = 0;
     for (size_t i = 0; i < n; i++)
@@ -175,32 +198,97 @@ static int read_replies(stream_writer *writer, size_t n, int *confirmed)
         } else {
             writer->keep[i] = false;
             (*confirmed)++;
+            const tw_report *report = report_queue_at(queue, i);
+            if (report->traceparent[0] && reply->type == REDIS_REPLY_STRING)
+                trace_confirmed(writer, report, reply->str);
         }
         freeReplyObject(reply);
     }
     return TW_OK;
 }
 
-int stream_writer_flush(stream_writer *writer, report_queue *queue)
+/* Formats `count` queued reports from position `first` into out. */
+static void format_batch(stream_writer *writer, const report_queue *queue, size_t first,
+                         size_t count, tw_buf *out)
 {
-    if (ensure_connected(writer) != TW_OK)
-        return TW_AGAIN;
-    size_t n = queue->count < writer->batch_max ? queue->count : writer->batch_max;
-    if (n == 0)
-        return 0;
-    int64_t started_us = tw_mono_us();
-    tw_buf_reset(&writer->command);
-    for (size_t i = 0; i < n; i++)
-        format_xadd(writer, report_queue_at(queue, i));
-    redisAppendFormattedCommand(writer->ctx, writer->command.data, writer->command.len);
+    tw_buf_reset(out);
+    for (size_t i = 0; i < count; i++)
+        format_xadd(writer, out, report_queue_at(queue, first + i));
+}
+
+/* Hands a formatted batch of n reports (the oldest queued ones) to the socket; their replies
+ * are read by the next flush. */
+static void send_batch(stream_writer *writer, report_queue *queue, const tw_buf *batch,
+                       size_t n)
+{
+    redisAppendFormattedCommand(writer->ctx, batch->data, batch->len);
+    int done = 0;
+    while (!done) {
+        if (redisBufferWrite(writer->ctx, &done) != REDIS_OK) {
+            disconnect(writer, writer->ctx->errstr[0] ? writer->ctx->errstr : "write failed");
+            return; /* nothing is in flight: the reports stay queued */
+        }
+    }
+    writer->in_flight = n;
+    writer->in_flight_since_us = tw_mono_us();
+    queue->pinned = n;
+}
+
+/* Reads the in-flight batch's replies and removes the confirmed reports. Returns how many
+ * were confirmed; *clean is true when every report was. */
+static int collect_replies(stream_writer *writer, report_queue *queue, bool *clean)
+{
+    size_t n = writer->in_flight;
     int confirmed = 0;
-    int status = read_replies(writer, n, &confirmed);
+    int status = read_replies(writer, queue, n, &confirmed);
     report_queue_remove_done(queue, n, writer->keep);
+    writer->in_flight = 0;
+    queue->pinned = 0;
     tw_counter_add(writer->sent, (uint64_t)confirmed);
-    tw_histogram_observe(writer->batch_seconds, (double)(tw_mono_us() - started_us) / 1e6);
-    if (status == TW_OK && (size_t)confirmed < n)
+    tw_histogram_observe(writer->batch_seconds,
+                         (double)(tw_mono_us() - writer->in_flight_since_us) / 1e6);
+    *clean = status == TW_OK && (size_t)confirmed == n;
+    if (status == TW_OK && !*clean)
         tw_backoff_failed(&writer->backoff, tw_mono_us()); /* error replies: pause retries */
-    else if (status == TW_OK)
+    else if (*clean)
         tw_backoff_succeeded(&writer->backoff);
     return confirmed;
+}
+
+static size_t batch_size(const stream_writer *writer, size_t available)
+{
+    return available < writer->batch_max ? available : writer->batch_max;
+}
+
+int stream_writer_flush(stream_writer *writer, report_queue *queue)
+{
+    if (writer->in_flight == 0) {
+        if (ensure_connected(writer) != TW_OK)
+            return TW_AGAIN;
+        size_t n = batch_size(writer, queue->count);
+        if (n > 0) {
+            format_batch(writer, queue, 0, n, &writer->command);
+            send_batch(writer, queue, &writer->command, n);
+        }
+        return 0;
+    }
+    /* Redis works on the batch in flight while the next one is formatted here */
+    size_t next = batch_size(writer, queue->count - writer->in_flight);
+    format_batch(writer, queue, writer->in_flight, next, &writer->next);
+    bool clean = false;
+    int confirmed = collect_replies(writer, queue, &clean);
+    if (clean && next > 0) {
+        /* the next batch now starts the queue; after an error it is formatted again later,
+         * behind the reports kept for retry */
+        tw_buf swap = writer->command;
+        writer->command = writer->next;
+        writer->next = swap;
+        send_batch(writer, queue, &writer->command, next);
+    }
+    return confirmed;
+}
+
+bool stream_writer_busy(const stream_writer *writer)
+{
+    return writer->in_flight > 0;
 }

@@ -1,6 +1,8 @@
 /* Writes queued reports to the Redis stream: pipelined XADD batches with approximate
  * MAXLEN trimming, per-report confirmation, and reconnection with backoff when Redis goes
- * away (reports stay queued until a reply confirms them). */
+ * away (reports stay queued until a reply confirms them). A report sampled for tracing
+ * carries a traceparent field and yields a PRODUCER span from its creation to Redis'
+ * confirmation. */
 #ifndef STREAM_WRITER_H
 #define STREAM_WRITER_H
 
@@ -21,7 +23,10 @@ typedef struct {
     int64_t maxlen;          /* MAXLEN ~ bound, 0 for no trimming */
     redisContext *ctx;       /* live connection or NULL */
     tw_backoff backoff;      /* reconnect pacing */
-    tw_buf command;          /* scratch for RESP formatting */
+    tw_buf command;          /* RESP of the batch being sent */
+    tw_buf next;             /* RESP of the next batch, formatted while one is in flight */
+    size_t in_flight;        /* oldest queued reports sent and awaiting replies */
+    int64_t in_flight_since_us; /* when the batch in flight was sent (monotonic) */
     bool *keep;              /* per-report "still queued" flags for one batch */
     size_t batch_max;        /* most reports per pipelined batch */
     atomic_bool connected;   /* read by /readyz from HTTP threads */
@@ -37,8 +42,14 @@ int stream_writer_init(stream_writer *writer, const tw_redis_url *url, const cha
                        int64_t maxlen, size_t batch_max, tw_metrics *metrics);
 /* Frees the writer and closes its connection. */
 void stream_writer_free(stream_writer *writer);
-/* Connects when due, then writes up to batch_max queued reports and removes the confirmed
- * ones. Returns how many were confirmed, or TW_AGAIN when not connected. */
+/* Gives a sampled report a new trace: its traceparent names the "report.send" span that
+ * the writer records once Redis confirms the entry. */
+void stream_writer_start_trace(tw_report *report);
+/* Connects when due; reads the replies of the batch in flight, removing the confirmed
+ * reports, and sends the next batch of up to batch_max queued reports. Returns how many
+ * were confirmed, or TW_AGAIN when not connected. */
 int stream_writer_flush(stream_writer *writer, report_queue *queue);
+/* True while a batch is in flight (the next flush has replies to read). */
+bool stream_writer_busy(const stream_writer *writer);
 
 #endif

@@ -43,6 +43,41 @@ def test_analytics_may_only_do_its_job(redis_server):
     assert "NOPERM" in cli(redis_server, "analytics", "FLUSHALL")
 
 
+def test_analytics_may_adopt_a_gone_replica_and_nothing_more(redis_server):
+    """Adoption's commands: leases (SET PX) on lease keys only, WATCH on lease and
+    checkpoint keys, XINFO CONSUMERS, XCLAIM and XGROUP DELCONSUMER on the stream."""
+    def ok(*command):
+        out = cli(redis_server, "analytics", *command)
+        assert "NOPERM" not in out and "ERR" not in out, (command, out)
+        return out
+
+    ok("XGROUP", "CREATE", "antenna_stream", "analytics", "0", "MKSTREAM")
+    redis_server.client().xadd("antenna_stream", {"a": "1"})
+    ok("XREADGROUP", "GROUP", "analytics", "gone", "STREAMS", "antenna_stream", ">")
+    assert ok("SET", "antenna_stream:lease:gone", "gone", "PX", "60000") == "OK"
+    assert ok("EXISTS", "antenna_stream:lease:gone") == "1"
+    assert ok("WATCH", "antenna_stream:lease:gone") == "OK"
+    assert ok("WATCH", "antenna_stream:ckpt:gone", "antenna_stream:ckpt:me") == "OK"
+    assert ok("UNWATCH") == "OK"
+    assert "gone" in ok("XINFO", "CONSUMERS", "antenna_stream", "analytics")
+    claimed = ok("XCLAIM", "antenna_stream", "analytics", "me", "0",
+                 redis_server.client().xrange("antenna_stream")[0][0])
+    assert claimed.count("-") == 1
+    assert ok("XGROUP", "DELCONSUMER", "antenna_stream", "analytics", "gone") == "0"
+    assert ok("DEL", "antenna_stream:ckpt:gone") == "0"
+    # leases are plain strings on lease keys only; nothing else gains a command
+    for command in (("SET", "antenna_stream:ckpt:x", "1"), ("SET", "antenna_stream", "1"),
+                    ("SET", "elsewhere", "1"), ("HSET", "antenna_stream:lease:x", "a", "b"),
+                    ("DEL", "antenna_stream:lease:gone"), ("GET", "antenna_stream:lease:gone"),
+                    ("WATCH", "antenna_stream:lease:gone", "antenna_stream:ckpt:gone"),
+                    ("WATCH", "elsewhere"), ("XGROUP", "DESTROY", "antenna_stream", "analytics"),
+                    ("XGROUP", "SETID", "antenna_stream", "analytics", "0"),
+                    ("XINFO", "CONSUMERS", "elsewhere", "analytics"),
+                    ("XCLAIM", "elsewhere", "analytics", "me", "0", "0-1"),
+                    ("SCAN", "0"), ("EVAL", "return 1", "0")):
+        assert "NOPERM" in cli(redis_server, "analytics", *command), command
+
+
 def test_wrong_password_is_refused(redis_server):
     with pytest.raises(redis.exceptions.ResponseError, match="WRONGPASS"):
         redis.Redis(port=redis_server.port, username="analytics", password="wrong").ping()

@@ -5,10 +5,11 @@
 #include "aggregator.h"
 #include "antenna_table.h"
 #include "bucket_ring.h"
+#include "report_fixture.h"
 #include "tw_status.h"
 #include "tw_test.h"
 
-#define NOW 1700000000LL
+#define NOW FIXTURE_NOW_S
 
 static void test_second_windows(void)
 {
@@ -42,16 +43,7 @@ static void test_second_windows(void)
 
 static tw_report report(const char *id, const char *run, uint64_t seq)
 {
-    tw_report r;
-    memset(&r, 0, sizeof r);
-    snprintf(r.antenna_id, sizeof r.antenna_id, "%s", id);
-    snprintf(r.run, sizeof r.run, "%s", run);
-    r.seq = seq;
-    r.timestamp = NOW;
-    r.packets = 10;
-    r.loss = 1;
-    r.latency_ms = 5;
-    return r;
+    return fixture_report(id, run, seq, 10);
 }
 
 static void test_sequence_gaps_and_duplicates(void)

@@ -62,9 +62,7 @@ static int same_sketch(const tw_sketch *a, const tw_sketch *b)
         a->max != b->max || fabs(a->sum - b->sum) > 1e-6 * fabs(a->sum))
         return 0;
     for (int32_t i = -400; i < 1200; i++) {
-        uint64_t ca = i >= a->offset && i < a->offset + (int32_t)a->length ? a->counts[i - a->offset] : 0;
-        uint64_t cb = i >= b->offset && i < b->offset + (int32_t)b->length ? b->counts[i - b->offset] : 0;
-        if (ca != cb)
+        if (tw_sketch_bucket_count(a, i) != tw_sketch_bucket_count(b, i))
             return 0;
     }
     return 1;
@@ -104,6 +102,33 @@ static void test_empty_and_zero(void)
     tw_sketch_free(&sketch);
 }
 
+/* Counters start one byte wide and widen on overflow without losing a count. */
+static void test_counters_widen_on_overflow(void)
+{
+    tw_sketch sketch, big;
+    tw_sketch_init(&sketch);
+    int32_t key = tw_sketch_key(12.5);
+    for (int i = 0; i < 70000; i++) {
+        tw_sketch_add(&sketch, 12.5);
+        if (i == 254)
+            TW_CHECK_INT(sketch.count_width, 1);
+        if (i == 255)
+            TW_CHECK_INT(sketch.count_width, 2);
+    }
+    tw_sketch_add(&sketch, 3.0); /* a new key below the span keeps the wide counters */
+    TW_CHECK_INT(sketch.count_width, 4);
+    TW_CHECK_INT(tw_sketch_bucket_count(&sketch, key), 70000);
+    TW_CHECK_INT(tw_sketch_bucket_count(&sketch, tw_sketch_key(3.0)), 1);
+    tw_sketch_init(&big);
+    for (int i = 0; i < 70000; i++)
+        tw_sketch_merge(&big, &sketch); /* 4.9e9 in one bucket: past 32 bits */
+    TW_CHECK_INT(big.count_width, 8);
+    TW_CHECK(tw_sketch_bucket_count(&big, key) == UINT64_C(70000) * 70000);
+    TW_CHECK_NEAR(tw_sketch_quantile(&big, 0.5), 12.5, 12.5 * TW_SKETCH_RELATIVE_ACCURACY);
+    tw_sketch_free(&sketch);
+    tw_sketch_free(&big);
+}
+
 static void test_json_round_trip(void)
 {
     tw_sketch sketch, back;
@@ -120,6 +145,11 @@ static void test_json_round_trip(void)
     tw_sketch bad;
     TW_CHECK_INT(tw_sketch_from_json(parsed, &bad), TW_INVALID); /* a count that is a string */
     TW_CHECK_INT(tw_sketch_from_json(cJSON_GetObjectItem(parsed, "nothing"), &bad), TW_INVALID);
+    cJSON_ReplaceItemInArray(counts, 0, cJSON_CreateNumber(1));
+    cJSON_ReplaceItemInObject(parsed, "offset", cJSON_CreateNumber(1e9));
+    TW_CHECK_INT(tw_sketch_from_json(parsed, &bad), TW_INVALID); /* a span no value can have */
+    cJSON_ReplaceItemInObject(parsed, "offset", cJSON_CreateNumber(-70000));
+    TW_CHECK_INT(tw_sketch_from_json(parsed, &bad), TW_INVALID);
     free(text);
     cJSON_Delete(json);
     cJSON_Delete(parsed);
@@ -153,4 +183,5 @@ static void test_binary_round_trip_and_truncation(void)
 
 TW_TEST_MAIN("sketch", TW_TEST(test_error_bound_against_exact_sort),
              TW_TEST(test_merge_equals_sketch_of_union), TW_TEST(test_empty_and_zero),
-             TW_TEST(test_json_round_trip), TW_TEST(test_binary_round_trip_and_truncation))
+             TW_TEST(test_counters_widen_on_overflow), TW_TEST(test_json_round_trip),
+             TW_TEST(test_binary_round_trip_and_truncation))

@@ -29,6 +29,29 @@ static void test_queue_drops_oldest_when_full(void)
     report_queue_free(&queue);
 }
 
+/* Reports in flight are matched to replies by position: a full queue never drops them. */
+static void test_queue_never_drops_pinned_reports(void)
+{
+    report_queue queue;
+    TW_CHECK_INT(report_queue_init(&queue, 4), TW_OK);
+    for (uint64_t seq = 1; seq <= 4; seq++) {
+        tw_report r = {.seq = seq};
+        report_queue_push(&queue, &r);
+    }
+    queue.pinned = 2; /* 1 and 2 are in flight */
+    tw_report r5 = {.seq = 5};
+    TW_CHECK(report_queue_push(&queue, &r5)); /* drops 3, the oldest not in flight */
+    const uint64_t expected[] = {1, 2, 4, 5};
+    for (size_t i = 0; i < 4; i++)
+        TW_CHECK_INT(report_queue_at(&queue, i)->seq, expected[i]);
+    queue.pinned = 4;
+    tw_report r6 = {.seq = 6};
+    TW_CHECK(report_queue_push(&queue, &r6)); /* all in flight: 6 itself is lost */
+    TW_CHECK_INT(report_queue_at(&queue, 3)->seq, 5);
+    TW_CHECK_INT(queue.dropped, 2);
+    report_queue_free(&queue);
+}
+
 static void test_queue_keeps_failed_in_order(void)
 {
     report_queue queue;
@@ -69,4 +92,5 @@ static void test_model_is_reproducible_and_valid(void)
 }
 
 TW_TEST_MAIN("simulator", TW_TEST(test_queue_drops_oldest_when_full),
+             TW_TEST(test_queue_never_drops_pinned_reports),
              TW_TEST(test_queue_keeps_failed_in_order), TW_TEST(test_model_is_reproducible_and_valid))

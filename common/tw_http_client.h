@@ -1,0 +1,26 @@
+/* A minimal HTTP/1.1 client for posting small bodies (the trace exporter's OTLP batches):
+ * http:// URLs only, one connection per request, every step (connect, send, receive)
+ * bounded by one deadline. Blocking: call it from a background thread only. */
+#ifndef TW_HTTP_CLIENT_H
+#define TW_HTTP_CLIENT_H
+
+#include <stddef.h>
+
+#define TW_HTTP_HOST_BYTES 256
+#define TW_HTTP_PATH_BYTES 512
+
+typedef struct {
+    char host[TW_HTTP_HOST_BYTES]; /* name or address */
+    int port;                      /* TCP port (80 when the URL has none) */
+    char path[TW_HTTP_PATH_BYTES]; /* base path without a trailing '/', "" for none */
+} tw_http_url;
+
+/* Parses "http://host[:port][/base]"; TW_OK, or TW_INVALID with the reason in err. */
+int tw_http_url_parse(const char *text, tw_http_url *out, char *err, size_t err_size);
+/* POSTs body to url's host at path within timeout_ms. TW_OK with the response status in
+ * *status, or TW_ERR (connection refused, timeout, reset, unreadable reply) with err set. */
+int tw_http_post(const tw_http_url *url, const char *path, const char *content_type,
+                 const char *body, size_t len, int timeout_ms, int *status, char *err,
+                 size_t err_size);
+
+#endif
