@@ -7,32 +7,10 @@
 #include <string.h>
 
 #include "checkpoint.h"
+#include "state_merge.h"
 #include "tw_status.h"
 #include "tw_time.h"
 #include "tw_wire.h"
-
-static void reset_bucket(time_bucket *bucket, int64_t start_s)
-{
-    bucket->start_s = start_s;
-    bucket->records = bucket->packets = bucket->loss = 0;
-    tw_sketch_free(&bucket->latency);
-    tw_sketch_init(&bucket->latency);
-}
-
-/* Both rings have the same geometry, so slot i holds the same second in both, or an
- * older one: the newer second wins, equal seconds add up. */
-static void merge_bucket(time_bucket *dst, const time_bucket *src)
-{
-    if (src->start_s == 0 || src->start_s < dst->start_s)
-        return;
-    if (src->start_s > dst->start_s)
-        reset_bucket(dst, src->start_s);
-    dst->records += src->records;
-    dst->packets += src->packets;
-    dst->loss += src->loss;
-    tw_sketch_merge(&dst->latency, &src->latency);
-    dst->dirty = true;
-}
 
 static void copy_antenna(antenna_table *dst, const antenna_state *antenna, tw_buf *scratch)
 {
@@ -47,27 +25,17 @@ static void copy_antenna(antenna_table *dst, const antenna_state *antenna, tw_bu
 
 void aggregator_merge(aggregator *dst, const aggregator *src)
 {
-    dst->records += src->records;
-    dst->packets += src->packets;
-    dst->loss += src->loss;
-    tw_sketch_merge(&dst->latency, &src->latency);
-    for (int i = 0; i < TW_MALFORMED_REASON_COUNT; i++)
-        dst->malformed[i] += src->malformed[i];
-    dst->duplicates += src->duplicates;
-    dst->deleted += src->deleted;
-    dst->ignored_optional += src->ignored_optional;
-    for (uint32_t i = 0; i < dst->seconds.count && i < src->seconds.count; i++)
-        merge_bucket(&dst->seconds.buckets[i], &src->seconds.buckets[i]);
+    /* totals, second buckets, and the antennas dst already knows */
+    state_merge_own(dst, src);
     tw_buf scratch;
     tw_buf_init(&scratch);
-    for (size_t i = 0; i < src->antennas.count; i++)
-        copy_antenna(&dst->antennas, src->antennas.items[i], &scratch);
+    for (size_t i = 0; i < src->antennas.count; i++) {
+        if (!antenna_table_find(&dst->antennas, src->antennas.items[i]->id))
+            copy_antenna(&dst->antennas, src->antennas.items[i], &scratch);
+    }
     tw_buf_free(&scratch);
-    if (src->started_at_us < dst->started_at_us)
-        dst->started_at_us = src->started_at_us;
     if (src->updated_at_us > dst->updated_at_us)
         dst->updated_at_us = src->updated_at_us;
-    dst->meta_dirty = true;
 }
 
 int aggregator_reset(aggregator *agg)

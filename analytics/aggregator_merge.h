@@ -10,9 +10,10 @@
 #include "aggregator.h"
 #include "tw_buf.h"
 
-/* Adds src's state into dst: totals, sketches and counts add up, global second buckets
- * merge second by second, antennas are copied (a Kafka key, the antenna id, lives in one
- * partition, so the antenna sets of two partitions are disjoint). */
+/* Adds src's state into dst (state_merge_own: totals, sketches and counts add up, second
+ * buckets combine, antennas both know merge) and copies the antennas only src knows (a
+ * Kafka key, the antenna id, lives in one partition, so partitions' antenna sets are
+ * disjoint and every antenna is copied). */
 void aggregator_merge(aggregator *dst, const aggregator *src);
 /* Empties the state (as aggregator_init leaves it) without touching its lock, which the
  * caller holds. TW_OK or TW_ERR (out of memory). */
