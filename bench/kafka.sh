@@ -19,6 +19,7 @@ cleanup() {
 }
 start_redis
 trap cleanup EXIT
+trap "exit 1" INT TERM  # so a stopped run still stops its processes
 kafka_out=$work/kafka-mock.out
 "$bin/kafka-mock" --partitions "$partitions" > "$kafka_out" 2>"$work/kafka-mock.log" &
 pids+=($!)
