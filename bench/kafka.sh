@@ -14,7 +14,7 @@ partitions=12
 pids=()
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done  # not redis: stop_redis does
     stop_redis
 }
 start_redis
