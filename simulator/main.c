@@ -81,7 +81,7 @@ static void parse_settings(sim_settings *s, int argc, char **argv)
         {"fault-rate", "FAULT_RATE", TW_OPT_DBL, "0.01", "chance per report that a degraded period starts", &s->fault_rate, 0, 1, NULL},
         {"maxlen", "STREAM_MAXLEN", TW_OPT_INT, "5000000", "approximate stream length cap (MAXLEN ~); 0 = no trimming", &s->maxlen, 0, INT64_MAX, NULL},
         {"queue-size", "QUEUE_SIZE", TW_OPT_INT, "100000", "reports held while Redis is unreachable", &s->queue_size, 1, 100000000, NULL},
-        {"batch", "BATCH", TW_OPT_INT, "256", "reports per pipelined XADD batch", &s->batch, 1, 65536, NULL},
+        {"batch", "BATCH", TW_OPT_INT, "1024", "reports per pipelined XADD batch", &s->batch, 1, 65536, NULL},
         {"broker", "BROKER", TW_OPT_STR, "redis", "where reports go: the Redis stream or a Kafka topic", &s->broker, 0, 0, "redis|kafka"},
         {"kafka-brokers", "KAFKA_BROKERS", TW_OPT_STR, "127.0.0.1:9092", "Kafka bootstrap servers (host:port,...)", &s->kafka_brokers, 0, 0, NULL},
         {"kafka-topic", "KAFKA_TOPIC", TW_OPT_STR, "antenna-reports", "Kafka topic for reports (key = antenna id)", &s->kafka_topic, 0, 0, NULL},
