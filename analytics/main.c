@@ -280,9 +280,7 @@ int main(int argc, char **argv)
     static analytics_app app;
     keep_large_buffers_mapped();
     parse_settings(&app.settings, argc, argv);
-    tw_log_level level = TW_LOG_INFO;
-    tw_log_level_parse(app.settings.log_level, &level);
-    tw_log_init("analytics", level);
+    tw_log_start("analytics", app.settings.log_level);
     tw_signal_install();
     char err[256];
     if (tw_redis_url_resolve(app.settings.redis_url, &app.url, err, sizeof err) != TW_OK) {

@@ -38,6 +38,13 @@ int tw_log_level_parse(const char *text, tw_log_level *out)
     return TW_INVALID;
 }
 
+void tw_log_start(const char *service, const char *level_text)
+{
+    tw_log_level level = TW_LOG_INFO;
+    tw_log_level_parse(level_text, &level);
+    tw_log_init(service, level);
+}
+
 static void append_field(tw_buf *line, int type, const char *key, va_list *args)
 {
     tw_buf_puts(line, ",");

@@ -23,6 +23,9 @@ enum { TW_LF_END = 0, TW_LF_STR, TW_LF_INT, TW_LF_DBL };
 void tw_log_init(const char *service, tw_log_level min_level);
 /* Parses "debug|info|warn|error"; returns TW_OK or TW_INVALID. */
 int tw_log_level_parse(const char *text, tw_log_level *out);
+/* tw_log_init with the level named by level_text (info when it names none: the services'
+ * options have already refused such a value). */
+void tw_log_start(const char *service, const char *level_text);
 /* Writes one line; the variadic list holds TW_STR/TW_INT/TW_DBL fields, ended by TW_LF_END. */
 void tw_log_write(tw_log_level level, const char *msg, ...);
 

@@ -100,9 +100,7 @@ int main(int argc, char **argv)
 {
     settings s;
     parse_settings(&s, argc, argv);
-    tw_log_level level = TW_LOG_INFO;
-    tw_log_level_parse(s.log_level, &level);
-    tw_log_init("dashboard", level);
+    tw_log_start("dashboard", s.log_level);
     tw_signal_install();
 
     char err[256];

@@ -60,9 +60,7 @@ int main(int argc, char **argv)
 {
     mock_settings s;
     parse_settings(&s, argc, argv);
-    tw_log_level level = TW_LOG_INFO;
-    tw_log_level_parse(s.log_level, &level);
-    tw_log_init("kafka-mock", level);
+    tw_log_start("kafka-mock", s.log_level);
     tw_signal_install();
     char err[256], dlq[512];
     rd_kafka_conf_t *conf = tw_kafka_conf_new(NULL, "kafka-mock", NULL, 0, err, sizeof err);

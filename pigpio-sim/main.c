@@ -30,9 +30,7 @@ int main(int argc, char **argv)
                   "pulses over the pigpio socket protocol, for tests and demos.",
                   options, sizeof options / sizeof options[0]};
     tw_cli_parse(&cli, argc, argv);
-    tw_log_level level = TW_LOG_INFO;
-    tw_log_level_parse(log_level, &level);
-    tw_log_init(SERVICE, level);
+    tw_log_start(SERVICE, log_level);
     tw_signal_install();
 
     sim_server *server = sim_server_open(listen_addr, (int)port);

@@ -86,9 +86,7 @@ int main(int argc, char **argv)
 {
     settings s = {0};
     parse_settings(&s, argc, argv);
-    tw_log_level level = TW_LOG_INFO;
-    tw_log_level_parse(s.log_level, &level);
-    tw_log_init(SERVICE, level);
+    tw_log_start(SERVICE, s.log_level);
     tw_signal_install();
 
     rg_pins pins;

@@ -294,9 +294,7 @@ int main(int argc, char **argv)
     simulator sim;
     memset(&sim, 0, sizeof sim);
     parse_settings(&sim.settings, argc, argv);
-    tw_log_level level = TW_LOG_INFO;
-    tw_log_level_parse(sim.settings.log_level, &level);
-    tw_log_init("simulator", level);
+    tw_log_start("simulator", sim.settings.log_level);
     tw_signal_install();
 
     tw_redis_url url;
