@@ -261,6 +261,17 @@ static int save(apply_loop *loop, redisContext **ctx, tw_backoff *backoff)
     return status;
 }
 
+/* Saves whatever is owed; true when nothing is owed afterwards (every applied entry's
+ * acknowledgement is in Redis). */
+static bool save_all(apply_loop *loop, redisContext **ctx, tw_backoff *backoff)
+{
+    save(loop, ctx, backoff);
+    pthread_mutex_lock(&loop->agg->lock);
+    bool owed = loop->agg->ack_count > 0 || loop->agg->dead_count > 0;
+    pthread_mutex_unlock(&loop->agg->lock);
+    return !owed;
+}
+
 /* Saves (so nothing is owed and the saved state equals the state in memory), then lets
  * adoption look for a gone replica. Returns when the next look is due. */
 static int64_t adopt(apply_loop *loop, redisContext **ctx, tw_backoff *backoff, int64_t now)
@@ -313,6 +324,9 @@ static void *apply_main(void *arg)
                 since_checkpoint = 0;
             next_checkpoint_us = now + loop->checkpoint_every_ms * 1000;
         }
+        uint64_t drain = stream_reader_drain_wanted(loop->reader);
+        if (drain && spsc_ring_size(loop->ring) == 0 && save_all(loop, &ctx, &backoff))
+            stream_reader_drained(loop->reader, drain);
         /* not before the start-up replay: it would take the pending entries adoption
          * claims here for our own and apply them a second time */
         if (loop->adoption && now >= next_adopt_us && stream_reader_replayed(loop->reader))

@@ -1,7 +1,7 @@
 /* Reader thread; see stream_reader.h. On a lost connection it reconnects with backoff
- * and continues with new entries; its own pending entries are replayed at process start
- * and after the aggregator reloaded its state (anything pending then was never applied
- * to the state in memory, because acknowledgements travel with the checkpoint). */
+ * and replays its own pending entries, as at process start and after the aggregator
+ * reloaded its state (anything pending then was never applied to the state in memory,
+ * because acknowledgements travel with the checkpoint and the replay waits for them). */
 #include "stream_reader.h"
 
 #include <stdlib.h>
@@ -20,6 +20,7 @@
 #define BACKOFF_MAX_US 5000000
 #define STATS_EVERY_US 1000000
 #define RING_FULL_WAIT_US 50
+#define DRAIN_WAIT_US 1000
 
 void stream_reader_init(stream_reader *reader, const tw_redis_url *url,
                         const checkpoint_names *names, spsc_ring *ring, tw_metrics *metrics)
@@ -32,6 +33,8 @@ void stream_reader_init(stream_reader *reader, const tw_redis_url *url,
     atomic_init(&reader->done, false);
     atomic_init(&reader->epoch, 1);
     atomic_init(&reader->replayed_epoch, 0);
+    atomic_init(&reader->drain_requested, 0);
+    atomic_init(&reader->drained, 0);
     atomic_init(&reader->lag, -1);
     atomic_init(&reader->pending, -1);
     atomic_init(&reader->dlq_length, -1);
@@ -132,9 +135,27 @@ static int read_pending(stream_reader *reader, redisContext *ctx, const char *fr
     return handed;
 }
 
-/* Replays this consumer's pending entries (delivered before a crash, never applied). */
+/* Before a replay: waits until the aggregator has applied and acknowledged every entry
+ * handed over so far (nothing is pushed meanwhile), so that the pending entries are exactly
+ * the ones never applied. False when a stop or a reload came first. */
+static bool wait_for_drain(stream_reader *reader)
+{
+    uint64_t ticket = atomic_fetch_add(&reader->drain_requested, 1) + 1;
+    while (atomic_load(&reader->drained) < ticket) {
+        if (tw_signal_stop_requested() || atomic_load(&reader->epoch) != reader->reading_epoch)
+            return false;
+        tw_sleep_us(DRAIN_WAIT_US);
+    }
+    return true;
+}
+
+/* Replays this consumer's pending entries (delivered before a crash or a lost connection,
+ * never applied). */
 static int replay_own_pending(stream_reader *reader, redisContext *ctx, analytics_entry *scratch)
 {
+    atomic_store(&reader->replayed_epoch, 0);
+    if (!wait_for_drain(reader))
+        return TW_ERR;
     stream_id cursor = {0, 0};
     uint64_t replayed = 0;
     for (;;) {
@@ -350,6 +371,7 @@ static void *reader_main(void *arg)
         if (read_once(reader, ctx, scratch, &next_claim_us, &next_stats_us, &in_flight) != TW_OK) {
             redisFree(ctx);
             ctx = NULL;
+            replayed = false; /* a read whose reply was lost left entries pending here */
             atomic_store(&reader->connected, false);
             tw_backoff_failed(&backoff, tw_mono_us());
         }
@@ -381,4 +403,15 @@ uint32_t stream_reader_restart(stream_reader *reader)
 bool stream_reader_replayed(stream_reader *reader)
 {
     return atomic_load(&reader->replayed_epoch) == atomic_load(&reader->epoch);
+}
+
+uint64_t stream_reader_drain_wanted(stream_reader *reader)
+{
+    uint64_t wanted = atomic_load(&reader->drain_requested);
+    return wanted > atomic_load(&reader->drained) ? wanted : 0;
+}
+
+void stream_reader_drained(stream_reader *reader, uint64_t ticket)
+{
+    atomic_store(&reader->drained, ticket);
 }

@@ -3,8 +3,11 @@
  * (XAUTOCLAIM), reads new entries with XREADGROUP COUNT/BLOCK, parses them and hands them
  * to the aggregator through the SPSC ring (waiting when it is full, never dropping). It
  * also polls the group's lag and pending count and the dead-letter stream's length.
- * When the aggregator reloads its state (Redis went back in time), the reader starts over
- * in a new epoch: a fresh connection and a new replay of its own pending entries. */
+ * After every lost connection it replays this consumer's pending entries (an XREADGROUP
+ * whose reply never arrived left them delivered but unread), once the aggregator has
+ * applied and acknowledged everything handed over before, so that what is pending then
+ * was never applied. When the aggregator reloads its state (Redis went back in time), the
+ * reader starts over in a new epoch: a fresh connection and a new replay. */
 #ifndef STREAM_READER_H
 #define STREAM_READER_H
 
@@ -35,7 +38,11 @@ typedef struct {
     _Atomic uint32_t epoch;            /* raised by the aggregator when it reloads the state:
                                           the reader starts over (replays its own pending
                                           entries) and stamps entries with the new epoch */
-    _Atomic uint32_t replayed_epoch;   /* the epoch whose replay of own pending entries is done */
+    _Atomic uint32_t replayed_epoch;   /* the epoch whose replay of own pending entries is done
+                                          (0 while a replay is being prepared or read) */
+    _Atomic uint64_t drain_requested;  /* raised by the reader before each replay ... */
+    _Atomic uint64_t drained;          /* ... and echoed by the aggregator once everything
+                                          handed over is applied and acknowledged */
     _Atomic int64_t lag;               /* XINFO GROUPS lag, -1 unknown */
     _Atomic int64_t pending;           /* XINFO GROUPS pending, -1 unknown */
     _Atomic int64_t dlq_length;        /* XLEN of the dead-letter stream, -1 unknown */
@@ -57,7 +64,13 @@ void stream_reader_join(stream_reader *reader);
  * epoch is past), and it replays this consumer's pending entries again. Called by the
  * aggregator after reloading the state from Redis. Returns the new epoch. */
 uint32_t stream_reader_restart(stream_reader *reader);
-/* True once the reader has replayed its own pending entries in the current epoch. */
+/* True once the reader has replayed its own pending entries in the current epoch and is
+ * not preparing another replay. */
 bool stream_reader_replayed(stream_reader *reader);
+/* Aggregator side of the replay handshake: the drain the reader waits for, or 0. */
+uint64_t stream_reader_drain_wanted(stream_reader *reader);
+/* Aggregator side: everything handed over before drain `ticket` is applied and its
+ * acknowledgement saved, so what is pending for this consumer was never applied. */
+void stream_reader_drained(stream_reader *reader, uint64_t ticket);
 
 #endif
