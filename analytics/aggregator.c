@@ -134,3 +134,11 @@ uint64_t aggregator_seq_gaps(const aggregator *agg)
         gaps += agg->antennas.items[i]->seq_gaps;
     return gaps;
 }
+
+uint64_t aggregator_seq_untracked(const aggregator *agg)
+{
+    uint64_t untracked = 0;
+    for (size_t i = 0; i < agg->antennas.count; i++)
+        untracked += agg->antennas.items[i]->seq_untracked;
+    return untracked;
+}

@@ -56,5 +56,7 @@ void aggregator_swap_state(aggregator *a, aggregator *b);
 uint64_t aggregator_malformed_total(const aggregator *agg);
 /* Sum of sequence gaps over antennas. */
 uint64_t aggregator_seq_gaps(const aggregator *agg);
+/* Reports counted without a sequence check (too old to tell), summed over antennas. */
+uint64_t aggregator_seq_untracked(const aggregator *agg);
 
 #endif

@@ -136,7 +136,12 @@ static void test_antenna_encoding_round_trip(void)
         TW_CHECK_INT(b->packets, a->packets);
         TW_CHECK_INT(b->seq_gaps, a->seq_gaps);
         TW_CHECK_INT(b->max_seq, a->max_seq);
-        TW_CHECK_INT(b->seen_below, a->seen_below);
+        TW_CHECK_INT(b->forgotten_below, a->forgotten_below);
+        TW_CHECK_INT(b->gap_count, a->gap_count);
+        for (uint32_t i = 0; i < a->gap_count && i < b->gap_count; i++) {
+            TW_CHECK_INT(b->gaps[i].lo, a->gaps[i].lo);
+            TW_CHECK_INT(b->gaps[i].hi, a->gaps[i].hi);
+        }
         TW_CHECK_INT(b->last_seen, a->last_seen);
         TW_CHECK_NEAR(b->interval_s, a->interval_s, 0);
         TW_CHECK_STR(b->run, "runx");
