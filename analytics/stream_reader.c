@@ -334,7 +334,7 @@ static void *reader_main(void *arg)
     tw_backoff backoff;
     tw_backoff_init(&backoff, BACKOFF_INITIAL_US, BACKOFF_MAX_US);
     redisContext *ctx = NULL;
-    bool replayed = false;
+    bool replayed = false, joined_before = false;
     int64_t next_claim_us = 0, next_stats_us = 0;
     bool in_flight = false;
     reader->reading_epoch = atomic_load(&reader->epoch);
@@ -355,7 +355,8 @@ static void *reader_main(void *arg)
                 tw_sleep_us(BACKOFF_INITIAL_US / 2);
                 continue;
             }
-            ctx = connect_and_join(reader, &backoff, !replayed);
+            ctx = connect_and_join(reader, &backoff, !joined_before);
+            joined_before |= ctx != NULL;
             in_flight = false;
             if (ctx && !replayed && replay_own_pending(reader, ctx, scratch) == TW_OK) {
                 replayed = true;
