@@ -44,10 +44,18 @@ all:
 # $(call tw_objs,dir,sources) -> object paths under $(OBJ)
 tw_objs = $(patsubst %.c,$(OBJ)/%.o,$(2))
 
-# $(call tw_service,name,dir,extra-libs): lib<dir>.a from every dir/*.c but main.c,
+# Every .c file under a folder, its subfolders included.
+tw_sources = $(shell find $(1) -name '*.c' | sort)
+# A folder and each of its subfolders as -I flags (a service's modules include one
+# another by bare name wherever they live in it).
+tw_include_dirs = $(addprefix -I,$(shell find $(1) -type d | sort))
+
+# $(call tw_service,name,dir,extra-libs): lib<dir>.a from every .c under dir but main.c,
 # and $(BIN)/<name> from dir/main.c linked with it and the common library.
 define tw_service
-$(2)_SRCS := $$(filter-out $(2)/main.c,$$(wildcard $(2)/*.c))
+$(2)_SRCS := $$(filter-out $(2)/main.c,$$(call tw_sources,$(2)))
+$(2)_INCLUDES := $$(call tw_include_dirs,$(2))
+$(OBJ)/$(2)/%.o: CFLAGS += $$($(2)_INCLUDES)
 $(2)_LIBA := $(LIB)/lib$(2).a
 $(2)_EXTRA_LIBS := $(3)
 $$($(2)_LIBA): $$(call tw_objs,$(2),$$($(2)_SRCS))
@@ -77,13 +85,13 @@ unit_dir = $(word 1,$(subst /, ,$(1)))
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/tw_test.h $$(if $$(filter-out common,$$(call unit_dir,$$*)),$(LIB)/lib$$(call unit_dir,$$*).a) $(LIB)/libcommon.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests/unit -I$(call unit_dir,$*) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $($(call unit_dir,$*)_EXTRA_LIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests/unit -I$(call unit_dir,$*) $($(call unit_dir,$*)_INCLUDES) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $($(call unit_dir,$*)_EXTRA_LIBS) $(LDLIBS)
 
 # Benchmark programs: bench/*.c link the analytics library, common and ck (ck_ring).
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 $(BUILD)/bench/%: bench/%.c $(LIB)/libanalytics.a $(LIB)/libcommon.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Ianalytics $(shell $(PKG_CONFIG) --cflags ck) -o $@ $(filter %.c %.a,$^) $(shell $(PKG_CONFIG) --libs ck) $(LDLIBS)
+	$(CC) $(CFLAGS) $(analytics_INCLUDES) $(shell $(PKG_CONFIG) --cflags ck) -o $@ $(filter %.c %.a,$^) $(shell $(PKG_CONFIG) --libs ck) $(LDLIBS)
 bench-build: all $(BENCH_BINS)
 
 all: $(BINARIES)

@@ -66,6 +66,7 @@ typedef struct {
     spsc_ring ring;
     checkpoint_names names;
     checkpoint_lease lease;
+    owed_work owed; /* Redis path: acknowledgements and dead letters owed to the checkpoint */
     adoption adoption;
     stream_reader reader;
     apply_loop loop;
@@ -212,14 +213,16 @@ static void configure(analytics_app *app, tw_metrics *metrics)
     }
     checkpoint_names_init(&app->names, s->stream_key, s->group, s->consumer, s->dlq_maxlen);
     checkpoint_lease_init(&app->names, &app->lease, s->adopt_after_s * 1000);
-    adoption_init(&app->adoption, &app->agg, &app->names, s->adopt_after_s * 1000, metrics);
+    owed_init(&app->owed);
+    adoption_init(&app->adoption, &app->agg, &app->owed, &app->names, s->adopt_after_s * 1000,
+                  metrics);
     stream_reader_init(&app->reader, &app->url, &app->names, &app->ring, metrics);
     app->reader.read_count = s->read_count;
     app->reader.block_ms = s->block_ms;
     app->reader.claim_idle_ms = s->claim_idle_ms;
     app->reader.claim_every_ms = s->claim_every_ms;
-    apply_loop_init(&app->loop, &app->agg, &app->ring, &app->reader, &app->url, &app->names,
-                    metrics);
+    apply_loop_init(&app->loop, &app->agg, &app->owed, &app->ring, &app->reader, &app->url,
+                    &app->names, metrics);
     app->loop.checkpoint_every_ms = s->checkpoint_ms;
     app->loop.checkpoint_records = s->checkpoint_records;
     app->loop.adoption = &app->adoption;
@@ -314,6 +317,7 @@ int main(int argc, char **argv)
     tw_log_info("analytics stopped", TW_INT("records", app.agg.records));
     spsc_ring_free(&app.ring);
     aggregator_free(&app.agg);
+    owed_free(&app.owed);
     tw_metrics_free(metrics);
     return status;
 }

@@ -24,7 +24,6 @@ static void apply_report(aggregator *agg, const char *id, uint64_t seq, int64_t 
     entry.report.loss = seq % 5;
     entry.report.latency_ms = 1.0 + (double)(seq % 13);
     aggregator_apply(agg, &entry, now_s * 1000000);
-    aggregator_drop_owed(agg);
 }
 
 static void apply_malformed(aggregator *agg, tw_malformed_reason reason, int64_t now_s)
@@ -33,7 +32,6 @@ static void apply_malformed(aggregator *agg, tw_malformed_reason reason, int64_t
     memset(&entry, 0, sizeof entry);
     entry.malformed = reason;
     aggregator_apply(agg, &entry, now_s * 1000000);
-    aggregator_drop_owed(agg);
 }
 
 /* Antennas a* go to one partition, b* to the other; `all` gets every record. */

@@ -83,33 +83,6 @@ static void test_table_grows_and_finds(void)
     antenna_table_free(&table);
 }
 
-static void test_apply_counts_once(void)
-{
-    aggregator agg;
-    aggregator_init(&agg);
-    analytics_entry entry;
-    memset(&entry, 0, sizeof entry);
-    entry.id = (stream_id){1, 0};
-    entry.report = report("a", "r", 1);
-    aggregator_apply(&agg, &entry, NOW * 1000000);
-    entry.id = (stream_id){2, 0}; /* same (antenna, run, seq) re-sent */
-    aggregator_apply(&agg, &entry, NOW * 1000000);
-    entry.id = (stream_id){1, 0}; /* claimed while still owed an ack */
-    entry.claimed = true;
-    aggregator_apply(&agg, &entry, NOW * 1000000);
-    entry.claimed = false;
-    entry.id = (stream_id){3, 0};
-    entry.malformed = TW_MALFORMED_NEGATIVE;
-    aggregator_apply(&agg, &entry, NOW * 1000000);
-    TW_CHECK_INT(agg.records, 1);
-    TW_CHECK_INT(agg.packets, 10);
-    TW_CHECK_INT(agg.duplicates, 1);
-    TW_CHECK_INT(agg.malformed[TW_MALFORMED_NEGATIVE], 1);
-    TW_CHECK_INT(agg.ack_count, 3);
-    TW_CHECK_INT(agg.dead_count, 1);
-    aggregator_free(&agg);
-}
-
 static void test_antenna_encoding_round_trip(void)
 {
     antenna_table table, restored;
@@ -161,5 +134,4 @@ static void test_antenna_encoding_round_trip(void)
 }
 
 TW_TEST_MAIN("state", TW_TEST(test_second_windows), TW_TEST(test_sequence_gaps_and_duplicates),
-             TW_TEST(test_table_grows_and_finds), TW_TEST(test_apply_counts_once),
-             TW_TEST(test_antenna_encoding_round_trip))
+             TW_TEST(test_table_grows_and_finds), TW_TEST(test_antenna_encoding_round_trip))

@@ -98,7 +98,6 @@ static void clean(aggregator *agg)
     tw_buf_init(&fields.body);
     checkpoint_encode_dirty(agg, &fields);
     tw_buf_free(&fields.body);
-    agg->ack_count = 0;
 }
 
 static void test_adopted_state_is_added_where_it_has_parts(void)

@@ -20,6 +20,7 @@
 
 typedef struct {
     aggregator *agg;                  /* state */
+    owed_work *owed;                  /* acknowledgements and dead letters owed to it */
     spsc_ring *ring;                  /* from the reader */
     stream_reader *reader;            /* to know when input has ended */
     tw_redis_url url;                 /* for the checkpoint connection */
@@ -40,8 +41,9 @@ typedef struct {
 } apply_loop;
 
 /* Prepares the loop and registers its metrics. */
-void apply_loop_init(apply_loop *loop, aggregator *agg, spsc_ring *ring, stream_reader *reader,
-                     const tw_redis_url *url, const checkpoint_names *names, tw_metrics *metrics);
+void apply_loop_init(apply_loop *loop, aggregator *agg, owed_work *owed, spsc_ring *ring,
+                     stream_reader *reader, const tw_redis_url *url, const checkpoint_names *names,
+                     tw_metrics *metrics);
 /* Starts the thread; TW_OK or TW_ERR. */
 int apply_loop_start(apply_loop *loop);
 /* Waits for the thread (it ends after the reader is done and the ring is drained). */

@@ -12,10 +12,10 @@
 #include <stdint.h>
 
 #include "aggregator.h"
+#include "owed.h"
 #include "tw_buf.h"
 #include "tw_wire.h"
 
-#define CHECKPOINT_FORMAT_VERSION 1
 /* How long an adopted consumer's marker stays: longer than any replica stays frozen. */
 #define CHECKPOINT_ADOPTED_MARKER_MS (7LL * 24 * 3600 * 1000)
 #define CHECKPOINT_ADOPTED_MARKER_COMMANDS 3 /* DEL, HSET adopted_by, PEXPIRE */
@@ -101,19 +101,14 @@ void checkpoint_add_generation(checkpoint_fields *hset, uint64_t generation);
  * returns how many replies they add (CHECKPOINT_ADOPTED_MARKER_COMMANDS). */
 size_t checkpoint_append_adopted_marker(redisContext *ctx, const checkpoint_names *names,
                                         const char *adopted_key);
-/* Saves what changed since the last save (and renews the lease when due); TW_OK, TW_AGAIN
+/* Saves what changed since the last save with the acknowledgements and dead letters
+ * owed for it (and renews the lease when due); TW_OK, TW_AGAIN
  * when there was nothing to save, or TW_ERR (the owed work is kept for the next try; err
  * says why; names->lease->fenced is set when this state was adopted by another replica). */
-int checkpoint_save(aggregator *agg, redisContext *ctx, const checkpoint_names *names, char *err,
-                    size_t err_size);
+int checkpoint_save(aggregator *agg, owed_work *owed, redisContext *ctx,
+                    const checkpoint_names *names, char *err, size_t err_size);
 /* Takes the lease (when there is one), then restores this consumer's saved state into an
  * empty aggregator; TW_OK (also when nothing was saved yet) or TW_ERR with err set. */
 int checkpoint_restore(aggregator *agg, redisContext *ctx, const checkpoint_names *names, char *err,
                        size_t err_size);
-/* Appends the totals part of the state ("meta": totals, latency sketch, malformed counts)
- * in the checkpoint's binary form (the Kafka path's snapshots reuse it). */
-void checkpoint_encode_meta(const aggregator *agg, tw_wire_writer *out);
-/* Reads what checkpoint_encode_meta wrote; TW_OK or TW_INVALID. */
-int checkpoint_decode_meta(aggregator *agg, tw_wire_reader *in);
-
 #endif

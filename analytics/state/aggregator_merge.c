@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checkpoint.h"
+#include "state_codec.h"
 #include "state_merge.h"
 #include "tw_status.h"
 #include "tw_time.h"
@@ -41,9 +41,6 @@ void aggregator_merge(aggregator *dst, const aggregator *src)
 int aggregator_reset(aggregator *agg)
 {
     static_assert(offsetof(aggregator, lock) == 0, "the lock must come first");
-    aggregator_drop_owed(agg);
-    free(agg->acks);
-    free(agg->dead);
     tw_sketch_free(&agg->latency);
     bucket_ring_free(&agg->seconds);
     antenna_table_free(&agg->antennas);
@@ -58,18 +55,10 @@ int aggregator_reset(aggregator *agg)
     return TW_OK;
 }
 
-void aggregator_drop_owed(aggregator *agg)
-{
-    for (size_t i = 0; i < agg->dead_count; i++)
-        entry_release(&agg->dead[i]);
-    agg->dead_count = 0;
-    agg->ack_count = 0;
-}
-
 void aggregator_snapshot_write(const aggregator *agg, tw_buf *out)
 {
     tw_wire_writer writer = {out};
-    checkpoint_encode_meta(agg, &writer);
+    state_codec_write_meta(agg, &writer);
     tw_wire_put_svarint(&writer, agg->updated_at_us);
     bucket_ring_write_all(&agg->seconds, &writer);
     tw_wire_put_varint(&writer, agg->antennas.count);
@@ -81,7 +70,7 @@ int aggregator_snapshot_read(aggregator *agg, const void *data, size_t len)
 {
     tw_wire_reader in;
     tw_wire_reader_init(&in, data, len);
-    if (checkpoint_decode_meta(agg, &in) != TW_OK)
+    if (state_codec_read_meta(agg, &in) != TW_OK)
         return TW_INVALID;
     agg->updated_at_us = tw_wire_get_svarint(&in);
     if (bucket_ring_read_all(&agg->seconds, &in) != TW_OK)

@@ -1,8 +1,8 @@
 /* The aggregate state and everything that changes it: applying entries (totals, global
- * per-second windows, antennas, malformed counts by reason, duplicates), and the work
- * owed to the next checkpoint (entries to acknowledge, dead letters to write, dirty
- * parts of the state). One mutex guards it: the aggregator thread holds it per batch,
- * HTTP handlers hold it to read. */
+ * per-second windows, antennas, malformed counts by reason, duplicates) and the dirty
+ * flags a checkpoint saves by. It knows nothing of either broker: what a broker owes for
+ * an entry lives in that broker's path. One mutex guards it: the thread that applies
+ * holds it per batch, HTTP handlers hold it to read. */
 #ifndef AGGREGATOR_H
 #define AGGREGATOR_H
 
@@ -34,21 +34,18 @@ typedef struct {
     antenna_table antennas;                        /* per-antenna state */
     int64_t started_at_us;                         /* first start of this consumer's state */
     int64_t updated_at_us;                         /* last time an entry was applied */
-    /* owed to the next checkpoint */
-    stream_id *acks;             /* applied entries to XACK */
-    size_t ack_count, ack_cap;   /* used / allocated */
-    analytics_entry *dead;       /* malformed entries to copy to the DLQ */
-    size_t dead_count, dead_cap; /* used / allocated */
-    bool meta_dirty;             /* totals changed */
+    bool meta_dirty;                               /* totals changed */
 } aggregator;
 
 /* Starts an empty state; TW_OK or TW_ERR. */
 int aggregator_init(aggregator *agg);
 /* Frees the state. */
 void aggregator_free(aggregator *agg);
-/* Applies one entry at wall time now_us (the caller holds agg->lock); takes ownership of
- * its DLQ fields. */
-void aggregator_apply(aggregator *agg, analytics_entry *entry, int64_t now_us);
+/* Applies one entry's effect at wall time now_us (the caller holds agg->lock): a valid
+ * report's totals, windows and antenna (a repeated (antenna, run, seq) only counts as a
+ * duplicate), a malformed entry's reason, a trimmed one's count. What a broker owes for
+ * it (acknowledgements, dead letters) is the broker path's business. */
+void aggregator_apply(aggregator *agg, const analytics_entry *entry, int64_t now_us);
 /* Exchanges the whole state of a and b (everything but their locks; the caller holds
  * whatever locks it needs): a reloaded state takes the place of the one in memory. */
 void aggregator_swap_state(aggregator *a, aggregator *b);

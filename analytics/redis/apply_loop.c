@@ -26,10 +26,12 @@ static const double delay_bounds_s[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
 static const double latency_bounds_s[] = {0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,
                                           0.15,  0.2,  0.3,  0.5,  1,    2.5};
 
-void apply_loop_init(apply_loop *loop, aggregator *agg, spsc_ring *ring, stream_reader *reader,
-                     const tw_redis_url *url, const checkpoint_names *names, tw_metrics *metrics)
+void apply_loop_init(apply_loop *loop, aggregator *agg, owed_work *owed, spsc_ring *ring,
+                     stream_reader *reader, const tw_redis_url *url, const checkpoint_names *names,
+                     tw_metrics *metrics)
 {
     loop->agg = agg;
+    loop->owed = owed;
     loop->ring = ring;
     loop->reader = reader;
     loop->url = *url;
@@ -143,7 +145,7 @@ static size_t apply_batch(apply_loop *loop, analytics_entry *batch)
         traced |= observe(loop, &batch[i], now_us);
     pthread_mutex_lock(&loop->agg->lock);
     for (size_t i = 0; i < n; i++)
-        aggregator_apply(loop->agg, &batch[i], now_us);
+        owed_apply(loop->owed, loop->agg, &batch[i], now_us);
     loop->agg->ignored_optional = atomic_load(&loop->reader->ignored_optional);
     pthread_mutex_unlock(&loop->agg->lock);
     if (traced)
@@ -219,6 +221,7 @@ static void reload(apply_loop *loop, redisContext **ctx, tw_backoff *backoff)
         if (status == TW_OK) {
             pthread_mutex_lock(&loop->agg->lock);
             aggregator_swap_state(loop->agg, &fresh);
+            owed_clear(loop->owed);
             loop->agg->ignored_optional = fresh.ignored_optional;
             pthread_mutex_unlock(&loop->agg->lock);
         }
@@ -242,7 +245,7 @@ static int save(apply_loop *loop, redisContext **ctx, tw_backoff *backoff)
     if (connected != TW_OK)
         return connected;
     int64_t started = tw_mono_us();
-    int status = checkpoint_save(loop->agg, *ctx, loop->names, err, sizeof err);
+    int status = checkpoint_save(loop->agg, loop->owed, *ctx, loop->names, err, sizeof err);
     if (status == TW_OK) {
         tw_counter_add(loop->checkpoints, 1);
         tw_histogram_observe(loop->checkpoint_seconds, (double)(tw_mono_us() - started) / 1e6);
@@ -266,10 +269,7 @@ static int save(apply_loop *loop, redisContext **ctx, tw_backoff *backoff)
 static bool save_all(apply_loop *loop, redisContext **ctx, tw_backoff *backoff)
 {
     save(loop, ctx, backoff);
-    pthread_mutex_lock(&loop->agg->lock);
-    bool owed = loop->agg->ack_count > 0 || loop->agg->dead_count > 0;
-    pthread_mutex_unlock(&loop->agg->lock);
-    return !owed;
+    return owed_none(loop->owed);
 }
 
 /* Saves (so nothing is owed and the saved state equals the state in memory), then lets

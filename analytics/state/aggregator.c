@@ -1,5 +1,4 @@
-/* Applying entries to the aggregate state. A claimed entry that is already waiting for
- * its acknowledgement here was applied once: it is not applied again. */
+/* Applying entries to the aggregate state. */
 #include "aggregator.h"
 
 #include <stddef.h>
@@ -25,10 +24,6 @@ int aggregator_init(aggregator *agg)
 
 void aggregator_free(aggregator *agg)
 {
-    for (size_t i = 0; i < agg->dead_count; i++)
-        entry_release(&agg->dead[i]);
-    free(agg->dead);
-    free(agg->acks);
     tw_sketch_free(&agg->latency);
     bucket_ring_free(&agg->seconds);
     antenna_table_free(&agg->antennas);
@@ -45,39 +40,6 @@ void aggregator_swap_state(aggregator *a, aggregator *b)
     memcpy(held, (unsigned char *)a + STATE_OFFSET, sizeof held);
     memcpy((unsigned char *)a + STATE_OFFSET, (unsigned char *)b + STATE_OFFSET, sizeof held);
     memcpy((unsigned char *)b + STATE_OFFSET, held, sizeof held);
-}
-
-static void *grow(void *items, size_t *cap, size_t item_bytes)
-{
-    *cap = *cap ? *cap * 2 : 1024;
-    void *grown = realloc(items, *cap * item_bytes);
-    if (!grown)
-        abort();
-    return grown;
-}
-
-static bool awaiting_ack(const aggregator *agg, stream_id id)
-{
-    for (size_t i = 0; i < agg->ack_count; i++) {
-        if (stream_id_compare(agg->acks[i], id) == 0)
-            return true;
-    }
-    return false;
-}
-
-static void owe_ack(aggregator *agg, stream_id id)
-{
-    if (agg->ack_count == agg->ack_cap)
-        agg->acks = grow(agg->acks, &agg->ack_cap, sizeof *agg->acks);
-    agg->acks[agg->ack_count++] = id;
-}
-
-static void owe_dead_letter(aggregator *agg, analytics_entry *entry)
-{
-    if (agg->dead_count == agg->dead_cap)
-        agg->dead = grow(agg->dead, &agg->dead_cap, sizeof *agg->dead);
-    agg->dead[agg->dead_count++] = *entry;
-    entry->dlq_fields = NULL; /* ownership moved */
 }
 
 static void apply_report(aggregator *agg, const tw_report *report, int64_t now_s)
@@ -99,24 +61,16 @@ static void apply_report(aggregator *agg, const tw_report *report, int64_t now_s
                     report->latency_ms, key);
 }
 
-void aggregator_apply(aggregator *agg, analytics_entry *entry, int64_t now_us)
+void aggregator_apply(aggregator *agg, const analytics_entry *entry, int64_t now_us)
 {
-    int64_t now_s = now_us / 1000000;
-    if (entry->claimed && awaiting_ack(agg, entry->id)) {
-        entry_release(entry);
-        return;
-    }
-    owe_ack(agg, entry->id);
     agg->meta_dirty = true;
     agg->updated_at_us = now_us;
-    if (entry->deleted) {
+    if (entry->deleted)
         agg->deleted++;
-    } else if (entry->malformed != TW_MALFORMED_NONE) {
+    else if (entry->malformed != TW_MALFORMED_NONE)
         agg->malformed[entry->malformed]++;
-        owe_dead_letter(agg, entry);
-    } else {
-        apply_report(agg, &entry->report, now_s);
-    }
+    else
+        apply_report(agg, &entry->report, now_us / 1000000);
 }
 
 uint64_t aggregator_malformed_total(const aggregator *agg)

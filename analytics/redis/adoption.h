@@ -16,10 +16,12 @@
 
 #include "aggregator.h"
 #include "checkpoint.h"
+#include "owed.h"
 #include "tw_metrics.h"
 
 typedef struct {
     aggregator *agg;               /* this replica's state */
+    owed_work *owed;               /* what this replica owes its next checkpoint */
     const checkpoint_names *names; /* this replica's keys (with its lease) */
     int64_t adopt_after_ms;        /* silence after which a consumer is gone */
     int64_t check_every_us;        /* time between looks for gone consumers */
@@ -29,7 +31,7 @@ typedef struct {
 } adoption;
 
 /* Prepares adoption with the given threshold and registers its metrics. */
-void adoption_init(adoption *adopt, aggregator *agg, const checkpoint_names *names,
+void adoption_init(adoption *adopt, aggregator *agg, owed_work *owed, const checkpoint_names *names,
                    int64_t adopt_after_ms, tw_metrics *metrics);
 /* Looks for one gone consumer and adopts it. Call only with nothing owed to the
  * checkpoint and after the reader's start-up replay of its own pending entries (the

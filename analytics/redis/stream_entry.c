@@ -1,9 +1,9 @@
-/* Stream ids and the conversion of a hiredis stream item into an analytics_entry. */
-#include "entry.h"
+/* Stream entries read from Redis: an XREADGROUP/XAUTOCLAIM/XCLAIM item parsed into the
+ * entry the aggregator applies, with the raw fields kept for the dead-letter copy of a
+ * malformed one. */
+#include "stream_entry.h"
 
 #include <hiredis/hiredis.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,30 +11,8 @@
 #include "tw_status.h"
 #include "tw_wire.h"
 
-#define ENTRY_MAX_FIELDS 64
+#define ENTRY_MAX_FIELDS 64 /* fields read per entry (a report has at most 9; more are ignored) */
 
-int stream_id_parse(const char *text, stream_id *out)
-{
-    const char *dash = strchr(text, '-');
-    if (!dash || tw_parse_u64(text, (size_t)(dash - text), &out->ms) != TW_DECIMAL_OK ||
-        tw_parse_u64(dash + 1, strlen(dash + 1), &out->seq) != TW_DECIMAL_OK)
-        return TW_INVALID;
-    return TW_OK;
-}
-
-void stream_id_format(stream_id id, char *out, size_t out_size)
-{
-    snprintf(out, out_size, "%" PRIu64 "-%" PRIu64, id.ms, id.seq);
-}
-
-int stream_id_compare(stream_id a, stream_id b)
-{
-    if (a.ms != b.ms)
-        return a.ms < b.ms ? -1 : 1;
-    return a.seq < b.seq ? -1 : a.seq > b.seq;
-}
-
-/* Keeps the raw fields of a malformed entry so the dead-letter copy is exact. */
 static void keep_raw_fields(analytics_entry *out, const redisReply *fields)
 {
     tw_buf blob;
@@ -78,15 +56,9 @@ int entry_from_reply(const redisReply *item, analytics_entry *out, int *ignored_
         value_lens[used] = value->len;
         used++;
     }
-    out->malformed = tw_report_parse(&out->report, used, names, name_lens, values, value_lens,
-                                     ignored_optional);
+    out->malformed =
+        tw_report_parse(&out->report, used, names, name_lens, values, value_lens, ignored_optional);
     if (out->malformed != TW_MALFORMED_NONE)
         keep_raw_fields(out, fields);
     return TW_OK;
-}
-
-void entry_release(analytics_entry *entry)
-{
-    free(entry->dlq_fields);
-    entry->dlq_fields = NULL;
 }

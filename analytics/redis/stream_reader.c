@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "entry.h"
+#include "stream_entry.h"
 #include "tw_backoff.h"
 #include "tw_log.h"
 #include "tw_signal.h"

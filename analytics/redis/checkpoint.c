@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "state_codec.h"
 #include "tw_redis.h"
 #include "tw_resp.h"
 #include "tw_status.h"
@@ -56,44 +57,6 @@ void checkpoint_append_lease(redisContext *ctx, const checkpoint_names *names)
                        (long long)names->lease->ttl_ms);
 }
 
-static void write_meta(const aggregator *agg, tw_wire_writer *out)
-{
-    tw_wire_put_varint(out, CHECKPOINT_FORMAT_VERSION);
-    tw_wire_put_svarint(out, agg->started_at_us);
-    tw_wire_put_varint(out, agg->records);
-    tw_wire_put_varint(out, agg->packets);
-    tw_wire_put_varint(out, agg->loss);
-    tw_sketch_write(&agg->latency, out);
-    tw_wire_put_varint(out, TW_MALFORMED_REASON_COUNT);
-    for (int i = 0; i < TW_MALFORMED_REASON_COUNT; i++)
-        tw_wire_put_varint(out, agg->malformed[i]);
-    tw_wire_put_varint(out, agg->duplicates);
-    tw_wire_put_varint(out, agg->deleted);
-    tw_wire_put_varint(out, agg->ignored_optional);
-}
-
-static int read_meta(aggregator *agg, tw_wire_reader *in)
-{
-    if (tw_wire_get_varint(in) != CHECKPOINT_FORMAT_VERSION)
-        return TW_INVALID;
-    agg->started_at_us = tw_wire_get_svarint(in);
-    agg->records = tw_wire_get_varint(in);
-    agg->packets = tw_wire_get_varint(in);
-    agg->loss = tw_wire_get_varint(in);
-    tw_sketch_free(&agg->latency);
-    if (tw_sketch_read(&agg->latency, in) != TW_OK)
-        return TW_INVALID;
-    uint64_t reasons = tw_wire_get_varint(in);
-    if (reasons != TW_MALFORMED_REASON_COUNT)
-        return TW_INVALID;
-    for (uint64_t i = 0; i < reasons; i++)
-        agg->malformed[i] = tw_wire_get_varint(in);
-    agg->duplicates = tw_wire_get_varint(in);
-    agg->deleted = tw_wire_get_varint(in);
-    agg->ignored_optional = tw_wire_get_varint(in);
-    return in->failed ? TW_INVALID : TW_OK;
-}
-
 /* Adds "field blob" to the HSET. */
 static void add_field(checkpoint_fields *hset, const char *field, const tw_buf *blob)
 {
@@ -120,12 +83,10 @@ size_t checkpoint_append_adopted_marker(redisContext *ctx, const checkpoint_name
     return CHECKPOINT_ADOPTED_MARKER_COMMANDS;
 }
 
-/* What one save took out of the aggregator, to give back if the save fails. */
+/* What one save took out of the aggregator and the owed work, to give back if the save
+ * fails. */
 typedef struct {
-    stream_id *acks;
-    size_t ack_count;
-    analytics_entry *dead;
-    size_t dead_count;
+    owed_work owed;           /* acknowledgements and dead letters taken */
     antenna_state **antennas; /* antennas written */
     size_t antenna_count;
     uint32_t *seconds; /* second buckets written */
@@ -142,7 +103,7 @@ static void encode_dirty(aggregator *agg, checkpoint_fields *hset, save_batch *b
     tw_wire_writer out = {&blob};
     char field[FIELD_NAME_BYTES];
     if (agg->meta_dirty) {
-        write_meta(agg, &out);
+        state_codec_write_meta(agg, &out);
         add_field(hset, "meta", &blob);
         agg->meta_dirty = false;
         if (batch)
@@ -180,59 +141,30 @@ void checkpoint_encode_dirty(aggregator *agg, checkpoint_fields *hset)
 }
 
 /* Under the lock: encode dirty state into HSET fields and take the owed acks/dead letters. */
-static void collect(aggregator *agg, checkpoint_fields *hset, save_batch *batch)
+static void collect(aggregator *agg, owed_work *owed, checkpoint_fields *hset, save_batch *batch)
 {
     batch->seconds = malloc(agg->seconds.count * sizeof *batch->seconds);
     batch->antennas = malloc((agg->antennas.count + 1) * sizeof *batch->antennas);
     if (!batch->seconds || !batch->antennas)
         abort();
     encode_dirty(agg, hset, batch);
-    batch->acks = agg->acks;
-    batch->ack_count = agg->ack_count;
-    batch->dead = agg->dead;
-    batch->dead_count = agg->dead_count;
-    agg->acks = NULL;
-    agg->ack_count = agg->ack_cap = 0;
-    agg->dead = NULL;
-    agg->dead_count = agg->dead_cap = 0;
-}
-
-static void append_to(void **items, size_t *count, size_t *cap, const void *more, size_t more_count,
-                      size_t item_bytes)
-{
-    if (more_count == 0) /* nothing to add; *items may still be NULL (memcpy forbids it) */
-        return;
-    if (*count + more_count > *cap) {
-        *cap = *count + more_count;
-        *items = realloc(*items, *cap * item_bytes);
-        if (!*items)
-            abort();
-    }
-    memcpy((char *)*items + *count * item_bytes, more, more_count * item_bytes);
-    *count += more_count;
+    owed_take(owed, &batch->owed);
 }
 
 /* Under the lock: a failed save gives its work back, to be retried. */
-static void give_back(aggregator *agg, save_batch *batch)
+static void give_back(aggregator *agg, owed_work *owed, save_batch *batch)
 {
     agg->meta_dirty |= batch->meta;
     for (size_t i = 0; i < batch->second_count; i++)
         agg->seconds.buckets[batch->seconds[i]].dirty = true;
     for (size_t i = 0; i < batch->antenna_count; i++)
         batch->antennas[i]->dirty = true;
-    append_to((void **)&agg->acks, &agg->ack_count, &agg->ack_cap, batch->acks, batch->ack_count,
-              sizeof *batch->acks);
-    append_to((void **)&agg->dead, &agg->dead_count, &agg->dead_cap, batch->dead, batch->dead_count,
-              sizeof *batch->dead);
-    batch->dead_count = 0; /* ownership of the DLQ fields went back */
+    owed_give_back(owed, &batch->owed);
 }
 
 static void free_batch(save_batch *batch)
 {
-    for (size_t i = 0; i < batch->dead_count; i++)
-        entry_release(&batch->dead[i]);
-    free(batch->dead);
-    free(batch->acks);
+    owed_free(&batch->owed);
     free(batch->antennas);
     free(batch->seconds);
 }
@@ -292,12 +224,12 @@ static void append_acks(redisContext *ctx, const checkpoint_names *names, const 
 {
     tw_buf xack;
     tw_buf_init(&xack);
-    tw_resp_array(&xack, 3 + batch->ack_count);
+    tw_resp_array(&xack, 3 + batch->owed.ack_count);
     tw_resp_bulk_str(&xack, "XACK");
     tw_resp_bulk_str(&xack, names->stream_key);
     tw_resp_bulk_str(&xack, names->group);
-    for (size_t i = 0; i < batch->ack_count; i++)
-        tw_resp_bulk_stream_id(&xack, batch->acks[i].ms, batch->acks[i].seq);
+    for (size_t i = 0; i < batch->owed.ack_count; i++)
+        tw_resp_bulk_stream_id(&xack, batch->owed.acks[i].ms, batch->owed.acks[i].seq);
     redisAppendFormattedCommand(ctx, xack.data, xack.len);
     tw_buf_free(&xack);
 }
@@ -356,9 +288,9 @@ static int run_transaction(redisContext *ctx, const checkpoint_names *names,
         checkpoint_append_hset(ctx, names->key, hset);
         commands++;
     }
-    for (size_t i = 0; i < batch->dead_count; i++, commands++)
-        append_dead_letter(ctx, names, &batch->dead[i]);
-    if (batch->ack_count) {
+    for (size_t i = 0; i < batch->owed.dead_count; i++, commands++)
+        append_dead_letter(ctx, names, &batch->owed.dead[i]);
+    if (batch->owed.ack_count) {
         append_acks(ctx, names, batch);
         commands++;
     }
@@ -439,16 +371,16 @@ static int save_batch_now(redisContext *ctx, const checkpoint_names *names,
     return status;
 }
 
-int checkpoint_save(aggregator *agg, redisContext *ctx, const checkpoint_names *names, char *err,
-                    size_t err_size)
+int checkpoint_save(aggregator *agg, owed_work *owed_now, redisContext *ctx,
+                    const checkpoint_names *names, char *err, size_t err_size)
 {
     checkpoint_fields hset = {.fields = 0};
     tw_buf_init(&hset.body);
     save_batch batch = {0};
     pthread_mutex_lock(&agg->lock);
-    collect(agg, &hset, &batch);
+    collect(agg, owed_now, &hset, &batch);
     pthread_mutex_unlock(&agg->lock);
-    bool owed = hset.fields || batch.ack_count || batch.dead_count;
+    bool owed = hset.fields || !owed_none(&batch.owed);
     if (owed && names->lease)
         checkpoint_add_generation(&hset, names->lease->generation + 1);
     int status = TW_AGAIN;
@@ -456,7 +388,7 @@ int checkpoint_save(aggregator *agg, redisContext *ctx, const checkpoint_names *
         status = save_batch_now(ctx, names, &hset, &batch, err, err_size);
         if (status != TW_OK) {
             pthread_mutex_lock(&agg->lock);
-            give_back(agg, &batch);
+            give_back(agg, owed_now, &batch);
             pthread_mutex_unlock(&agg->lock);
         }
     }
@@ -480,7 +412,7 @@ static int restore_field(aggregator *agg, const redisReply *name, const redisRep
     tw_wire_reader in;
     tw_wire_reader_init(&in, value->str, value->len);
     if (!strcmp(name->str, "meta"))
-        return read_meta(agg, &in);
+        return state_codec_read_meta(agg, &in);
     if (!strncmp(name->str, "s:", 2))
         return bucket_ring_read_bucket(&agg->seconds, &in);
     if (!strncmp(name->str, "a:", 2))
@@ -564,14 +496,4 @@ int checkpoint_restore(aggregator *agg, redisContext *ctx, const checkpoint_name
         names->lease->rolled_back = false;
     }
     return status;
-}
-
-void checkpoint_encode_meta(const aggregator *agg, tw_wire_writer *out)
-{
-    write_meta(agg, out);
-}
-
-int checkpoint_decode_meta(aggregator *agg, tw_wire_reader *in)
-{
-    return read_meta(agg, in);
 }

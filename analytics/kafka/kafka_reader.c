@@ -376,11 +376,9 @@ static bool apply(kafka_reader *reader, const rd_kafka_message_t *message)
     int64_t now_us = tw_wall_us();
     aggregator_apply(&part->agg, &entry, now_us);
     part->agg.ignored_optional += (uint64_t)ignored;
-    aggregator_drop_owed(&part->agg);
     pthread_mutex_lock(&reader->view->lock);
     aggregator_apply(reader->view, &entry, now_us);
     reader->view->ignored_optional += (uint64_t)ignored;
-    aggregator_drop_owed(reader->view);
     pthread_mutex_unlock(&reader->view->lock);
     part->next_offset = message->offset + 1;
     part->dirty = true;

@@ -1,7 +1,6 @@
 /* Whole-state operations the Kafka path needs on top of aggregator.c: merging one
  * aggregate state into another (a replica's view is the merge of its partitions' states),
- * a complete snapshot in binary form (a partition's checkpoint), and dropping the work
- * the Redis path owes to its checkpoints (acks, dead letters) where nothing is owed. */
+ * and a complete snapshot in binary form (a partition's checkpoint). */
 #ifndef AGGREGATOR_MERGE_H
 #define AGGREGATOR_MERGE_H
 
@@ -18,8 +17,6 @@ void aggregator_merge(aggregator *dst, const aggregator *src);
 /* Empties the state (as aggregator_init leaves it) without touching its lock, which the
  * caller holds. TW_OK or TW_ERR (out of memory). */
 int aggregator_reset(aggregator *agg);
-/* Forgets owed acknowledgements and dead letters (freeing what they own). */
-void aggregator_drop_owed(aggregator *agg);
 /* Appends the whole state (meta, used second buckets, every antenna) to out. */
 void aggregator_snapshot_write(const aggregator *agg, tw_buf *out);
 /* Restores a snapshot into an empty aggregator; TW_OK or TW_INVALID. */

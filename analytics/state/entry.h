@@ -10,8 +10,6 @@
 
 #include "tw_report.h"
 
-struct redisReply;
-
 typedef struct {
     uint64_t ms;  /* milliseconds part */
     uint64_t seq; /* sequence part */
@@ -39,10 +37,6 @@ void stream_id_format(stream_id id, char *out, size_t out_size);
 /* Orders two ids: negative, zero or positive. */
 int stream_id_compare(stream_id a, stream_id b);
 
-/* Fills out from one XREADGROUP/XAUTOCLAIM item [id, [field, value, ...] | nil].
- * Malformed content is not an error (out->malformed says why); returns TW_INVALID only
- * when the item is not shaped like a stream entry at all. */
-int entry_from_reply(const struct redisReply *item, analytics_entry *out, int *ignored_optional);
 /* Frees what an entry owns (its dead-letter fields). */
 void entry_release(analytics_entry *entry);
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "entry.h"
+#include "stream_entry.h"
 #include "state_merge.h"
 #include "tw_log.h"
 #include "tw_redis.h"
@@ -23,10 +23,11 @@
 #define NAME_BYTES (TW_ANTENNA_ID_MAX_LEN + 1) /* consumer names follow the antenna id rule */
 #define CANDIDATES_MAX 16                      /* silent consumers looked at per run */
 
-void adoption_init(adoption *adopt, aggregator *agg, const checkpoint_names *names,
+void adoption_init(adoption *adopt, aggregator *agg, owed_work *owed, const checkpoint_names *names,
                    int64_t adopt_after_ms, tw_metrics *metrics)
 {
     adopt->agg = agg;
+    adopt->owed = owed;
     adopt->names = names;
     adopt->adopt_after_ms = adopt_after_ms;
     int64_t every_us = adopt_after_ms * 1000 / CHECKS_PER_THRESHOLD;
@@ -260,7 +261,7 @@ static redisReply *read_exec(redisContext *ctx, size_t before_exec)
 }
 
 /* Applies claimed entries (an XCLAIM reply) to our state; the caller holds the lock. */
-static uint64_t apply_claimed(aggregator *agg, const redisReply *entries, int64_t now_us)
+static uint64_t apply_claimed(adoption *adopt, const redisReply *entries, int64_t now_us)
 {
     uint64_t applied = 0;
     for (size_t i = 0; entries->type == REDIS_REPLY_ARRAY && i < entries->elements; i++) {
@@ -269,8 +270,7 @@ static uint64_t apply_claimed(aggregator *agg, const redisReply *entries, int64_
         if (entry_from_reply(entries->element[i], &entry, &ignored) != TW_OK)
             continue;
         entry.claimed = true;
-        aggregator_apply(agg, &entry, now_us);
-        entry_release(&entry);
+        owed_apply(adopt->owed, adopt->agg, &entry, now_us);
         applied++;
     }
     return applied;
@@ -313,7 +313,7 @@ static uint64_t claim_leftovers(adoption *adopt, redisContext *ctx, const redisR
         return 0;
     }
     pthread_mutex_lock(&adopt->agg->lock);
-    uint64_t applied = apply_claimed(adopt->agg, reply, tw_wall_us());
+    uint64_t applied = apply_claimed(adopt, reply, tw_wall_us());
     pthread_mutex_unlock(&adopt->agg->lock);
     freeReplyObject(reply);
     return applied;
@@ -329,7 +329,7 @@ static uint64_t take_over(adoption *adopt, adoptee *gone, const redisReply *exec
     state_take(adopt->agg, &gone->state);
     int64_t now_us = tw_wall_us();
     for (size_t i = 0; i < claims && FIRST_CLAIM_REPLY + i < exec->elements; i++)
-        applied += apply_claimed(adopt->agg, exec->element[FIRST_CLAIM_REPLY + i], now_us);
+        applied += apply_claimed(adopt, exec->element[FIRST_CLAIM_REPLY + i], now_us);
     pthread_mutex_unlock(&adopt->agg->lock);
     adopt->names->lease->generation++;
     adopt->names->lease->renewed_us = tw_mono_us();
