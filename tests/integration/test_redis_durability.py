@@ -185,9 +185,9 @@ def test_kill9_of_redis_three_times_under_load_keeps_totals_exact(spawn, redis_s
     assert sim.wait_exit(240) == 0, sim.logs()
     expected = generated(sim)
     assert expected[0] == count
-    assert wait_totals([analytics.port], expected, timeout_s=240, client=client) == expected
     truth = stream_sums(client)
     assert (truth["records"], truth["packets"], truth["loss"]) == expected
+    assert wait_totals([analytics.port], expected, timeout_s=240, client=client) == expected
     assert analytics.alive()
     assert "adopted" not in analytics.logs()
 
