@@ -66,7 +66,7 @@ try {
   await waitLevels(linusPort, LINUS_IN, '0000', 'linus stops on ArrowLeft release');
   checks.push('ArrowLeft hold/release');
   await page.keyboard.down('w');
-  await waitLevels(torvaldsPort, TORVALDS_IN, '1001', 'torvalds forward while W held');
+  await waitLevels(torvaldsPort, TORVALDS_IN, '0110', 'torvalds forward while W held');
   await page.keyboard.up('w');
   await waitLevels(torvaldsPort, TORVALDS_IN, '0000', 'torvalds stops on W release');
   checks.push('W hold/release');
