@@ -270,12 +270,14 @@ def test_metrics_pass_promtool(robots):
 def test_control_page_is_served_from_the_embedded_files(robots):
     import urllib.request
     from conftest import REPO
-    for path, name, ctype in (("/", "index.html", "text/html"), ("/app.js", "app.js",
-                              "text/javascript"), ("/style.css", "style.css", "text/css")):
+    for path, name, ctype in (("/", "robot-gateway/static/index.html", "text/html"),
+                              ("/app.js", "robot-gateway/static/app.js", "text/javascript"),
+                              ("/style.css", "robot-gateway/static/style.css", "text/css"),
+                              ("/theme.css", "dashboard/static/app.css", "text/css")):
         with urllib.request.urlopen(f"http://127.0.0.1:{robots.http}{path}", timeout=5) as resp:
             assert resp.status == 200
             assert resp.headers["Content-Type"].startswith(ctype)
-            assert resp.read() == (REPO / "robot-gateway/static" / name).read_bytes()
+            assert resp.read() == (REPO / name).read_bytes()
     page = (REPO / "robot-gateway/static/index.html").read_text()
     assert "http://" not in page and "https://" not in page
     assert http_get(robots.http, "/no-such-page")[0] == 404
