@@ -66,7 +66,9 @@ static void parse_settings(settings *s, int argc, char **argv)
     };
     tw_cli cli = {SERVICE,
                   "Drives the robots linus and torvalds through their pigpio daemons: an "
-                  "authenticated JSON API, a control page at /, a drive watchdog.",
+                  "authenticated JSON API, a control page at /, a drive watchdog, and a "
+                  "dead-man's script on each Pi that stops the motors should the gateway die "
+                  "or lose its link.",
                   options, sizeof options / sizeof options[0]};
     tw_cli_parse(&cli, argc, argv);
 }
