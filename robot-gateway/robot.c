@@ -1,8 +1,11 @@
 /* One robot: a FIFO turn (ticket lock) serialising everything that touches the robot's
  * pigpio connection, so commands apply in arrival order; drive/eyes/servo application and
  * pin read-back in the requesting thread (no hand-off on the hot path); and a worker
- * thread that takes its turn to (re)connect, run the watchdog and blink the eyes. Each
- * robot has its own turn, so one robot's troubles never delay the other. With tracing on,
+ * thread that takes its turn to (re)connect, run the watchdog and blink the eyes. On every
+ * (re)connect the motors are stopped first, then the dead-man's script (deadman.h) is
+ * installed; every drive refreshes it, and a drive the daemon refuses in part is followed
+ * by a stop, so the pins never keep a half-applied pattern. Each robot has its own turn,
+ * so one robot's troubles never delay the other. With tracing on,
  * every pigpio command is a CLIENT span under the current span (the request's, or an eye
  * span), and every change of the eyes is a "<robot>-eye" span. */
 #include "robot.h"
