@@ -12,7 +12,7 @@
 #define EMBED(sym, file)                                                                           \
     __asm__(".section .rodata\n"                                                                   \
             ".balign 16\n" #sym ":\n"                                                              \
-            ".incbin \"" file "\"\n"                                          \
+            ".incbin \"" file "\"\n"                                                               \
             "1:\n"                                                                                 \
             ".balign 8\n" #sym "_len:\n"                                                           \
             ".quad 1b - " #sym "\n"                                                                \
