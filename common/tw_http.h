@@ -19,12 +19,12 @@ typedef int (*tw_http_handler)(struct mg_connection *conn, void *arg);
 typedef int (*tw_http_ready_fn)(void *arg, tw_buf *reason);
 
 typedef struct {
-    const char *listen_addr;  /* address to bind, e.g. "0.0.0.0" */
-    int port;                 /* TCP port */
-    int threads;              /* worker threads */
-    tw_metrics *metrics;      /* registry served at /metrics; request metrics are added to it */
-    tw_http_ready_fn ready;   /* readiness check for /readyz, or NULL for always ready */
-    void *ready_arg;          /* argument for ready */
+    const char *listen_addr; /* address to bind, e.g. "0.0.0.0" */
+    int port;                /* TCP port */
+    int threads;             /* worker threads */
+    tw_metrics *metrics;     /* registry served at /metrics; request metrics are added to it */
+    tw_http_ready_fn ready;  /* readiness check for /readyz, or NULL for always ready */
+    void *ready_arg;         /* argument for ready */
 } tw_http_config;
 
 /* Starts listening; returns NULL with err set when the port cannot be bound. */
@@ -35,6 +35,10 @@ void tw_http_stop(tw_http *http);
  * request metrics' label. Register before traffic arrives. */
 void tw_http_route(tw_http *http, const char *uri, const char *route, tw_http_handler handler,
                    void *arg);
+
+/* Names the route template of the request this thread is handling (e.g.
+ * "/api/v1/robots/{robot}/drive") for its server span, when a prefix route serves many. */
+void tw_http_set_route(const char *route_template);
 
 /* Sends a complete response with the given body. Returns status. */
 int tw_http_reply(struct mg_connection *conn, int status, const char *content_type,

@@ -3,7 +3,7 @@
 
 #include <stddef.h>
 
-#define WORD_BYTES 4
+#define WORD_BYTES TW_PIGPIO_WORD_BYTES
 #define BITS_PER_BYTE 8
 
 typedef struct {
@@ -19,7 +19,9 @@ static const named_code command_names[] = {
     {TW_PI_CMD_HWVER, "HWVER"}, {TW_PI_CMD_NB, "NB"},       {TW_PI_CMD_NC, "NC"},
     {TW_PI_CMD_PRG, "PRG"},     {TW_PI_CMD_PFG, "PFG"},     {TW_PI_CMD_PRRG, "PRRG"},
     {TW_PI_CMD_PIGPV, "PIGPV"}, {TW_PI_CMD_GDC, "GDC"},     {TW_PI_CMD_GPW, "GPW"},
-    {TW_PI_CMD_NOIB, "NOIB"},
+    {TW_PI_CMD_NOIB, "NOIB"},   {TW_PI_CMD_PROC, "PROC"},   {TW_PI_CMD_PROCD, "PROCD"},
+    {TW_PI_CMD_PROCR, "PROCR"}, {TW_PI_CMD_PROCS, "PROCS"}, {TW_PI_CMD_PROCP, "PROCP"},
+    {TW_PI_CMD_PROCU, "PROCU"}, {TW_PI_CMD_MICS, "MICS"},   {TW_PI_CMD_MILS, "MILS"},
 };
 
 static const named_code error_names[] = {
@@ -33,18 +35,31 @@ static const named_code error_names[] = {
     {TW_PI_BAD_DUTYRANGE, "PI_BAD_DUTYRANGE"},
     {TW_PI_NO_HANDLE, "PI_NO_HANDLE"},
     {TW_PI_BAD_HANDLE, "PI_BAD_HANDLE"},
+    {TW_PI_BAD_SCRIPT, "PI_BAD_SCRIPT"},
+    {TW_PI_BAD_SCRIPT_ID, "PI_BAD_SCRIPT_ID"},
+    {TW_PI_BAD_PARAM_NUM, "PI_BAD_PARAM_NUM"},
+    {TW_PI_DUP_TAG, "PI_DUP_TAG"},
+    {TW_PI_TOO_MANY_TAGS, "PI_TOO_MANY_TAGS"},
+    {TW_PI_BAD_SCRIPT_CMD, "PI_BAD_SCRIPT_CMD"},
+    {TW_PI_BAD_VAR_NUM, "PI_BAD_VAR_NUM"},
+    {TW_PI_NO_SCRIPT_ROOM, "PI_NO_SCRIPT_ROOM"},
+    {TW_PI_TOO_MANY_PARAM, "PI_TOO_MANY_PARAM"},
+    {TW_PI_SCRIPT_NOT_READY, "PI_SCRIPT_NOT_READY"},
+    {TW_PI_BAD_TAG, "PI_BAD_TAG"},
+    {TW_PI_BAD_MICS_DELAY, "PI_BAD_MICS_DELAY"},
+    {TW_PI_BAD_MILS_DELAY, "PI_BAD_MILS_DELAY"},
     {TW_PI_UNKNOWN_COMMAND, "PI_UNKNOWN_COMMAND"},
     {TW_PI_NOT_PWM_GPIO, "PI_NOT_PWM_GPIO"},
     {TW_PI_NOT_SERVO_GPIO, "PI_NOT_SERVO_GPIO"},
 };
 
-static void put_word(uint8_t *out, uint32_t word)
+void tw_pigpio_put_word(uint8_t *out, uint32_t word)
 {
     for (int i = 0; i < WORD_BYTES; i++)
         out[i] = (uint8_t)(word >> (BITS_PER_BYTE * i));
 }
 
-static uint32_t get_word(const uint8_t *in)
+uint32_t tw_pigpio_get_word(const uint8_t *in)
 {
     uint32_t word = 0;
     for (int i = 0; i < WORD_BYTES; i++)
@@ -54,18 +69,18 @@ static uint32_t get_word(const uint8_t *in)
 
 void tw_pigpio_encode(const tw_pigpio_frame *frame, uint8_t out[TW_PIGPIO_FRAME_BYTES])
 {
-    put_word(out, frame->cmd);
-    put_word(out + WORD_BYTES, frame->p1);
-    put_word(out + 2 * WORD_BYTES, frame->p2);
-    put_word(out + 3 * WORD_BYTES, frame->p3);
+    tw_pigpio_put_word(out, frame->cmd);
+    tw_pigpio_put_word(out + WORD_BYTES, frame->p1);
+    tw_pigpio_put_word(out + 2 * WORD_BYTES, frame->p2);
+    tw_pigpio_put_word(out + 3 * WORD_BYTES, frame->p3);
 }
 
 void tw_pigpio_decode(const uint8_t in[TW_PIGPIO_FRAME_BYTES], tw_pigpio_frame *frame)
 {
-    frame->cmd = get_word(in);
-    frame->p1 = get_word(in + WORD_BYTES);
-    frame->p2 = get_word(in + 2 * WORD_BYTES);
-    frame->p3 = get_word(in + 3 * WORD_BYTES);
+    frame->cmd = tw_pigpio_get_word(in);
+    frame->p1 = tw_pigpio_get_word(in + WORD_BYTES);
+    frame->p2 = tw_pigpio_get_word(in + 2 * WORD_BYTES);
+    frame->p3 = tw_pigpio_get_word(in + 3 * WORD_BYTES);
 }
 
 tw_pigpio_frame tw_pigpio_reply(const tw_pigpio_frame *request, int32_t result)

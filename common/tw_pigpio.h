@@ -19,6 +19,12 @@
 #define TW_PIGPIO_MIN_RANGE 25        /* smallest PRS range */
 #define TW_PIGPIO_MAX_RANGE 40000     /* largest PRS range */
 #define TW_PIGPIO_DEFAULT_FREQ_HZ 800 /* PWM frequency until PFS changes it */
+#define TW_PIGPIO_WORD_BYTES 4        /* every word on the wire is 32-bit little-endian */
+#define TW_PIGPIO_MAX_SCRIPTS 32      /* scripts the daemon stores at once */
+#define TW_PIGPIO_SCRIPT_PARAMS 10    /* parameters p0..p9 of a script */
+#define TW_PIGPIO_SCRIPT_VARS 150     /* variables v0..v149 of a script */
+#define TW_PIGPIO_MAX_MILS 60000      /* longest MILS delay in a script */
+#define TW_PIGPIO_MAX_MICS 1000000    /* longest MICS delay in a script */
 
 /* Command numbers. */
 enum {
@@ -41,9 +47,26 @@ enum {
     TW_PI_CMD_PFG = 23,
     TW_PI_CMD_PRRG = 24,
     TW_PI_CMD_PIGPV = 26,
+    TW_PI_CMD_PROC = 38,
+    TW_PI_CMD_PROCD = 39,
+    TW_PI_CMD_PROCR = 40,
+    TW_PI_CMD_PROCS = 41,
+    TW_PI_CMD_PROCP = 45,
+    TW_PI_CMD_MICS = 46,
+    TW_PI_CMD_MILS = 47,
     TW_PI_CMD_GDC = 83,
     TW_PI_CMD_GPW = 84,
     TW_PI_CMD_NOIB = 99,
+    TW_PI_CMD_PROCU = 117,
+};
+
+/* Script status as PROCP reports it. */
+enum {
+    TW_PI_SCRIPT_INITING = 0,
+    TW_PI_SCRIPT_HALTED = 1,
+    TW_PI_SCRIPT_RUNNING = 2,
+    TW_PI_SCRIPT_WAITING = 3,
+    TW_PI_SCRIPT_FAILED = 4,
 };
 
 /* Error results (negative). */
@@ -58,6 +81,19 @@ enum {
     TW_PI_BAD_DUTYRANGE = -21,
     TW_PI_NO_HANDLE = -24,
     TW_PI_BAD_HANDLE = -25,
+    TW_PI_BAD_SCRIPT = -47,
+    TW_PI_BAD_SCRIPT_ID = -48,
+    TW_PI_BAD_PARAM_NUM = -52,
+    TW_PI_DUP_TAG = -53,
+    TW_PI_TOO_MANY_TAGS = -54,
+    TW_PI_BAD_SCRIPT_CMD = -55,
+    TW_PI_BAD_VAR_NUM = -56,
+    TW_PI_NO_SCRIPT_ROOM = -57,
+    TW_PI_TOO_MANY_PARAM = -61,
+    TW_PI_SCRIPT_NOT_READY = -62,
+    TW_PI_BAD_TAG = -63,
+    TW_PI_BAD_MICS_DELAY = -64,
+    TW_PI_BAD_MILS_DELAY = -65,
     TW_PI_UNKNOWN_COMMAND = -88,
     TW_PI_NOT_PWM_GPIO = -92,
     TW_PI_NOT_SERVO_GPIO = -93,
@@ -80,6 +116,10 @@ typedef struct {
     uint32_t p3;  /* request: extension byte count; reply: the result as uint32 */
 } tw_pigpio_frame;
 
+/* Writes word into out as 4 little-endian bytes. */
+void tw_pigpio_put_word(uint8_t *out, uint32_t word);
+/* Reads 4 little-endian bytes. */
+uint32_t tw_pigpio_get_word(const uint8_t *in);
 /* Writes frame into out as 16 little-endian bytes. */
 void tw_pigpio_encode(const tw_pigpio_frame *frame, uint8_t out[TW_PIGPIO_FRAME_BYTES]);
 /* Reads 16 little-endian bytes into frame. */

@@ -27,7 +27,8 @@ int main(int argc, char **argv)
     };
     tw_cli cli = {SERVICE,
                   "Emulates a Raspberry Pi's pigpio daemon: GPIO modes, levels, PWM and servo "
-                  "pulses over the pigpio socket protocol, for tests and demos.",
+                  "pulses, and stored scripts (PROC, PROCR, PROCU, PROCP, PROCS, PROCD) over "
+                  "the pigpio socket protocol, for tests and demos.",
                   options, sizeof options / sizeof options[0]};
     tw_cli_parse(&cli, argc, argv);
     tw_log_start(SERVICE, log_level);

@@ -1,8 +1,9 @@
 /* pigpio-sim server loop: poll(2) over the listening socket and every client. Each client
- * sends 16-byte requests (plus p3 extension bytes, read and ignored); each gets a 16-byte
- * reply. A socket that asked for NOIB becomes an in-band notification stream: whenever a
- * monitored GPIO 0..31 changes level it receives a 12-byte report (seq, flags, tick,
- * levels), as the daemon sends them. */
+ * sends 16-byte requests plus p3 extension bytes (a script's text or parameters; beyond
+ * SIM_SCRIPT_MAX_TEXT_BYTES they are discarded); each gets a 16-byte reply, followed by the
+ * result's count of bytes for PROCP. Stored scripts run between socket events. A socket that asked
+ * for NOIB becomes an in-band notification stream: whenever a monitored GPIO 0..31 changes level it
+ * receives a 12-byte report (seq, flags, tick, levels), as the daemon sends them. */
 #include "server.h"
 
 #include <arpa/inet.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "gpio_state.h"
+#include "script_store.h"
 #include "tw_log.h"
 #include "tw_pigpio.h"
 #include "tw_signal.h"
@@ -28,13 +30,16 @@
 #define POLL_INTERVAL_MS 100     /* how often the loop checks for a stop signal */
 #define LISTEN_BACKLOG 64        /* pending connections */
 #define DISCARD_CHUNK_BYTES 4096 /* extension bytes skipped per read */
-#define REPORT_BYTES 12          /* one notification report */
+#define US_PER_MS 1000
+#define REPORT_BYTES 12 /* one notification report */
 
 typedef struct {
     int fd;                               /* socket, -1 when the slot is free */
     uint8_t frame[TW_PIGPIO_FRAME_BYTES]; /* request bytes received so far */
     size_t have;                          /* bytes in frame */
-    uint32_t skip;                        /* extension bytes still to discard */
+    uint8_t *ext;                         /* extension bytes of the request (kept ones) */
+    uint32_t ext_want;                    /* extension bytes the request carries */
+    uint32_t ext_have;                    /* extension bytes received so far */
     bool close_after_reply;               /* NC closed this socket's own handle */
 } client;
 
@@ -50,8 +55,16 @@ struct sim_server {
     client clients[MAX_CLIENTS];           /* connected clients */
     notify_handle handles[NOTIFY_HANDLES]; /* notification handles */
     sim_state state;                       /* the emulated GPIO */
+    sim_scripts *scripts;                  /* stored scripts */
     uint32_t last_bank1;                   /* levels last reported */
 };
+
+/* GPIO commands of scripts run on the same state as the clients' commands. */
+static int32_t script_exec(void *arg, const tw_pigpio_frame *request)
+{
+    sim_server *server = arg;
+    return sim_state_execute(&server->state, request, tw_mono_us());
+}
 
 sim_server *sim_server_open(const char *listen_addr, int port)
 {
@@ -76,6 +89,7 @@ sim_server *sim_server_open(const char *listen_addr, int port)
     for (int i = 0; i < MAX_CLIENTS; i++)
         server->clients[i].fd = -1;
     sim_state_init(&server->state, tw_mono_us());
+    server->scripts = sim_scripts_new(script_exec, server);
     return server;
 }
 
@@ -87,6 +101,7 @@ static void drop_client(sim_server *server, int index)
             server->handles[h].open = false;
     }
     close(c->fd);
+    free(c->ext);
     *c = (client){.fd = -1};
     tw_log_debug("client closed", TW_INT("slot", index));
 }
@@ -172,30 +187,65 @@ static void report_changes(sim_server *server)
     }
 }
 
+/* Executes the request now complete in the client's buffers. */
+static int32_t execute(sim_server *server, int index, const tw_pigpio_frame *req, uint8_t *reply,
+                       size_t *reply_len)
+{
+    const client *c = &server->clients[index];
+    *reply_len = 0;
+    if (req->cmd == TW_PI_CMD_NOIB || req->cmd == TW_PI_CMD_NB || req->cmd == TW_PI_CMD_NC)
+        return notify_command(server, index, req);
+    if (sim_scripts_handles(req->cmd)) {
+        if (c->ext_want > SIM_SCRIPT_MAX_TEXT_BYTES)
+            return req->cmd == TW_PI_CMD_PROC ? TW_PI_BAD_SCRIPT : TW_PI_TOO_MANY_PARAM;
+        return sim_scripts_execute(server->scripts, req, c->ext, c->ext_have, reply, reply_len,
+                                   tw_mono_us());
+    }
+    return sim_state_execute(&server->state, req, tw_mono_us());
+}
+
 static void handle_request(sim_server *server, int index)
 {
     client *c = &server->clients[index];
     tw_pigpio_frame req;
     tw_pigpio_decode(c->frame, &req);
+    uint8_t extra[SIM_PROCP_REPLY_BYTES];
+    size_t extra_len;
+    int32_t result = execute(server, index, &req, extra, &extra_len);
     c->have = 0;
-    c->skip = req.p3;
-    int32_t result;
-    if (req.cmd == TW_PI_CMD_NOIB || req.cmd == TW_PI_CMD_NB || req.cmd == TW_PI_CMD_NC)
-        result = notify_command(server, index, &req);
-    else
-        result = sim_state_execute(&server->state, &req, tw_mono_us());
+    c->ext_want = c->ext_have = 0;
     if (result < 0)
         tw_log_info("command rejected", TW_STR("cmd", tw_pigpio_command_name(req.cmd)),
                     TW_INT("cmd_number", req.cmd), TW_INT("p1", req.p1), TW_INT("p2", req.p2),
                     TW_STR("error", tw_pigpio_error_name(result)), TW_INT("result", result));
     tw_pigpio_frame reply = tw_pigpio_reply(&req, result);
-    uint8_t out[TW_PIGPIO_FRAME_BYTES];
+    uint8_t out[TW_PIGPIO_FRAME_BYTES + SIM_PROCP_REPLY_BYTES];
     tw_pigpio_encode(&reply, out);
-    if (!send_all(c->fd, out, sizeof out) || c->close_after_reply) {
+    memcpy(out + TW_PIGPIO_FRAME_BYTES, extra, extra_len);
+    if (!send_all(c->fd, out, TW_PIGPIO_FRAME_BYTES + extra_len) || c->close_after_reply) {
         drop_client(server, index);
         return;
     }
     report_changes(server);
+}
+
+/* Receives extension bytes: kept up to SIM_SCRIPT_MAX_TEXT_BYTES, the rest discarded.
+ * Returns 1 when all arrived, 0 when more must come, -1 when the client closed or failed. */
+static int read_extension(client *c)
+{
+    while (c->ext_have < c->ext_want) {
+        uint8_t discard[DISCARD_CHUNK_BYTES];
+        bool keep = c->ext_want <= SIM_SCRIPT_MAX_TEXT_BYTES;
+        if (keep && !c->ext)
+            c->ext = malloc(SIM_SCRIPT_MAX_TEXT_BYTES);
+        uint32_t left = c->ext_want - c->ext_have;
+        size_t want = keep ? left : (left < sizeof discard ? left : sizeof discard);
+        ssize_t got = recv(c->fd, keep ? c->ext + c->ext_have : discard, want, 0);
+        if (got <= 0)
+            return got < 0 && (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+        c->ext_have += (uint32_t)got;
+    }
+    return 1;
 }
 
 /* Reads what the client sent; returns false when it closed or failed. */
@@ -203,24 +253,24 @@ static bool read_client(sim_server *server, int index)
 {
     client *c = &server->clients[index];
     for (;;) {
-        if (c->skip > 0) {
-            uint8_t discard[DISCARD_CHUNK_BYTES];
-            size_t want = c->skip < sizeof discard ? c->skip : sizeof discard;
-            ssize_t got = recv(c->fd, discard, want, 0);
+        if (c->have < sizeof c->frame) {
+            ssize_t got = recv(c->fd, c->frame + c->have, sizeof c->frame - c->have, 0);
             if (got <= 0)
                 return got < 0 && (errno == EAGAIN || errno == EINTR);
-            c->skip -= (uint32_t)got;
-            continue;
+            c->have += (size_t)got;
+            if (c->have < sizeof c->frame)
+                continue;
+            tw_pigpio_frame req;
+            tw_pigpio_decode(c->frame, &req);
+            c->ext_want = req.p3;
+            c->ext_have = 0;
         }
-        ssize_t got = recv(c->fd, c->frame + c->have, sizeof c->frame - c->have, 0);
-        if (got <= 0)
-            return got < 0 && (errno == EAGAIN || errno == EINTR);
-        c->have += (size_t)got;
-        if (c->have == sizeof c->frame) {
-            handle_request(server, index);
-            if (server->clients[index].fd < 0)
-                return true;
-        }
+        int ext = read_extension(c);
+        if (ext <= 0)
+            return ext == 0;
+        handle_request(server, index);
+        if (server->clients[index].fd < 0)
+            return true;
     }
 }
 
@@ -237,7 +287,11 @@ int sim_server_run(sim_server *server)
                 fds[n++] = (struct pollfd){.fd = server->clients[i].fd, .events = POLLIN};
             }
         }
-        int ready = poll(fds, n, POLL_INTERVAL_MS);
+        int64_t due_us =
+            sim_scripts_due_in_us(server->scripts, tw_mono_us(), POLL_INTERVAL_MS * US_PER_MS);
+        int ready = poll(fds, n, (int)((due_us + US_PER_MS - 1) / US_PER_MS));
+        sim_scripts_run(server->scripts, tw_mono_us());
+        report_changes(server);
         if (ready <= 0)
             continue;
         for (nfds_t i = 1; i < n; i++) {
@@ -259,7 +313,9 @@ void sim_server_close(sim_server *server)
     for (int i = 0; i < MAX_CLIENTS; i++) {
         if (server->clients[i].fd >= 0)
             close(server->clients[i].fd);
+        free(server->clients[i].ext);
     }
+    sim_scripts_free(server->scripts);
     close(server->listen_fd);
     free(server);
 }

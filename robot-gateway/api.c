@@ -9,6 +9,7 @@
 
 #include "auth.h"
 #include "page.h"
+#include "robot_json.h"
 #include "tw_status.h"
 
 #define BODY_MAX_BYTES 4096 /* command bodies are tiny */
@@ -32,72 +33,11 @@ static int handle_page(struct mg_connection *conn, void *arg)
     return tw_http_reply(conn, HTTP_OK, file.content_type, file.data, file.len);
 }
 
-static void add_pins(cJSON *obj, const rg_job *job)
-{
-    cJSON *pins = cJSON_AddArrayToObject(obj, "pins");
-    for (int i = 0; i < job->pin_count; i++) {
-        const rg_pin_reading *p = &job->pins[i];
-        cJSON *pin = cJSON_CreateObject();
-        cJSON_AddNumberToObject(pin, "gpio", p->gpio);
-        cJSON_AddStringToObject(pin, "role", p->role);
-        if (p->level >= 0)
-            cJSON_AddNumberToObject(pin, "level", p->level);
-        else
-            cJSON_AddNullToObject(pin, "level");
-        if (!strncmp(p->role, "enable", strlen("enable")))
-            cJSON_AddNumberToObject(pin, "dutycycle", p->value >= 0 ? p->value : 0);
-        if (!strncmp(p->role, "servo", strlen("servo")))
-            cJSON_AddNumberToObject(pin, "pulse_us", p->value >= 0 ? p->value : 0);
-        cJSON_AddItemToArray(pins, pin);
-    }
-}
-
-/* The robot's state as JSON; with read_job, the pins read back from the daemon. */
-static cJSON *robot_json(const rg_api *api, int index, const rg_job *read_job)
-{
-    rg_robot *robot = api->robots[index];
-    const rg_robot_pins *pins = rg_robot_pins_of(robot);
-    rg_robot_state s;
-    rg_robot_snapshot(robot, &s);
-    cJSON *obj = cJSON_CreateObject();
-    cJSON_AddStringToObject(obj, "name", pins->name);
-    cJSON_AddStringToObject(obj, "pigpio", api->addr[index]);
-    cJSON_AddBoolToObject(obj, "connected", s.connected);
-    cJSON_AddStringToObject(obj, "direction", rg_direction_name(s.direction));
-    if (pins->enable_count)
-        cJSON_AddNumberToObject(obj, "speed", s.speed);
-    cJSON_AddStringToObject(obj, "eyes", rg_eyes_name(s.eyes));
-    cJSON *servos = cJSON_AddArrayToObject(obj, "servos");
-    for (int i = 0; i < pins->servo_count; i++) {
-        cJSON *servo = cJSON_CreateObject();
-        cJSON_AddNumberToObject(servo, "servo", i + 1);
-        cJSON_AddNumberToObject(servo, "gpio", pins->servos[i]);
-        if (s.angle_set[i]) {
-            cJSON_AddNumberToObject(servo, "angle", s.angle[i]);
-            cJSON_AddNumberToObject(servo, "pulse_us", rg_servo_pulse_us(s.angle[i]));
-        } else {
-            cJSON_AddNullToObject(servo, "angle");
-            cJSON_AddNullToObject(servo, "pulse_us");
-        }
-        cJSON_AddItemToArray(servos, servo);
-    }
-    cJSON_AddNumberToObject(obj, "watchdog_stops", (double)s.watchdog_stops);
-    if (s.last_error[0])
-        cJSON_AddStringToObject(obj, "last_error", s.last_error);
-    else
-        cJSON_AddNullToObject(obj, "last_error");
-    if (read_job && read_job->status == TW_OK)
-        add_pins(obj, read_job);
-    else if (read_job)
-        cJSON_AddNullToObject(obj, "pins");
-    return obj;
-}
-
 static cJSON *read_robot(const rg_api *api, int index)
 {
     rg_job job = {.action = RG_ACT_READ};
     rg_robot_submit(api->robots[index], &job);
-    return robot_json(api, index, &job);
+    return rg_robot_json(api->robots[index], api->addr[index], &job);
 }
 
 static int handle_robots(struct mg_connection *conn, void *arg)
@@ -109,6 +49,10 @@ static int handle_robots(struct mg_connection *conn, void *arg)
     cJSON *list = cJSON_AddArrayToObject(doc, "robots");
     for (int i = 0; i < RG_ROBOT_COUNT; i++)
         cJSON_AddItemToArray(list, read_robot(api, i));
+    if (api->dashboard_url[0])
+        cJSON_AddStringToObject(doc, "dashboard_url", api->dashboard_url);
+    else
+        cJSON_AddNullToObject(doc, "dashboard_url");
     int status = tw_http_reply_json(conn, HTTP_OK, doc);
     cJSON_Delete(doc);
     return status;
@@ -156,16 +100,50 @@ static const char *body_string(const cJSON *doc, const char *name)
     return cJSON_IsString(item) ? item->valuestring : "";
 }
 
-static int parse_drive(struct mg_connection *conn, const cJSON *doc, rg_job *job)
+/* "speed": absent (1), a number 0..1 for every motor, or {"left": 0..1, "right": 0..1}. */
+static int parse_speed(struct mg_connection *conn, const cJSON *doc, rg_job *job)
 {
     static const double default_speed = 1.0;
+    const cJSON *speed = cJSON_GetObjectItemCaseSensitive(doc, "speed");
+    if (!cJSON_IsObject(speed)) {
+        if (body_number(conn, doc, "speed", 0, 1, &default_speed, &job->speed[0]) != TW_OK)
+            return TW_INVALID;
+        for (int i = 1; i < RG_MAX_ENABLE_PINS; i++)
+            job->speed[i] = job->speed[0];
+        return TW_OK;
+    }
+    for (const cJSON *item = speed->child; item; item = item->next) {
+        bool known = false;
+        for (int i = 0; i < RG_MAX_ENABLE_PINS; i++)
+            known |= !strcmp(item->string, rg_motor_names[i]);
+        if (!known) {
+            tw_http_reply_error(conn, HTTP_BAD_REQUEST, "speed.%s: unknown motor (left|right)",
+                                item->string);
+            return TW_INVALID;
+        }
+    }
+    for (int i = 0; i < RG_MAX_ENABLE_PINS; i++) {
+        char name[PATH_SEGMENT_BYTES];
+        snprintf(name, sizeof name, "speed.%s", rg_motor_names[i]);
+        const cJSON *item = cJSON_GetObjectItemCaseSensitive(speed, rg_motor_names[i]);
+        if (!cJSON_IsNumber(item) || item->valuedouble < 0 || item->valuedouble > 1) {
+            tw_http_reply_error(conn, HTTP_BAD_REQUEST, "%s must be a number from 0 to 1", name);
+            return TW_INVALID;
+        }
+        job->speed[i] = item->valuedouble;
+    }
+    return TW_OK;
+}
+
+static int parse_drive(struct mg_connection *conn, const cJSON *doc, rg_job *job)
+{
     if (rg_direction_parse(body_string(doc, "direction"), &job->direction) != TW_OK) {
         tw_http_reply_error(conn, HTTP_BAD_REQUEST,
                             "direction must be one of forward|backward|left|right|stop");
         return TW_INVALID;
     }
     job->action = RG_ACT_DRIVE;
-    return body_number(conn, doc, "speed", 0, 1, &default_speed, &job->speed);
+    return parse_speed(conn, doc, job);
 }
 
 static int parse_eyes(struct mg_connection *conn, const cJSON *doc, rg_job *job)
@@ -190,7 +168,7 @@ static int reply_job(struct mg_connection *conn, const rg_api *api, int index, c
         return tw_http_reply_error(conn, HTTP_BAD_GATEWAY, "%s", job->error);
     if (job->status != TW_OK)
         return tw_http_reply_error(conn, HTTP_UNAVAILABLE, "%s", job->error);
-    cJSON *doc = robot_json(api, index, NULL);
+    cJSON *doc = rg_robot_json(api->robots[index], api->addr[index], NULL);
     int status = tw_http_reply_json(conn, HTTP_OK, doc);
     cJSON_Delete(doc);
     return status;
@@ -239,6 +217,9 @@ static int handle_command(struct mg_connection *conn, rg_api *api, int index,
         servo = servo_index(api, index, seg[2]);
     if (!drive && !eyes && servo < 0)
         return tw_http_reply_error(conn, HTTP_NOT_FOUND, "no such command: %s", tw_http_path(conn));
+    tw_http_set_route(drive  ? ROBOTS_PREFIX "{robot}/drive"
+                      : eyes ? ROBOTS_PREFIX "{robot}/eyes"
+                             : ROBOTS_PREFIX "{robot}/servos/{servo}");
     if (!tw_http_allow_methods(conn, "POST"))
         return 0;
     const char *auth = mg_get_header(conn, "Authorization");
@@ -270,6 +251,7 @@ static int handle_robot(struct mg_connection *conn, void *arg)
                                    tw_http_path(conn));
     if (count > 1)
         return handle_command(conn, api, index, seg, count);
+    tw_http_set_route(ROBOTS_PREFIX "{robot}");
     if (!tw_http_allow_methods(conn, "GET,HEAD"))
         return 0;
     cJSON *doc = read_robot(api, index);

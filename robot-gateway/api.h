@@ -11,6 +11,7 @@ typedef struct {
     rg_robot *robots[RG_ROBOT_COUNT]; /* linus, torvalds */
     const char *token;                /* bearer token every POST must carry */
     const char *addr[RG_ROBOT_COUNT]; /* each robot's pigpio "host:port", for display */
+    const char *dashboard_url;        /* the dashboard's address for the page's link, or "" */
 } rg_api;
 
 /* Registers the page and API routes on http; api must outlive the server. */

@@ -31,8 +31,9 @@ typedef struct {
     const char *token;
     const char *addr[RG_ROBOT_COUNT];
     const char *config;
+    const char *dashboard_url;
     const char *log_level;
-    tw_trace_settings trace;   /* --otlp-endpoint, --service-name, --trace-sample */
+    tw_trace_settings trace; /* --otlp-endpoint, --service-name, --trace-sample */
 } settings;
 
 static void parse_settings(settings *s, int argc, char **argv)
@@ -49,17 +50,25 @@ static void parse_settings(settings *s, int argc, char **argv)
         {"torvalds-pigpio", "TORVALDS_PIGPIO", TW_OPT_STR, "127.0.0.1:8889",
          "torvalds's pigpio daemon host:port", &s->addr[1], 0, 0, NULL},
         {"watchdog-ms", "ROBOT_WATCHDOG_MS", TW_OPT_INT, "500",
-         "motors stop when no drive command arrives for this long", &s->watchdog_ms,
-         MIN_WATCHDOG_MS, MAX_WATCHDOG_MS, NULL},
+         "motors stop when no drive command arrives for this long (by the gateway, and by a "
+         "dead-man's script on each Pi should the gateway die or lose its link)",
+         &s->watchdog_ms, MIN_WATCHDOG_MS, MAX_WATCHDOG_MS, NULL},
         {"config", "ROBOT_CONFIG", TW_OPT_STR, "",
-         "JSON pin file overriding the default pins (empty: defaults)", &s->config, 0, 0, NULL},
+         "JSON pin file overriding the default pins, servo pulse ranges and drive patterns "
+         "(empty: the original robots' wiring)",
+         &s->config, 0, 0, NULL},
+        {"dashboard-url", "DASHBOARD_URL", TW_OPT_STR, "",
+         "the dashboard's address for the control page's link (empty: this host, port 8000)",
+         &s->dashboard_url, 0, 0, NULL},
         {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "lowest log level printed", &s->log_level, 0,
          0, "debug|info|warn|error"},
         TW_TRACE_OPTIONS(&s->trace, "1"),
     };
     tw_cli cli = {SERVICE,
                   "Drives the robots linus and torvalds through their pigpio daemons: an "
-                  "authenticated JSON API, a control page at /, a drive watchdog.",
+                  "authenticated JSON API, a control page at /, a drive watchdog, and a "
+                  "dead-man's script on each Pi that stops the motors should the gateway die "
+                  "or lose its link.",
                   options, sizeof options / sizeof options[0]};
     tw_cli_parse(&cli, argc, argv);
 }
@@ -106,7 +115,7 @@ int main(int argc, char **argv)
 
     tw_metrics *metrics = tw_metrics_new();
     tw_trace_start(&s.trace, SERVICE, metrics);
-    rg_api api = {.token = s.token};
+    rg_api api = {.token = s.token, .dashboard_url = s.dashboard_url};
     for (int i = 0; i < RG_ROBOT_COUNT; i++) {
         api.addr[i] = s.addr[i];
         api.robots[i] = rg_robot_start(&pins.robots[i], host[i], ports[i], s.watchdog_ms, metrics);

@@ -36,8 +36,8 @@ int rg_pigpio_open(rg_pigpio_conn *conn, const char *host, int port, int timeout
                    int io_timeout_ms, char *err, size_t err_size)
 {
     conn->io_timeout_ms = io_timeout_ms;
-    conn->fd = tw_net_connect(host, port, tw_mono_us() + (int64_t)timeout_ms * US_PER_MS, err,
-                              err_size);
+    conn->fd =
+        tw_net_connect(host, port, tw_mono_us() + (int64_t)timeout_ms * US_PER_MS, err, err_size);
     if (conn->fd < 0)
         return TW_ERR;
     int one = 1;
@@ -45,18 +45,27 @@ int rg_pigpio_open(rg_pigpio_conn *conn, const char *host, int port, int timeout
     return TW_OK;
 }
 
-int rg_pigpio_batch(rg_pigpio_conn *conn, const tw_pigpio_frame *requests, int count,
-                    int32_t *results)
+int rg_pigpio_batch_ext(rg_pigpio_conn *conn, const tw_pigpio_frame *requests,
+                        const void *const *ext, int count, int32_t *results)
 {
     if (conn->fd < 0 || count < 1 || count > RG_PIGPIO_MAX_BATCH)
         return TW_ERR;
     int64_t deadline_us = tw_mono_us() + (int64_t)conn->io_timeout_ms * US_PER_MS;
-    uint8_t bytes[RG_PIGPIO_MAX_BATCH * TW_PIGPIO_FRAME_BYTES];
-    size_t len = (size_t)count * TW_PIGPIO_FRAME_BYTES;
-    for (int i = 0; i < count; i++)
-        tw_pigpio_encode(&requests[i], bytes + i * TW_PIGPIO_FRAME_BYTES);
+    uint8_t bytes[RG_PIGPIO_MAX_BATCH * TW_PIGPIO_FRAME_BYTES + RG_PIGPIO_MAX_EXT_BYTES];
+    size_t len = 0;
+    for (int i = 0; i < count; i++) {
+        size_t ext_len = ext && ext[i] ? requests[i].p3 : 0;
+        if (len + TW_PIGPIO_FRAME_BYTES + ext_len > sizeof bytes)
+            return TW_ERR;
+        tw_pigpio_encode(&requests[i], bytes + len);
+        len += TW_PIGPIO_FRAME_BYTES;
+        if (ext_len)
+            memcpy(bytes + len, ext[i], ext_len);
+        len += ext_len;
+    }
+    size_t reply_len = (size_t)count * TW_PIGPIO_FRAME_BYTES;
     if (tw_net_send_all(conn->fd, bytes, len, deadline_us) != TW_OK ||
-        tw_net_recv_all(conn->fd, bytes, len, deadline_us) != TW_OK)
+        tw_net_recv_all(conn->fd, bytes, reply_len, deadline_us) != TW_OK)
         return TW_ERR;
     for (int i = 0; i < count; i++) {
         tw_pigpio_frame reply;
@@ -66,6 +75,25 @@ int rg_pigpio_batch(rg_pigpio_conn *conn, const tw_pigpio_frame *requests, int c
         results[i] = tw_pigpio_result(&reply);
     }
     return TW_OK;
+}
+
+int rg_pigpio_batch(rg_pigpio_conn *conn, const tw_pigpio_frame *requests, int count,
+                    int32_t *results)
+{
+    return rg_pigpio_batch_ext(conn, requests, NULL, count, results);
+}
+
+int rg_pigpio_query(rg_pigpio_conn *conn, uint32_t cmd, uint32_t p1, uint8_t *data, size_t cap,
+                    int32_t *result)
+{
+    if (rg_pigpio_command(conn, cmd, p1, 0, result) != TW_OK)
+        return TW_ERR;
+    if (*result <= 0)
+        return TW_OK;
+    if ((size_t)*result > cap)
+        return TW_ERR;
+    int64_t deadline_us = tw_mono_us() + (int64_t)conn->io_timeout_ms * US_PER_MS;
+    return tw_net_recv_all(conn->fd, data, (size_t)*result, deadline_us);
 }
 
 int rg_pigpio_command(rg_pigpio_conn *conn, uint32_t cmd, uint32_t p1, uint32_t p2, int32_t *result)

@@ -4,7 +4,8 @@
 #ifndef RG_PIGPIO_CONN_H
 #define RG_PIGPIO_CONN_H
 
-#define RG_PIGPIO_MAX_BATCH 16 /* commands in one pipelined batch */
+#define RG_PIGPIO_MAX_BATCH 16       /* commands in one pipelined batch */
+#define RG_PIGPIO_MAX_EXT_BYTES 1024 /* extension bytes of one batch (script text, parameters) */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -29,6 +30,15 @@ int rg_pigpio_command(rg_pigpio_conn *conn, uint32_t cmd, uint32_t p1, uint32_t 
  * TW_OK with each result in results, or TW_ERR when the connection failed or timed out. */
 int rg_pigpio_batch(rg_pigpio_conn *conn, const tw_pigpio_frame *requests, int count,
                     int32_t *results);
+/* As rg_pigpio_batch, where request i carries requests[i].p3 extension bytes from ext[i]
+ * (ext may be NULL, or hold NULL for requests without). */
+int rg_pigpio_batch_ext(rg_pigpio_conn *conn, const tw_pigpio_frame *requests,
+                        const void *const *ext, int count, int32_t *results);
+/* Sends one command whose reply carries result bytes of data when result > 0 (PROCP);
+ * TW_OK with the result and up to cap data bytes, TW_ERR when the connection failed, timed
+ * out or the reply was longer than cap. */
+int rg_pigpio_query(rg_pigpio_conn *conn, uint32_t cmd, uint32_t p1, uint8_t *data, size_t cap,
+                    int32_t *result);
 /* Closes the connection (safe when already closed). */
 void rg_pigpio_close(rg_pigpio_conn *conn);
 

@@ -11,30 +11,31 @@
 #include "tw_pigpio.h"
 #include "tw_status.h"
 
-#define CONFIG_MAX_BYTES 65536 /* a pin file is small */
-#define SERVO_CENTER_US 1500.0 /* pulse at angle 0 */
-#define SERVO_US_PER_DEG ((TW_PIGPIO_SERVO_MAX_US - SERVO_CENTER_US) / RG_ANGLE_MAX_DEG)
+#define CONFIG_MAX_BYTES 65536   /* a pin file is small */
+#define ANGLE_STEPS_PER_DEG 10.0 /* read-back angles are reported to 0.1 degree */
 
 static const char *const robot_names[RG_ROBOT_COUNT] = {"linus", "torvalds"};
 static const char *const direction_names[RG_DIR_COUNT] = {"stop", "forward", "backward", "left",
                                                           "right"};
 
+/* The original application's wiring (gpiozero on PiGPIOFactory): patterns are stop,
+ * forward, backward, left, right; servos are AngularServo(-90, 90) with gpiozero's default
+ * 1..2 ms pulses. torvalds's motors are wired so that forward is 0 1 1 0. */
 static const rg_robot_pins default_pins[RG_ROBOT_COUNT] = {
     {.name = "linus",
      .motor = {13, 21, 17, 27},
      .enable = {12, 26},
      .enable_count = 2,
      .eyes = 16,
-     .servos = {22, 23},
+     .servos = {{22, RG_SERVO_MIN_US, RG_SERVO_MAX_US}, {23, RG_SERVO_MIN_US, RG_SERVO_MAX_US}},
      .servo_count = 2,
      .pattern = {{0, 0, 0, 0}, {1, 0, 1, 0}, {0, 1, 0, 1}, {0, 1, 1, 0}, {1, 0, 0, 1}}},
-    /* torvalds's driver has its right motor wired the other way round. */
     {.name = "torvalds",
      .motor = {7, 8, 9, 10},
      .enable_count = 0,
      .eyes = 25,
      .servo_count = 0,
-     .pattern = {{0, 0, 0, 0}, {1, 0, 0, 1}, {0, 1, 1, 0}, {0, 1, 0, 1}, {1, 0, 1, 0}}},
+     .pattern = {{0, 0, 0, 0}, {0, 1, 1, 0}, {1, 0, 0, 1}, {1, 0, 1, 0}, {0, 1, 0, 1}}},
 };
 
 void rg_pins_defaults(rg_pins *pins)
@@ -67,13 +68,23 @@ const char *rg_direction_name(rg_direction direction)
     return direction < RG_DIR_COUNT ? direction_names[direction] : "unknown";
 }
 
-uint32_t rg_servo_pulse_us(double angle_deg)
+uint32_t rg_servo_pulse_us(const rg_servo_pins *servo, double angle_deg)
 {
     if (angle_deg < -RG_ANGLE_MAX_DEG)
         angle_deg = -RG_ANGLE_MAX_DEG;
     if (angle_deg > RG_ANGLE_MAX_DEG)
         angle_deg = RG_ANGLE_MAX_DEG;
-    return (uint32_t)lround(SERVO_CENTER_US + angle_deg * SERVO_US_PER_DEG);
+    double center_us = (servo->min_pulse_us + servo->max_pulse_us) / 2.0;
+    double us_per_deg = (servo->max_pulse_us - center_us) / RG_ANGLE_MAX_DEG;
+    return (uint32_t)lround(center_us + angle_deg * us_per_deg);
+}
+
+double rg_servo_angle(const rg_servo_pins *servo, uint32_t pulse_us)
+{
+    double center_us = (servo->min_pulse_us + servo->max_pulse_us) / 2.0;
+    double us_per_deg = (servo->max_pulse_us - center_us) / RG_ANGLE_MAX_DEG;
+    double angle = ((double)pulse_us - center_us) / us_per_deg;
+    return round(angle * ANGLE_STEPS_PER_DEG) / ANGLE_STEPS_PER_DEG;
 }
 
 uint32_t rg_speed_dutycycle(double speed)
@@ -83,6 +94,20 @@ uint32_t rg_speed_dutycycle(double speed)
     if (speed > 1)
         speed = 1;
     return (uint32_t)lround(speed * RG_SPEED_RANGE);
+}
+
+/* Reads item, entry index of the list called what, as a user GPIO number into out. */
+static int parse_one_gpio(const cJSON *item, const char *what, int index, int *out, char *err,
+                          size_t err_size)
+{
+    if (!cJSON_IsNumber(item) || item->valuedouble != (int)item->valuedouble ||
+        item->valueint < 0 || item->valueint > TW_PIGPIO_MAX_USER_GPIO) {
+        snprintf(err, err_size, "%s[%d] must be a GPIO number 0..%d", what, index,
+                 TW_PIGPIO_MAX_USER_GPIO);
+        return TW_INVALID;
+    }
+    *out = item->valueint;
+    return TW_OK;
 }
 
 /* Reads an array of count user GPIO numbers; at most max entries when count is NULL. */
@@ -96,17 +121,57 @@ static int parse_gpio_list(const cJSON *node, const char *what, int *out, int ma
         return TW_INVALID;
     }
     for (int i = 0; i < n; i++) {
-        const cJSON *item = cJSON_GetArrayItem(node, i);
-        if (!cJSON_IsNumber(item) || item->valuedouble != (int)item->valuedouble ||
-            item->valueint < 0 || item->valueint > TW_PIGPIO_MAX_USER_GPIO) {
-            snprintf(err, err_size, "%s[%d] must be a GPIO number 0..%d", what, i,
-                     TW_PIGPIO_MAX_USER_GPIO);
+        if (parse_one_gpio(cJSON_GetArrayItem(node, i), what, i, &out[i], err, err_size) != TW_OK)
             return TW_INVALID;
-        }
-        out[i] = item->valueint;
     }
     if (count)
         *count = n;
+    return TW_OK;
+}
+
+/* Reads one integer member of a servo object into out when present. */
+static int servo_pulse_member(const cJSON *node, const char *name, uint32_t *out)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(node, name);
+    if (!item)
+        return TW_OK;
+    if (!cJSON_IsNumber(item) || item->valuedouble != (int)item->valuedouble ||
+        item->valueint < TW_PIGPIO_SERVO_MIN_US || item->valueint > TW_PIGPIO_SERVO_MAX_US)
+        return TW_INVALID;
+    *out = (uint32_t)item->valueint;
+    return TW_OK;
+}
+
+/* Servos: an array of GPIO numbers or {"gpio", "min_pulse_us", "max_pulse_us"} objects;
+ * a number keeps gpiozero's default pulse range. */
+static int parse_servos(const cJSON *node, rg_robot_pins *robot, char *err, size_t err_size)
+{
+    int n = cJSON_GetArraySize(node);
+    if (!cJSON_IsArray(node) || n > RG_MAX_SERVOS) {
+        snprintf(err, err_size, "%s.servos must be an array of at most %d servos", robot->name,
+                 RG_MAX_SERVOS);
+        return TW_INVALID;
+    }
+    for (int i = 0; i < n; i++) {
+        const cJSON *item = cJSON_GetArrayItem(node, i);
+        rg_servo_pins servo = {-1, RG_SERVO_MIN_US, RG_SERVO_MAX_US};
+        const cJSON *gpio =
+            cJSON_IsObject(item) ? cJSON_GetObjectItemCaseSensitive(item, "gpio") : item;
+        char what[48];
+        snprintf(what, sizeof what, "%s.servos", robot->name);
+        if (parse_one_gpio(gpio, what, i, &servo.gpio, err, err_size) != TW_OK)
+            return TW_INVALID;
+        if (cJSON_IsObject(item) &&
+            (servo_pulse_member(item, "min_pulse_us", &servo.min_pulse_us) != TW_OK ||
+             servo_pulse_member(item, "max_pulse_us", &servo.max_pulse_us) != TW_OK ||
+             servo.min_pulse_us >= servo.max_pulse_us)) {
+            snprintf(err, err_size, "%s[%d] pulse widths must be %d..%d us with min below max",
+                     what, i, TW_PIGPIO_SERVO_MIN_US, TW_PIGPIO_SERVO_MAX_US);
+            return TW_INVALID;
+        }
+        robot->servos[i] = servo;
+    }
+    robot->servo_count = n;
     return TW_OK;
 }
 
@@ -156,17 +221,11 @@ static int parse_robot(const cJSON *node, rg_robot_pins *robot, char *err, size_
         rc = parse_gpio_list(item, what, robot->enable, RG_MAX_ENABLE_PINS, &robot->enable_count,
                              err, err_size);
     }
-    if ((item = cJSON_GetObjectItemCaseSensitive(node, "servos")) && rc == TW_OK) {
-        snprintf(what, sizeof what, "%s.servos", robot->name);
-        rc = parse_gpio_list(item, what, robot->servos, RG_MAX_SERVOS, &robot->servo_count, err,
-                             err_size);
-    }
+    if ((item = cJSON_GetObjectItemCaseSensitive(node, "servos")) && rc == TW_OK)
+        rc = parse_servos(item, robot, err, err_size);
     if ((item = cJSON_GetObjectItemCaseSensitive(node, "eyes")) && rc == TW_OK) {
-        cJSON *list = cJSON_CreateArray();
-        cJSON_AddItemToArray(list, cJSON_Duplicate(item, 1));
         snprintf(what, sizeof what, "%s.eyes", robot->name);
-        rc = parse_gpio_list(list, what, &robot->eyes, 1, NULL, err, err_size);
-        cJSON_Delete(list);
+        rc = parse_one_gpio(item, what, 0, &robot->eyes, err, err_size);
     }
     if ((item = cJSON_GetObjectItemCaseSensitive(node, "directions")) && rc == TW_OK)
         rc = parse_patterns(item, robot, err, err_size);

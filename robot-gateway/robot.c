@@ -1,8 +1,11 @@
 /* One robot: a FIFO turn (ticket lock) serialising everything that touches the robot's
  * pigpio connection, so commands apply in arrival order; drive/eyes/servo application and
  * pin read-back in the requesting thread (no hand-off on the hot path); and a worker
- * thread that takes its turn to (re)connect, run the watchdog and blink the eyes. Each
- * robot has its own turn, so one robot's troubles never delay the other. With tracing on,
+ * thread that takes its turn to (re)connect, run the watchdog and blink the eyes. On every
+ * (re)connect the motors are stopped first, then the dead-man's script (deadman.h) is
+ * installed; every drive refreshes it, and a drive the daemon refuses in part is followed
+ * by a stop, so the pins never keep a half-applied pattern. Each robot has its own turn,
+ * so one robot's troubles never delay the other. With tracing on,
  * every pigpio command is a CLIENT span under the current span (the request's, or an eye
  * span), and every change of the eyes is a "<robot>-eye" span. */
 #include "robot.h"
@@ -14,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "deadman.h"
 #include "pigpio_conn.h"
 #include "tw_backoff.h"
 #include "tw_log.h"
@@ -54,13 +58,16 @@ struct rg_robot {
     bool stopping;         /* rg_robot_stop was called */
     rg_robot_state state;  /* what the API reports (under lock) */
     /* Fields used only by whoever holds the turn (a request or the worker). */
-    rg_pigpio_conn conn;   /* daemon connection (fd -1 when down) */
-    tw_backoff backoff;    /* reconnect pacing */
-    bool warned_down;      /* a failure was logged since the last success */
-    bool moving;           /* a non-stop drive is applied */
-    int64_t last_drive_us; /* monotonic time of the last drive command */
-    int64_t next_blink_us; /* when the eyes toggle next */
-    int blink_level;       /* eyes level during blinking */
+    rg_pigpio_conn conn;    /* daemon connection (fd -1 when down) */
+    tw_backoff backoff;     /* reconnect pacing */
+    bool warned_down;       /* a failure was logged since the last success */
+    bool moving;            /* motor pins may be non-zero: no stop has succeeded since */
+    int deadman_id;         /* the dead-man's script on the daemon, -1 when none */
+    uint32_t deadman_steps; /* its countdown for the watchdog period */
+    bool deadman_lost;      /* the script vanished from the daemon: install it again */
+    int64_t last_drive_us;  /* monotonic time of the last drive command */
+    int64_t next_blink_us;  /* when the eyes toggle next */
+    int blink_level;        /* eyes level during blinking */
     /* Metrics. */
     tw_counter *commands[RG_ACT_COUNT]; /* robot_commands_total{robot,action} */
     tw_histogram *latency;              /* robot_command_duration_seconds{robot} */
@@ -156,8 +163,8 @@ static void trace_commands(const rg_robot *r, const tw_pigpio_frame *reqs, int c
 /* Sends count pigpio commands as one pipelined batch. TW_OK with the results in out (when
  * not NULL); TW_AGAIN when the robot is not connected or the connection failed (reason in
  * err); TW_ERR when the daemon answered an error, counted and logged when count_error. */
-static int batch(rg_robot *r, const tw_pigpio_frame *reqs, int count, int32_t *out, char *err,
-                 bool count_error)
+static int batch_ext(rg_robot *r, const tw_pigpio_frame *reqs, const void *const *ext, int count,
+                     int32_t *out, char *err, bool count_error)
 {
     int32_t results[RG_PIGPIO_MAX_BATCH];
     if (r->conn.fd < 0) {
@@ -166,7 +173,7 @@ static int batch(rg_robot *r, const tw_pigpio_frame *reqs, int count, int32_t *o
         return TW_AGAIN;
     }
     int64_t started_ns = tw_trace_current() ? tw_trace_now_ns() : 0;
-    int sent = rg_pigpio_batch(&r->conn, reqs, count, results);
+    int sent = rg_pigpio_batch_ext(&r->conn, reqs, ext, count, results);
     if (started_ns)
         trace_commands(r, reqs, count, sent == TW_OK ? results : NULL, started_ns);
     if (sent != TW_OK) {
@@ -194,6 +201,13 @@ static int batch(rg_robot *r, const tw_pigpio_frame *reqs, int count, int32_t *o
     return TW_OK;
 }
 
+/* A batch without extension bytes; see batch_ext. */
+static int batch(rg_robot *r, const tw_pigpio_frame *reqs, int count, int32_t *out, char *err,
+                 bool count_error)
+{
+    return batch_ext(r, reqs, NULL, count, out, err, count_error);
+}
+
 /* One pigpio command; see batch. */
 static int op(rg_robot *r, uint32_t cmd, uint32_t p1, uint32_t p2, int32_t *out, char *err,
               bool count_error)
@@ -202,18 +216,77 @@ static int op(rg_robot *r, uint32_t cmd, uint32_t p1, uint32_t p2, int32_t *out,
     return batch(r, &request, 1, out, err, count_error);
 }
 
-/* Motor pins to the direction's pattern and enables to the speed, in one batch. */
-static int apply_drive(rg_robot *r, rg_direction dir, double speed, char *err)
+static void set_deadman(rg_robot *r, int id)
 {
-    uint32_t duty = dir == RG_DIR_STOP ? 0 : rg_speed_dutycycle(speed);
-    tw_pigpio_frame reqs[RG_MOTOR_PINS + RG_MAX_ENABLE_PINS];
+    r->deadman_id = id;
+    pthread_mutex_lock(&r->lock);
+    r->state.deadman = id >= 0;
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* Refreshes the dead-man's switch, sets the motor pins to the direction's pattern and the
+ * enables to their speeds, in one batch. */
+static int apply_drive(rg_robot *r, rg_direction dir, const double *speed, char *err)
+{
+    tw_pigpio_frame reqs[1 + RG_MOTOR_PINS + RG_MAX_ENABLE_PINS];
+    const void *ext[1 + RG_MOTOR_PINS + RG_MAX_ENABLE_PINS] = {NULL};
+    uint8_t steps[TW_PIGPIO_WORD_BYTES];
     int n = 0;
+    if (r->deadman_id >= 0) {
+        rg_deadman_refresh(r->deadman_id, r->deadman_steps, &reqs[n], steps);
+        ext[n++] = steps;
+    }
     for (int i = 0; i < RG_MOTOR_PINS; i++)
         reqs[n++] = (tw_pigpio_frame){TW_PI_CMD_WRITE, (uint32_t)r->pins.motor[i],
                                       r->pins.pattern[dir][i], 0};
-    for (int i = 0; i < r->pins.enable_count; i++)
+    for (int i = 0; i < r->pins.enable_count; i++) {
+        uint32_t duty = dir == RG_DIR_STOP ? 0 : rg_speed_dutycycle(speed[i]);
         reqs[n++] = (tw_pigpio_frame){TW_PI_CMD_PWM, (uint32_t)r->pins.enable[i], duty, 0};
-    return batch(r, reqs, n, NULL, err, true);
+    }
+    int32_t results[1 + RG_MOTOR_PINS + RG_MAX_ENABLE_PINS];
+    int rc = batch_ext(r, reqs, ext, n, results, err, true);
+    if (rc == TW_ERR && r->deadman_id >= 0 && results[0] < 0) {
+        tw_log_warn("dead-man's script gone, reinstalling", TW_STR("robot", r->pins.name));
+        set_deadman(r, -1);
+        r->deadman_lost = true;
+    }
+    return rc;
+}
+
+/* Motors stopped; on success the state says so. */
+static int stop_motors(rg_robot *r, char *err)
+{
+    static const double zero[RG_MAX_ENABLE_PINS] = {0};
+    int rc = apply_drive(r, RG_DIR_STOP, zero, err);
+    r->moving = rc != TW_OK;
+    if (rc == TW_OK) {
+        pthread_mutex_lock(&r->lock);
+        r->state.direction = RG_DIR_STOP;
+        pthread_mutex_unlock(&r->lock);
+    }
+    return rc;
+}
+
+/* A drive command: on success the state follows; when the daemon refused any part the
+ * motors are stopped, so a half-applied pattern never keeps running. */
+static int drive(rg_robot *r, const rg_job *job, char *err)
+{
+    r->last_drive_us = tw_mono_us();
+    int rc = apply_drive(r, job->direction, job->speed, err);
+    if (rc == TW_OK) {
+        r->moving = job->direction != RG_DIR_STOP;
+        pthread_mutex_lock(&r->lock);
+        r->state.direction = job->direction;
+        memcpy(r->state.speed, job->speed, sizeof r->state.speed);
+        pthread_mutex_unlock(&r->lock);
+        return TW_OK;
+    }
+    r->moving = true;
+    char stop_err[RG_ERROR_BYTES];
+    if (rc == TW_ERR && stop_motors(r, stop_err) != TW_OK)
+        tw_log_warn("could not stop the motors after a refused drive",
+                    TW_STR("robot", r->pins.name), TW_STR("reason", stop_err));
+    return rc;
 }
 
 static int apply_eyes_level(rg_robot *r, int level, char *err)
@@ -251,26 +324,49 @@ static int apply_eyes(rg_robot *r, rg_eyes eyes, char *err)
 
 static int apply_servo(rg_robot *r, int servo, double angle, char *err)
 {
-    return op(r, TW_PI_CMD_SERVO, (uint32_t)r->pins.servos[servo], rg_servo_pulse_us(angle), NULL,
-              err, true);
+    const rg_servo_pins *pins = &r->pins.servos[servo];
+    return op(r, TW_PI_CMD_SERVO, (uint32_t)pins->gpio, rg_servo_pulse_us(pins, angle), NULL, err,
+              true);
 }
 
-/* After (re)connecting: motors stopped, eyes and servos as the API last set them. */
+/* Stores and starts the dead-man's script; a daemon without scripts is logged, not fatal. */
+static void install_deadman(rg_robot *r)
+{
+    char err[RG_ERROR_BYTES] = "";
+    int id = -1;
+    r->deadman_lost = false;
+    int rc = rg_deadman_install(&r->conn, &r->pins, &id, err, sizeof err);
+    if (rc == TW_AGAIN) {
+        disconnect(r, "dead-man's script install failed");
+        return;
+    }
+    set_deadman(r, rc == TW_OK ? id : -1);
+    if (rc == TW_OK)
+        tw_log_info("dead-man's script running", TW_STR("robot", r->pins.name),
+                    TW_INT("script", id),
+                    TW_INT("stop_after_ms", (int64_t)r->deadman_steps * RG_DEADMAN_STEP_MS));
+    else
+        tw_log_warn("no dead-man's switch on the daemon", TW_STR("robot", r->pins.name),
+                    TW_STR("reason", err));
+}
+
+/* After (re)connecting: motors stopped before anything else, then the dead-man's script,
+ * eyes and servos as the API last set them. */
 static void restore_outputs(rg_robot *r)
 {
     char err[RG_ERROR_BYTES];
+    set_deadman(r, -1);
+    if (stop_motors(r, err) != TW_OK)
+        return;
+    install_deadman(r);
     rg_robot_state s;
     rg_robot_snapshot(r, &s);
-    r->moving = false;
-    if (apply_drive(r, RG_DIR_STOP, 0, err) != TW_OK || apply_eyes(r, s.eyes, err) != TW_OK)
+    if (r->conn.fd < 0 || apply_eyes(r, s.eyes, err) != TW_OK)
         return;
     for (int i = 0; i < r->pins.servo_count; i++) {
         if (s.angle_set[i] && apply_servo(r, i, s.angle[i], err) != TW_OK)
             return;
     }
-    pthread_mutex_lock(&r->lock);
-    r->state.direction = RG_DIR_STOP;
-    pthread_mutex_unlock(&r->lock);
 }
 
 static void try_connect(rg_robot *r)
@@ -327,7 +423,7 @@ static int read_pins(rg_robot *r, rg_job *job)
     add_reading(r, job, r->pins.eyes, "eyes", 0);
     for (int i = 0; i < r->pins.servo_count; i++) {
         snprintf(role, sizeof role, "servo%d", i + 1);
-        add_reading(r, job, r->pins.servos[i], role, TW_PI_CMD_GPW);
+        add_reading(r, job, r->pins.servos[i].gpio, role, TW_PI_CMD_GPW);
     }
     return r->conn.fd >= 0 ? TW_OK : TW_AGAIN;
 }
@@ -340,10 +436,7 @@ static int run_job(rg_robot *r, rg_job *job)
     int rc;
     switch (job->action) {
     case RG_ACT_DRIVE:
-        r->last_drive_us = tw_mono_us();
-        rc = apply_drive(r, job->direction, job->speed, job->error);
-        r->moving = rc == TW_OK && job->direction != RG_DIR_STOP;
-        break;
+        return drive(r, job, job->error);
     case RG_ACT_EYES:
         rc = apply_eyes(r, job->eyes, job->error);
         break;
@@ -356,10 +449,7 @@ static int run_job(rg_robot *r, rg_job *job)
     if (rc != TW_OK)
         return rc;
     pthread_mutex_lock(&r->lock);
-    if (job->action == RG_ACT_DRIVE) {
-        r->state.direction = job->direction;
-        r->state.speed = job->speed;
-    } else if (job->action == RG_ACT_EYES) {
+    if (job->action == RG_ACT_EYES) {
         r->state.eyes = job->eyes;
     } else {
         r->state.angle[job->servo] = job->angle;
@@ -373,12 +463,10 @@ static void run_timers(rg_robot *r, rg_eyes eyes)
 {
     int64_t now_us = tw_mono_us();
     char err[RG_ERROR_BYTES];
-    if (r->moving && now_us - r->last_drive_us >= r->watchdog_us) {
-        r->moving = false;
-        if (apply_drive(r, RG_DIR_STOP, 0, err) == TW_OK) {
+    if (r->moving && r->conn.fd >= 0 && now_us - r->last_drive_us >= r->watchdog_us) {
+        if (stop_motors(r, err) == TW_OK) {
             tw_counter_add(r->watchdog_stops, 1);
             pthread_mutex_lock(&r->lock);
-            r->state.direction = RG_DIR_STOP;
             r->state.watchdog_stops++;
             pthread_mutex_unlock(&r->lock);
             tw_log_warn("watchdog stopped the motors", TW_STR("robot", r->pins.name),
@@ -447,6 +535,8 @@ static void *worker(void *arg)
     for (;;) {
         acquire_turn(r, false);
         try_connect(r);
+        if (r->conn.fd >= 0 && r->deadman_lost)
+            install_deadman(r);
         rg_robot_state s;
         rg_robot_snapshot(r, &s);
         run_timers(r, s.eyes);
@@ -463,7 +553,7 @@ static void *worker(void *arg)
     acquire_turn(r, false);
     char err[RG_ERROR_BYTES];
     if (r->conn.fd >= 0)
-        apply_drive(r, RG_DIR_STOP, 0, err);
+        stop_motors(r, err);
     rg_pigpio_close(&r->conn);
     release_turn(r);
     return NULL;
@@ -504,7 +594,10 @@ rg_robot *rg_robot_start(const rg_robot_pins *pins, const char *host, int port, 
     r->port = port;
     r->watchdog_us = watchdog_ms * US_PER_MS;
     r->conn.fd = -1;
-    r->state.speed = 1;
+    r->deadman_id = -1;
+    r->deadman_steps = rg_deadman_steps(watchdog_ms);
+    for (int i = 0; i < RG_MAX_ENABLE_PINS; i++)
+        r->state.speed[i] = 1;
     tw_backoff_init(&r->backoff, BACKOFF_INITIAL_US, BACKOFF_MAX_US);
     register_metrics(r, m);
     pthread_mutex_init(&r->lock, NULL);

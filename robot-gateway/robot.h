@@ -29,7 +29,7 @@ typedef struct {
 typedef struct {
     rg_action action;                 /* what to do */
     rg_direction direction;           /* drive: direction */
-    double speed;                     /* drive: 0..1 */
+    double speed[RG_MAX_ENABLE_PINS]; /* drive: 0..1 per motor (enable pin) */
     rg_eyes eyes;                     /* eyes: new state */
     int servo;                        /* servo: index 0.. */
     double angle;                     /* servo: -90..90 degrees */
@@ -41,14 +41,15 @@ typedef struct {
 } rg_job;
 
 typedef struct {
-    bool connected;                  /* pigpio connection is up */
-    rg_direction direction;          /* last applied drive direction */
-    double speed;                    /* last applied speed */
-    rg_eyes eyes;                    /* eyes state */
-    double angle[RG_MAX_SERVOS];     /* last servo angles */
-    bool angle_set[RG_MAX_SERVOS];   /* servo has been positioned */
-    uint64_t watchdog_stops;         /* motors stopped by the watchdog */
-    char last_error[RG_ERROR_BYTES]; /* last connection or pigpio error, "" if none */
+    bool connected;                   /* pigpio connection is up */
+    rg_direction direction;           /* drive direction the motor pins were last set to */
+    double speed[RG_MAX_ENABLE_PINS]; /* speed per motor last applied */
+    bool deadman;                     /* the dead-man's script runs on the daemon */
+    rg_eyes eyes;                     /* eyes state */
+    double angle[RG_MAX_SERVOS];      /* last servo angles */
+    bool angle_set[RG_MAX_SERVOS];    /* servo has been positioned */
+    uint64_t watchdog_stops;          /* motors stopped by the watchdog */
+    char last_error[RG_ERROR_BYTES];  /* last connection or pigpio error, "" if none */
 } rg_robot_state;
 
 typedef struct rg_robot rg_robot;

@@ -3,6 +3,10 @@
 // what state the data is in: connecting, no data yet, analytics unreachable, stale.
 'use strict';
 
+// The robot control page is served by the robot gateway, on this host.
+const ROBOTS_PORT = 8002;
+document.getElementById('nav-robots').href = `${location.protocol}//${location.hostname}:${ROBOTS_PORT}/`;
+
 const STALE_AFTER_MS = 5000;
 const POLL_INTERVAL_MS = 1000;
 const TABLE_INTERVAL_MS = 1000;

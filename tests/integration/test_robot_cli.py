@@ -10,7 +10,7 @@ from robot_support import Robots
 HELP_MUST_NAME = {
     "robot-gateway": ["--port", "PORT", "8002", "ROBOT_TOKEN", "LINUS_PIGPIO", "127.0.0.1:8888",
                       "TORVALDS_PIGPIO", "127.0.0.1:8889", "ROBOT_WATCHDOG_MS", "500", "--config",
-                      "--listen", "LISTEN_ADDR"],
+                      "--listen", "LISTEN_ADDR", "--dashboard-url", "DASHBOARD_URL"],
     "pigpio-sim": ["--port", "PIGPIO_PORT", "8888", "--listen", "LISTEN_ADDR"],
 }
 

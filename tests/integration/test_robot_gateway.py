@@ -14,8 +14,8 @@ LINUS_ENABLE = [12, 26]
 TORVALDS_IN = [7, 8, 9, 10]
 LINUS_PATTERNS = {"forward": [1, 0, 1, 0], "backward": [0, 1, 0, 1], "left": [0, 1, 1, 0],
                   "right": [1, 0, 0, 1], "stop": [0, 0, 0, 0]}
-TORVALDS_PATTERNS = {"forward": [1, 0, 0, 1], "backward": [0, 1, 1, 0], "left": [0, 1, 0, 1],
-                     "right": [1, 0, 1, 0], "stop": [0, 0, 0, 0]}
+TORVALDS_PATTERNS = {"forward": [0, 1, 1, 0], "backward": [1, 0, 0, 1], "left": [1, 0, 1, 0],
+                     "right": [0, 1, 0, 1], "stop": [0, 0, 0, 0]}
 LONG_WATCHDOG_MS = 60000
 
 
@@ -69,8 +69,8 @@ def test_eyes_on_off_blink(robots):
 def test_servo_angles_become_pulse_widths(robots):
     port = robots.ports["linus"]
     for servo, pin in ((1, 22), (2, 23)):
-        for angle, width in [(-90, 500), (0, 1500), (90, 2500), (45, 2000), (-30, 1167),
-                             (12.5, 1639)]:
+        for angle, width in [(-90, 1000), (0, 1500), (90, 2000), (45, 1750), (-30, 1333),
+                             (12.5, 1569)]:
             status, doc = robots.post(f"/api/v1/robots/linus/servos/{servo}", {"angle": angle})
             assert status == 200, doc
             assert doc["servos"][servo - 1] == {"servo": servo, "gpio": pin, "angle": angle,
@@ -86,8 +86,11 @@ def test_state_api_reads_pins_back(robots):
     assert [pins[g]["level"] for g in LINUS_IN] == [0, 1, 1, 0]
     assert [pins[g]["dutycycle"] for g in LINUS_ENABLE] == [128, 128]
     assert pins[22] == {"gpio": 22, "role": "servo1", "level": pins[22]["level"],
-                        "pulse_us": 2500}
+                        "pulse_us": 2000}
+    assert linus["servos"][0] == {"servo": 1, "gpio": 22, "angle": 90, "pulse_us": 2000}
     assert (linus["connected"], linus["direction"], linus["speed"]) == (True, "left", 0.5)
+    assert linus["speeds"] == {"left": 0.5, "right": 0.5}
+    assert (linus["deadman"], linus["eyes"], linus["eyes_level"]) == (True, "off", 0)
     status, single = http_get(robots.http, "/api/v1/robots/torvalds")
     assert (status, single["name"], single["connected"]) == (200, "torvalds", True)
 
@@ -177,7 +180,7 @@ def test_one_daemon_down_other_robot_works_and_reconnects(robots, spawn):
                "linus reported down")
     assert http_get(robots.http, "/readyz")[0] == 200
     assert robots.drive("torvalds", "forward")[0] == 200
-    assert levels(robots.ports["torvalds"], TORVALDS_IN) == [1, 0, 0, 1]
+    assert levels(robots.ports["torvalds"], TORVALDS_IN) == [0, 1, 1, 0]
     assert robots.state()["linus"]["pins"] is None
     metrics = http_get(robots.http, "/metrics")[1]
     assert 'robot_connected{robot="linus"} 0' in metrics
@@ -267,12 +270,14 @@ def test_metrics_pass_promtool(robots):
 def test_control_page_is_served_from_the_embedded_files(robots):
     import urllib.request
     from conftest import REPO
-    for path, name, ctype in (("/", "index.html", "text/html"), ("/app.js", "app.js",
-                              "text/javascript"), ("/style.css", "style.css", "text/css")):
+    for path, name, ctype in (("/", "robot-gateway/static/index.html", "text/html"),
+                              ("/app.js", "robot-gateway/static/app.js", "text/javascript"),
+                              ("/style.css", "robot-gateway/static/style.css", "text/css"),
+                              ("/theme.css", "dashboard/static/app.css", "text/css")):
         with urllib.request.urlopen(f"http://127.0.0.1:{robots.http}{path}", timeout=5) as resp:
             assert resp.status == 200
             assert resp.headers["Content-Type"].startswith(ctype)
-            assert resp.read() == (REPO / "robot-gateway/static" / name).read_bytes()
+            assert resp.read() == (REPO / name).read_bytes()
     page = (REPO / "robot-gateway/static/index.html").read_text()
     assert "http://" not in page and "https://" not in page
     assert http_get(robots.http, "/no-such-page")[0] == 404
@@ -288,3 +293,83 @@ def test_sigterm_stops_the_motors_and_exits_0(robots):
     assert duty(port) == [0, 0]
     assert levels(robots.ports["torvalds"], TORVALDS_IN) == [0, 0, 0, 0]
     assert robots.gateway.log_records()[-1]["msg"] == "stopped"
+
+
+def test_per_motor_speeds_on_enables_12_and_26(robots):
+    port = robots.ports["linus"]
+    for speeds, duties in [({"left": 0.5, "right": 1}, [128, 255]),
+                           ({"left": 0, "right": 0.25}, [0, 64]), ({"left": 1, "right": 1}, [255, 255])]:
+        status, doc = robots.drive("linus", "forward", speeds)
+        assert status == 200, doc
+        assert (doc["speeds"], doc["speed"]) == (speeds, max(speeds.values()))
+        assert levels(port, LINUS_IN) == [1, 0, 1, 0]
+        assert duty(port) == duties
+    cases = [({"left": 0.5}, "speed.right must be a number from 0 to 1"),
+             ({"left": 2, "right": 0}, "speed.left must be a number from 0 to 1"),
+             ({"left": 0.5, "right": 0.5, "middle": 1}, "speed.middle: unknown motor (left|right)")]
+    for speed, reason in cases:
+        assert robots.drive("linus", "forward", speed) == (400, {"error": reason})
+    assert duty(port) == [255, 255]
+
+
+def test_every_direction_of_both_robots_at_both_speeds(robots):
+    for robot, pins, patterns in (("linus", LINUS_IN, LINUS_PATTERNS),
+                                  ("torvalds", TORVALDS_IN, TORVALDS_PATTERNS)):
+        port = robots.ports[robot]
+        for direction, pattern in patterns.items():
+            for speed, expected_duty in ((0.5, 128), (1, 255)):
+                status, doc = robots.drive(robot, direction, speed)
+                assert (status, doc["direction"]) == (200, direction)
+                assert levels(port, pins) == pattern, (robot, direction)
+                if robot == "linus":
+                    want = 0 if direction == "stop" else expected_duty
+                    assert duty(port) == [want, want], (direction, speed)
+
+
+def test_state_reads_servo_angles_and_eyes_from_the_daemon(robots):
+    port = robots.ports["linus"]
+    assert pigs(port, "s", 22, 2000) == (0, "", "")  # set behind the gateway's back
+    assert pigs(port, "s", 23, 1250) == (0, "", "")
+    assert pigs(port, "w", 16, 1) == (0, "", "")
+    linus = robots.state()["linus"]
+    assert linus["servos"] == [{"servo": 1, "gpio": 22, "angle": 90, "pulse_us": 2000},
+                               {"servo": 2, "gpio": 23, "angle": -45, "pulse_us": 1250}]
+    assert (linus["eyes"], linus["eyes_level"]) == ("off", 1)
+    assert robots.state()["torvalds"]["servos"] == []
+
+
+def test_state_carries_each_robots_config(robots):
+    state = robots.state()
+    assert state["linus"]["config"] == {
+        "motor": [13, 21, 17, 27], "enable": [12, 26], "motors": ["left", "right"], "eyes": 16,
+        "servos": [{"servo": 1, "gpio": 22, "min_pulse_us": 1000, "max_pulse_us": 2000},
+                   {"servo": 2, "gpio": 23, "min_pulse_us": 1000, "max_pulse_us": 2000}],
+        "directions": LINUS_PATTERNS}
+    assert state["torvalds"]["config"] == {
+        "motor": [7, 8, 9, 10], "enable": [], "motors": [], "eyes": 25, "servos": [],
+        "directions": TORVALDS_PATTERNS}
+
+
+def test_config_gives_torvalds_servos_with_their_own_range(spawn, workdir):
+    pins = workdir / "pins.json"
+    pins.write_text('{"torvalds": {"servos": [{"gpio": 18, "min_pulse_us": 600, "max_pulse_us": 2400}]}}')
+    robots = Robots(spawn, watchdog_ms=LONG_WATCHDOG_MS, extra_env={"ROBOT_CONFIG": str(pins)})
+    port = robots.ports["torvalds"]
+    for angle, width in ((-90, 600), (0, 1500), (90, 2400)):
+        status, doc = robots.post("/api/v1/robots/torvalds/servos/1", {"angle": angle})
+        assert status == 200, doc
+        assert pigs_value(port, "gpw", 18) == width
+    assert robots.state()["torvalds"]["config"]["servos"] == [
+        {"servo": 1, "gpio": 18, "min_pulse_us": 600, "max_pulse_us": 2400}]
+
+
+def test_eyes_on_off_blink_read_back(robots):
+    for robot, pin in (("linus", 16), ("torvalds", 25)):
+        port = robots.ports[robot]
+        robots.post(f"/api/v1/robots/{robot}/eyes", {"state": "on"})
+        assert (robots.state()[robot]["eyes_level"], pigs_value(port, "r", pin)) == (1, 1)
+        robots.post(f"/api/v1/robots/{robot}/eyes", {"state": "blink"})
+        seen = set()
+        wait_until(lambda: seen.add(pigs_value(port, "r", pin)) or seen == {0, 1}, 5, "blinking")
+        robots.post(f"/api/v1/robots/{robot}/eyes", {"state": "off"})
+        assert pigs_value(port, "r", pin) == 0

@@ -113,12 +113,17 @@ pi.stop()
 """
 
 
-def test_python3_pigpio_client(spawn):
-    sim, port = start_sim(spawn)
-    done = subprocess.run(["/usr/bin/python3", "-c", PYTHON_CLIENT, str(port)],
+def run_python_client(program, port):
+    """Runs a python3-pigpio program against 127.0.0.1:port; returns its output lines."""
+    done = subprocess.run(["/usr/bin/python3", "-c", program, str(port)],
                           capture_output=True, text=True, timeout=30, check=False)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == [
+    return done.stdout.splitlines()
+
+
+def test_python3_pigpio_client(spawn):
+    sim, port = start_sim(spawn)
+    assert run_python_client(PYTHON_CLIENT, port) == [
         "read 1 1",
         "servo 2000",
         "pwm 64 255 800",
@@ -158,3 +163,86 @@ def test_sigterm_exits_cleanly(spawn):
     assert pigs(port, "w", 4, 1)[0] == 0
     assert sim.stop() == 0
     assert sim.log_records()[-1]["msg"] == "stopped"
+
+
+def test_scripts_with_pigs_as_its_manual_shows(spawn):
+    _, port = start_sim(spawn)
+    assert pigs(port, "proc", "tag", 123, "w", 4, 0, "mils", 200, "w", 4, 1, "mils", 300,
+                "dcr", "p0", "jp", 123) == (0, "0", "")
+    assert pigs(port, "procp", 0) == (0, "1 0 0 0 0 0 0 0 0 0 0", "")
+    assert pigs(port, "procr", 0, 1) == (0, "", "")
+    assert pigs(port, "procp", 0)[1] == "2 1 0 0 0 0 0 0 0 0 0"
+    assert pigs_value(port, "r", 4) == 0
+    wait_until(lambda: pigs(port, "procp", 0)[1] == "1 -1 0 0 0 0 0 0 0 0 0", 5, "script halted")
+    assert pigs_value(port, "r", 4) == 1
+    assert pigs(port, "proc", "tag", 123, "w", 4, 0, "mils", 5, "w", 4, 1, "mils", 5, "jmp", 12) == (
+        PIGS_ERROR_EXIT, "-63", "ERROR: script has unresolved tag")
+    assert pigs(port, "procd", 0) == (0, "", "")
+    assert pigs(port, "procd", 0) == (PIGS_ERROR_EXIT, "-48", "ERROR: unknown script id")
+    assert pigs(port, "procs", 1) == (PIGS_ERROR_EXIT, "-48", "ERROR: unknown script id")
+
+
+def test_script_parameters_update_stop_and_errors_with_pigs(spawn):
+    _, port = start_sim(spawn)
+    # a dead-man's loop like the gateway's: p0 counts down every 20 ms, zero stops GPIO 17
+    assert pigs(port, "proc", "tag 0 mils 20 lda p0 cmp 0 jz 0 dcr p0 jnz 0 w 17 0 inr p1 jmp 0")[1] == "0"
+    assert pigs(port, "w", 17, 1) == (0, "", "")
+    assert pigs(port, "procr", 0, *[0] * 9, 42) == (0, "", "")
+    assert pigs(port, "procu", 0, 1000) == (0, "", "")
+    status = [int(w) for w in pigs(port, "procp", 0)[1].split()]
+    assert status[0] == 2 and 900 < status[1] <= 1000 and status[2:] == [0] * 8 + [42]
+    assert pigs_value(port, "r", 17) == 1
+    assert pigs(port, "procu", 0, 3) == (0, "", "")
+    wait_until(lambda: pigs_value(port, "r", 17) == 0, 5, "GPIO 17 zeroed by the script")
+    assert pigs(port, "procp", 0)[1].split()[:3] == ["2", "0", "1"]
+    assert pigs(port, "procs", 0) == (0, "", "")
+    assert pigs(port, "procp", 0)[1].split()[0] == "1"
+    cases = [
+        (("proc", "fly 3"), "-55", "ERROR: illegal script command"),
+        (("proc", "dcr p10"), "-52", "ERROR: script parameter id not 0-9"),
+        (("proc", "ld v150 1"), "-56", "ERROR: script variable id not 0-149"),
+        (("proc", "tag 1 tag 1"), "-53", "ERROR: script has duplicate tag"),
+        (("proc", "mils 60001"), "-65", "ERROR: bad MILS delay (too large)"),
+        (("procr", 9), "-48", "ERROR: unknown script id"),
+    ]
+    for args, out, err in cases:
+        assert pigs(port, *args) == (PIGS_ERROR_EXIT, out, err), args
+
+
+def test_failing_script_command_fails_the_script(spawn):
+    _, port = start_sim(spawn)
+    assert pigs(port, "proc", "w 4 1 pwm 12 300 w 4 0")[1] == "0"
+    assert pigs(port, "procr", 0) == (0, "", "")
+    wait_until(lambda: pigs(port, "procp", 0)[1].split()[0] == "4", 5, "script failed")
+    assert pigs_value(port, "r", 4) == 1
+
+
+PYTHON_SCRIPTS = r"""
+import sys, time, pigpio
+pi = pigpio.pi("127.0.0.1", int(sys.argv[1]))
+sid = pi.store_script(b"tag 1 w 5 1 mils 10 w 5 0 mils 10 dcr p0 jp 1")
+print("stored", sid)
+print("run", pi.run_script(sid, [3]))
+deadline = time.monotonic() + 5
+while pi.script_status(sid)[0] == pigpio.PI_SCRIPT_RUNNING and time.monotonic() < deadline:
+    time.sleep(0.01)
+status, params = pi.script_status(sid)
+print("status", status, list(params))
+print("update", pi.update_script(sid, [7, 8]), pi.script_status(sid)[1][:2])
+print("delete", pi.delete_script(sid))
+pigpio.exceptions = False
+print("gone", pi.script_status(sid)[0], pi.stop_script(sid))
+pi.stop()
+"""
+
+
+def test_python3_pigpio_scripts(spawn):
+    _, port = start_sim(spawn)
+    assert run_python_client(PYTHON_SCRIPTS, port) == [
+        "stored 0",
+        "run 0",
+        "status 1 [-1, 0, 0, 0, 0, 0, 0, 0, 0, 0]",
+        "update 0 (7, 8)",
+        "delete 0",
+        "gone -48 -48",
+    ]

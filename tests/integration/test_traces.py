@@ -187,10 +187,11 @@ def test_robot_eye_blink_spans_with_pigpio_children(spawn, receiver):
     status = post_with_traceparent(robots.http, "/api/v1/robots/linus/eyes", {"state": "blink"},
                                    robots.token, PARENT)
     assert status == 200
-    server = wait_spans(receiver, 1, "POST /api/v1/robots/")
+    server = wait_spans(receiver, 1, "POST /api/v1/robots/{robot}/eyes")
     server = [s for s in server if s["traceId"] == PARENT_TRACE]
     assert len(server) == 1 and server[0]["parentSpanId"] == PARENT_SPAN
     assert server[0]["attrs"]["http.target"] == "/api/v1/robots/linus/eyes"
+    assert server[0]["attrs"]["http.route"] == "/api/v1/robots/{robot}/eyes"
     eyes = [s for s in receiver.spans("linus-eye") if s["traceId"] == PARENT_TRACE]
     assert len(eyes) == 1 and eyes[0]["parentSpanId"] == server[0]["spanId"]
     writes = [s for s in receiver.spans("pigpio WRITE") if s["parentSpanId"] == eyes[0]["spanId"]]

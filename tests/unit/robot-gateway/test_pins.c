@@ -18,8 +18,10 @@ static void default_pins_are_the_contract(void)
     TW_CHECK_INT(linus->enable[1], 26);
     TW_CHECK_INT(linus->eyes, 16);
     TW_CHECK_INT(torvalds->eyes, 25);
-    TW_CHECK_INT(linus->servos[0], 22);
-    TW_CHECK_INT(linus->servos[1], 23);
+    TW_CHECK_INT(linus->servos[0].gpio, 22);
+    TW_CHECK_INT(linus->servos[1].gpio, 23);
+    TW_CHECK_INT(linus->servos[0].min_pulse_us, 1000);
+    TW_CHECK_INT(linus->servos[1].max_pulse_us, 2000);
     TW_CHECK_INT(torvalds->servo_count, 0);
     TW_CHECK_INT(rg_robot_index("bender"), -1);
 }
@@ -39,15 +41,41 @@ static void linus_drive_patterns(void)
     TW_CHECK_STR(rg_direction_name(RG_DIR_BACKWARD), "backward");
 }
 
+/* The original application's torvalds: forward 0 1 1 0, backward 1 0 0 1, left 1 0 1 0,
+ * right 0 1 0 1 on GPIO 7, 8, 9, 10. */
+static void torvalds_drive_patterns(void)
+{
+    rg_pins pins;
+    rg_pins_defaults(&pins);
+    static const uint8_t expected[RG_DIR_COUNT][RG_MOTOR_PINS] = {
+        {0, 0, 0, 0}, {0, 1, 1, 0}, {1, 0, 0, 1}, {1, 0, 1, 0}, {0, 1, 0, 1}};
+    TW_CHECK(memcmp(pins.robots[1].pattern, expected, sizeof expected) == 0);
+}
+
 static void angle_to_pulse(void)
 {
-    TW_CHECK_INT(rg_servo_pulse_us(-90), 500);
-    TW_CHECK_INT(rg_servo_pulse_us(0), 1500);
-    TW_CHECK_INT(rg_servo_pulse_us(90), 2500);
-    TW_CHECK_INT(rg_servo_pulse_us(45), 2000);
-    TW_CHECK_INT(rg_servo_pulse_us(-30), 1167);
-    TW_CHECK_INT(rg_servo_pulse_us(1), 1511);
-    TW_CHECK_INT(rg_servo_pulse_us(180), 2500);
+    const rg_servo_pins servo = {22, 1000, 2000};
+    TW_CHECK_INT(rg_servo_pulse_us(&servo, -90), 1000);
+    TW_CHECK_INT(rg_servo_pulse_us(&servo, 0), 1500);
+    TW_CHECK_INT(rg_servo_pulse_us(&servo, 90), 2000);
+    TW_CHECK_INT(rg_servo_pulse_us(&servo, 45), 1750);
+    TW_CHECK_INT(rg_servo_pulse_us(&servo, -30), 1333);
+    TW_CHECK_INT(rg_servo_pulse_us(&servo, 1), 1506);
+    TW_CHECK_INT(rg_servo_pulse_us(&servo, 180), 2000);
+    TW_CHECK_INT(rg_servo_pulse_us(&servo, -180), 1000);
+    const rg_servo_pins wide = {23, 500, 2500};
+    TW_CHECK_INT(rg_servo_pulse_us(&wide, 90), 2500);
+    TW_CHECK_INT(rg_servo_pulse_us(&wide, -45), 1000);
+}
+
+static void pulse_to_angle(void)
+{
+    const rg_servo_pins servo = {22, 1000, 2000};
+    TW_CHECK(rg_servo_angle(&servo, 1000) == -90);
+    TW_CHECK(rg_servo_angle(&servo, 1500) == 0);
+    TW_CHECK(rg_servo_angle(&servo, 2000) == 90);
+    TW_CHECK(rg_servo_angle(&servo, 1333) == -30.1);
+    TW_CHECK(rg_servo_angle(&servo, 2500) == 180);
 }
 
 static void speed_to_dutycycle(void)
@@ -71,7 +99,7 @@ static void pin_file_overrides(void)
     TW_CHECK_INT(pins.robots[1].eyes, 5);
     TW_CHECK_INT(pins.robots[1].motor[3], 4);
     TW_CHECK_INT(pins.robots[1].pattern[RG_DIR_FORWARD][2], 1);
-    TW_CHECK_INT(pins.robots[1].pattern[RG_DIR_BACKWARD][1], 1);
+    TW_CHECK_INT(pins.robots[1].pattern[RG_DIR_BACKWARD][0], 1);
     TW_CHECK_INT(pins.robots[0].eyes, 16);
     TW_CHECK_INT(rg_pins_parse(&pins, "{\"linus\": {\"eyes\": 40}}", err, sizeof err), TW_INVALID);
     TW_CHECK_STR(err, "linus.eyes[0] must be a GPIO number 0..31");
@@ -80,6 +108,41 @@ static void pin_file_overrides(void)
         rg_pins_parse(&pins, "{\"linus\": {\"directions\": {\"up\": [1,1,1,1]}}}", err, sizeof err),
         TW_INVALID);
     TW_CHECK_INT(rg_pins_parse(&pins, "[1]", err, sizeof err), TW_INVALID);
+}
+
+static void pin_file_servo_ranges(void)
+{
+    rg_pins pins;
+    rg_pins_defaults(&pins);
+    char err[160] = "";
+    TW_CHECK_INT(rg_pins_parse(&pins,
+                               "{\"linus\": {\"servos\": [{\"gpio\": 5, \"min_pulse_us\": 600,"
+                               " \"max_pulse_us\": 2400}, 6]},"
+                               " \"torvalds\": {\"servos\": [{\"gpio\": 4}]}}",
+                               err, sizeof err),
+                 TW_OK);
+    const rg_robot_pins *linus = &pins.robots[0], *torvalds = &pins.robots[1];
+    TW_CHECK_INT(linus->servo_count, 2);
+    TW_CHECK_INT(linus->servos[0].gpio, 5);
+    TW_CHECK_INT(linus->servos[0].min_pulse_us, 600);
+    TW_CHECK_INT(linus->servos[0].max_pulse_us, 2400);
+    TW_CHECK_INT(linus->servos[1].gpio, 6);
+    TW_CHECK_INT(linus->servos[1].min_pulse_us, 1000);
+    TW_CHECK_INT(torvalds->servo_count, 1);
+    TW_CHECK_INT(torvalds->servos[0].max_pulse_us, 2000);
+    TW_CHECK_INT(rg_pins_parse(&pins,
+                               "{\"linus\": {\"servos\": [{\"gpio\": 5,"
+                               " \"min_pulse_us\": 2000, \"max_pulse_us\": 1000}]}}",
+                               err, sizeof err),
+                 TW_INVALID);
+    TW_CHECK_STR(err, "linus.servos[0] pulse widths must be 500..2500 us with min below max");
+    TW_CHECK_INT(rg_pins_parse(&pins, "{\"linus\": {\"servos\": [{\"min_pulse_us\": 900}]}}", err,
+                               sizeof err),
+                 TW_INVALID);
+    TW_CHECK_STR(err, "linus.servos[0] must be a GPIO number 0..31");
+    TW_CHECK_INT(rg_pins_parse(&pins, "{\"linus\": {\"servos\": [1, 2, 3]}}", err, sizeof err),
+                 TW_INVALID);
+    TW_CHECK_STR(err, "linus.servos must be an array of at most 2 servos");
 }
 
 static void bearer_token_check(void)
@@ -111,5 +174,7 @@ static void host_port_parsing(void)
 }
 
 TW_TEST_MAIN("robot-gateway pins", TW_TEST(default_pins_are_the_contract),
-             TW_TEST(linus_drive_patterns), TW_TEST(angle_to_pulse), TW_TEST(speed_to_dutycycle),
-             TW_TEST(pin_file_overrides), TW_TEST(bearer_token_check), TW_TEST(host_port_parsing))
+             TW_TEST(linus_drive_patterns), TW_TEST(torvalds_drive_patterns),
+             TW_TEST(angle_to_pulse), TW_TEST(pulse_to_angle), TW_TEST(speed_to_dutycycle),
+             TW_TEST(pin_file_overrides), TW_TEST(pin_file_servo_ranges),
+             TW_TEST(bearer_token_check), TW_TEST(host_port_parsing))
