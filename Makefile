@@ -16,8 +16,14 @@ PKGS     := hiredis libcjson civetweb
 # librdkafka: only the services with a Kafka path link it (module.mk passes RDKAFKA_LIBS).
 RDKAFKA_LIBS := $(shell $(PKG_CONFIG) --libs rdkafka)
 CC       ?= cc
+# The common library has two halves: contract/ (what another service or a user relies on:
+# the report record, the JSON API's encoders, the quantile sketch and its wire codec) and
+# plumbing/ (logging, options, HTTP, Redis, Kafka, metrics, tracing...). Services include
+# either by file name.
+COMMON_DIRS     := common/contract common/plumbing
+COMMON_INCLUDES := $(addprefix -I,$(COMMON_DIRS))
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
-CFLAGS   := -std=c17 -D_GNU_SOURCE -g -pthread $(WARN) -Icommon $(shell $(PKG_CONFIG) --cflags $(PKGS) rdkafka)
+CFLAGS   := -std=c17 -D_GNU_SOURCE -g -pthread $(WARN) $(COMMON_INCLUDES) $(shell $(PKG_CONFIG) --cflags $(PKGS) rdkafka)
 LDLIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm -pthread
 OPT      := -O2
 
@@ -43,11 +49,14 @@ all:
 
 # $(call tw_objs,dir,sources) -> object paths under $(OBJ)
 tw_objs = $(patsubst %.c,$(OBJ)/%.o,$(2))
+# $(call tw_rwildcard,dir,pattern) -> every file under dir (subfolders too) matching pattern
+tw_rwildcard = $(foreach d,$(wildcard $(1)/*),$(call tw_rwildcard,$(d),$(2))) $(filter $(subst *,%,$(2)),$(wildcard $(1)/$(2)))
 
-# $(call tw_service,name,dir,extra-libs): lib<dir>.a from every dir/*.c but main.c,
-# and $(BIN)/<name> from dir/main.c linked with it and the common library.
+# $(call tw_service,name,dir,extra-libs): lib<dir>.a from every .c under dir (subfolders
+# included) but dir/main.c, and $(BIN)/<name> from dir/main.c linked with it and the common
+# library. Sources in a subfolder include their service's headers by path from dir.
 define tw_service
-$(2)_SRCS := $$(filter-out $(2)/main.c,$$(wildcard $(2)/*.c))
+$(2)_SRCS := $$(filter-out $(2)/main.c %/node_modules/%,$$(sort $$(call tw_rwildcard,$(2),*.c)))
 $(2)_LIBA := $(LIB)/lib$(2).a
 $(2)_EXTRA_LIBS := $(3)
 $$($(2)_LIBA): $$(call tw_objs,$(2),$$($(2)_SRCS))
@@ -59,7 +68,7 @@ $(BIN)/$(1): $(OBJ)/$(2)/main.o $$($(2)_LIBA) $(LIB)/libcommon.a
 BINARIES += $(BIN)/$(1)
 endef
 
-COMMON_SRCS := $(wildcard common/*.c)
+COMMON_SRCS := $(foreach d,$(COMMON_DIRS),$(wildcard $(d)/*.c))
 $(LIB)/libcommon.a: $(call tw_objs,common,$(COMMON_SRCS))
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
@@ -121,7 +130,7 @@ bench: deps-bench bench-build
 	@bench/run
 
 lint:
-	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --suppress=missingIncludeSystem --inline-suppr -Icommon common simulator analytics dashboard pigpio-sim robot-gateway kafka-mock
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --suppress=missingIncludeSystem --inline-suppr $(COMMON_INCLUDES) common simulator analytics dashboard pigpio-sim robot-gateway kafka-mock
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
