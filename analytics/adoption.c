@@ -6,6 +6,7 @@
 
 #include "entry.h"
 #include "state_merge.h"
+#include "tw_alloc.h"
 #include "tw_log.h"
 #include "tw_redis.h"
 #include "tw_resp.h"
@@ -60,9 +61,7 @@ static void add_id(adoptee *gone, stream_id id)
 {
     if (gone->id_count == gone->id_cap) {
         gone->id_cap = gone->id_cap ? gone->id_cap * 2 : CLAIM_CHUNK;
-        gone->ids = realloc(gone->ids, gone->id_cap * sizeof *gone->ids);
-        if (!gone->ids)
-            abort();
+        gone->ids = tw_xrealloc(gone->ids, gone->id_cap * sizeof *gone->ids);
     }
     gone->ids[gone->id_count++] = id;
 }

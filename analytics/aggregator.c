@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tw_alloc.h"
 #include "tw_status.h"
 #include "tw_time.h"
 
@@ -37,10 +38,7 @@ void aggregator_free(aggregator *agg)
 static void *grow(void *items, size_t *cap, size_t item_bytes)
 {
     *cap = *cap ? *cap * 2 : 1024;
-    void *grown = realloc(items, *cap * item_bytes);
-    if (!grown)
-        abort();
-    return grown;
+    return tw_xrealloc(items, *cap * item_bytes);
 }
 
 static bool awaiting_ack(const aggregator *agg, stream_id id)

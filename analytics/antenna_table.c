@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tw_alloc.h"
 #include "tw_api.h"
 #include "tw_status.h"
 
@@ -23,8 +24,8 @@ int antenna_table_init(antenna_table *table)
 {
     memset(table, 0, sizeof *table);
     table->slot_count = TABLE_INITIAL_SLOTS;
-    table->slots = calloc(table->slot_count, sizeof *table->slots);
-    return table->slots ? TW_OK : TW_ERR;
+    table->slots = tw_xcalloc(table->slot_count, sizeof *table->slots);
+    return TW_OK;
 }
 
 void antenna_table_free(antenna_table *table)
@@ -60,9 +61,7 @@ static void grow_slots(antenna_table *table)
 {
     free(table->slots);
     table->slot_count *= 2;
-    table->slots = calloc(table->slot_count, sizeof *table->slots);
-    if (!table->slots)
-        abort();
+    table->slots = tw_xcalloc(table->slot_count, sizeof *table->slots);
     for (size_t i = 0; i < table->count; i++)
         table->slots[probe(table, table->items[i]->id)] = (uint32_t)(i + 1);
 }
@@ -74,12 +73,10 @@ antenna_state *antenna_table_get(antenna_table *table, const char *id)
         return table->items[table->slots[slot] - 1];
     if (table->count == table->items_cap) {
         table->items_cap = table->items_cap ? table->items_cap * 2 : 64;
-        table->items = realloc(table->items, table->items_cap * sizeof *table->items);
-        if (!table->items)
-            abort();
+        table->items = tw_xrealloc(table->items, table->items_cap * sizeof *table->items);
     }
-    antenna_state *antenna = calloc(1, sizeof *antenna);
-    if (!antenna || bucket_ring_init(&antenna->slots, ANTENNA_SLOT_WIDTH_S, ANTENNA_SLOT_COUNT))
+    antenna_state *antenna = tw_xcalloc(1, sizeof *antenna);
+    if (bucket_ring_init(&antenna->slots, ANTENNA_SLOT_WIDTH_S, ANTENNA_SLOT_COUNT))
         abort();
     snprintf(antenna->id, sizeof antenna->id, "%s", id);
     antenna->interval_s = TW_DEFAULT_INTERVAL_S;

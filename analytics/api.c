@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tw_alloc.h"
 #include "tw_api.h"
 #include "tw_status.h"
 #include "tw_time.h"
@@ -191,7 +192,7 @@ static int handle_antenna_list(struct mg_connection *conn, api_context *ctx)
     int64_t now = now_s();
     pthread_mutex_lock(&ctx->agg->lock);
     size_t n = ctx->agg->antennas.count;
-    antenna_view *views = calloc(n + 1, sizeof *views);
+    antenna_view *views = tw_xcalloc(n + 1, sizeof *views);
     for (size_t i = 0; i < n; i++) {
         views[i].antenna = ctx->agg->antennas.items[i];
         antenna_window(views[i].antenna, now, window_s, &views[i].totals);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tw_alloc.h"
 #include "tw_backoff.h"
 #include "tw_log.h"
 #include "tw_status.h"
@@ -205,7 +206,7 @@ static void final_checkpoint(apply_loop *loop, redisContext **ctx, tw_backoff *b
 static void *apply_main(void *arg)
 {
     apply_loop *loop = arg;
-    analytics_entry *batch = calloc(APPLY_BATCH, sizeof *batch);
+    analytics_entry *batch = tw_xcalloc(APPLY_BATCH, sizeof *batch);
     redisContext *ctx = NULL;
     tw_backoff backoff;
     tw_backoff_init(&backoff, BACKOFF_INITIAL_US, BACKOFF_MAX_US);

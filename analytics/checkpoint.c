@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tw_alloc.h"
 #include "tw_redis.h"
 #include "tw_resp.h"
 #include "tw_status.h"
@@ -161,10 +162,8 @@ void checkpoint_encode_dirty(aggregator *agg, checkpoint_fields *hset)
 /* Under the lock: encode dirty state into HSET fields and take the owed acks/dead letters. */
 static void collect(aggregator *agg, checkpoint_fields *hset, save_batch *batch)
 {
-    batch->seconds = malloc(agg->seconds.count * sizeof *batch->seconds);
-    batch->antennas = malloc((agg->antennas.count + 1) * sizeof *batch->antennas);
-    if (!batch->seconds || !batch->antennas)
-        abort();
+    batch->seconds = tw_xmalloc(agg->seconds.count * sizeof *batch->seconds);
+    batch->antennas = tw_xmalloc((agg->antennas.count + 1) * sizeof *batch->antennas);
     encode_dirty(agg, hset, batch);
     batch->acks = agg->acks;
     batch->ack_count = agg->ack_count;
@@ -183,9 +182,7 @@ static void append_to(void **items, size_t *count, size_t *cap, const void *more
         return;
     if (*count + more_count > *cap) {
         *cap = *count + more_count;
-        *items = realloc(*items, *cap * item_bytes);
-        if (!*items)
-            abort();
+        *items = tw_xrealloc(*items, *cap * item_bytes);
     }
     memcpy((char *)*items + *count * item_bytes, more, more_count * item_bytes);
     *count += more_count;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tw_alloc.h"
 #include "tw_api.h"
 #include "tw_time.h"
 
@@ -164,8 +165,8 @@ static antenna_sample *snapshot_antennas(aggregator *agg, size_t cap, size_t *co
     int64_t now_s = tw_wall_us() / 1000000;
     pthread_mutex_lock(&agg->lock);
     size_t n = agg->antennas.count < cap ? agg->antennas.count : cap;
-    antenna_sample *samples = calloc(n ? n : 1, sizeof *samples);
-    for (size_t i = 0; samples && i < n; i++) {
+    antenna_sample *samples = tw_xcalloc(n, sizeof *samples);
+    for (size_t i = 0; i < n; i++) {
         const antenna_state *a = agg->antennas.items[i];
         snprintf(samples[i].label, sizeof samples[i].label, "antenna_id=\"%s\"", a->id);
         samples[i].records = (double)a->records;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "entry.h"
+#include "tw_alloc.h"
 #include "tw_backoff.h"
 #include "tw_log.h"
 #include "tw_signal.h"
@@ -306,7 +307,7 @@ static int read_once(stream_reader *reader, redisContext *ctx, analytics_entry *
 static void *reader_main(void *arg)
 {
     stream_reader *reader = arg;
-    analytics_entry *scratch = calloc((size_t)reader->read_count, sizeof *scratch);
+    analytics_entry *scratch = tw_xcalloc((size_t)reader->read_count, sizeof *scratch);
     tw_backoff backoff;
     tw_backoff_init(&backoff, BACKOFF_INITIAL_US, BACKOFF_MAX_US);
     redisContext *ctx = NULL;

@@ -12,6 +12,7 @@
 #include "kafka_writer.h"
 #include "report_queue.h"
 #include "stream_writer.h"
+#include "tw_alloc.h"
 #include "tw_http.h"
 #include "tw_log.h"
 #include "tw_options.h"
@@ -115,10 +116,8 @@ static int setup_antennas(simulator *sim)
 {
     const sim_settings *s = &sim->settings;
     uint64_t seed = s->seed ? (uint64_t)s->seed : random_seed();
-    sim->antennas = calloc((size_t)s->antennas, sizeof *sim->antennas);
-    sim->next_due_us = calloc((size_t)s->antennas, sizeof *sim->next_due_us);
-    if (!sim->antennas || !sim->next_due_us)
-        return TW_ERR;
+    sim->antennas = tw_xcalloc((size_t)s->antennas, sizeof *sim->antennas);
+    sim->next_due_us = tw_xcalloc((size_t)s->antennas, sizeof *sim->next_due_us);
     for (int64_t i = 0; i < s->antennas; i++) {
         char id[TW_ANTENNA_ID_MAX_LEN + 1];
         int len = s->antennas == 1 ? snprintf(id, sizeof id, "%s", s->antenna_id)

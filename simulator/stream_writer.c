@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tw_alloc.h"
 #include "tw_log.h"
 #include "tw_resp.h"
 #include "tw_status.h"
@@ -32,7 +33,7 @@ int stream_writer_init(stream_writer *writer, const tw_redis_url *url, const cha
     writer->stream_key = stream_key;
     writer->maxlen = maxlen;
     writer->batch_max = batch_max;
-    writer->keep = calloc(batch_max, sizeof *writer->keep);
+    writer->keep = tw_xcalloc(batch_max, sizeof *writer->keep);
     tw_buf_init(&writer->command);
     tw_buf_init(&writer->next);
     tw_backoff_init(&writer->backoff, BACKOFF_INITIAL_US, BACKOFF_MAX_US);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tw_alloc.h"
 #include "tw_status.h"
 
 #define SKETCH_MAX_BUCKETS 4096
@@ -57,10 +58,14 @@ void tw_sketch_free(tw_sketch *sketch)
 static uint64_t counter_get(const tw_sketch *sketch, uint32_t i)
 {
     switch (sketch->count_width) {
-    case 1: return ((const uint8_t *)sketch->counts)[i];
-    case 2: return ((const uint16_t *)sketch->counts)[i];
-    case 4: return ((const uint32_t *)sketch->counts)[i];
-    default: return ((const uint64_t *)sketch->counts)[i];
+    case 1:
+        return ((const uint8_t *)sketch->counts)[i];
+    case 2:
+        return ((const uint16_t *)sketch->counts)[i];
+    case 4:
+        return ((const uint32_t *)sketch->counts)[i];
+    default:
+        return ((const uint64_t *)sketch->counts)[i];
     }
 }
 
@@ -68,10 +73,18 @@ static uint64_t counter_get(const tw_sketch *sketch, uint32_t i)
 static void counter_put(tw_sketch *sketch, uint32_t i, uint64_t value)
 {
     switch (sketch->count_width) {
-    case 1: ((uint8_t *)sketch->counts)[i] = (uint8_t)value; break;
-    case 2: ((uint16_t *)sketch->counts)[i] = (uint16_t)value; break;
-    case 4: ((uint32_t *)sketch->counts)[i] = (uint32_t)value; break;
-    default: ((uint64_t *)sketch->counts)[i] = value; break;
+    case 1:
+        ((uint8_t *)sketch->counts)[i] = (uint8_t)value;
+        break;
+    case 2:
+        ((uint16_t *)sketch->counts)[i] = (uint16_t)value;
+        break;
+    case 4:
+        ((uint32_t *)sketch->counts)[i] = (uint32_t)value;
+        break;
+    default:
+        ((uint64_t *)sketch->counts)[i] = value;
+        break;
     }
 }
 
@@ -84,9 +97,7 @@ static uint64_t width_max(uint8_t width)
 /* Reallocates the counters as [lo, lo+length) of width bytes, keeping every count. */
 static void relayout(tw_sketch *sketch, int32_t lo, uint16_t length, uint8_t width)
 {
-    void *counts = calloc(length, width);
-    if (!counts)
-        abort();
+    void *counts = tw_xcalloc(length, width);
     tw_sketch old = *sketch;
     sketch->counts = counts;
     sketch->count_width = width;
@@ -163,8 +174,7 @@ static void counter_increment(tw_sketch *sketch, uint32_t i)
 
 uint64_t tw_sketch_bucket_count(const tw_sketch *sketch, int32_t key)
 {
-    if (!sketch->counts || key < sketch->offset ||
-        key >= sketch->offset + (int32_t)sketch->length)
+    if (!sketch->counts || key < sketch->offset || key >= sketch->offset + (int32_t)sketch->length)
         return 0;
     return counter_get(sketch, (uint32_t)(key - sketch->offset));
 }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tw_alloc.h"
+
 #define BUF_INITIAL_BYTES 256
 
 void tw_buf_init(tw_buf *buf)
@@ -49,10 +51,7 @@ static size_t reserve(tw_buf *buf, size_t extra)
     size_t cap = buf->cap ? buf->cap : BUF_INITIAL_BYTES;
     while (cap < buf->len + extra + 1)
         cap *= 2;
-    char *grown = realloc(buf->data, cap);
-    if (!grown)
-        abort(); /* out of memory: nothing sensible remains to do */
-    buf->data = grown;
+    buf->data = tw_xrealloc(buf->data, cap);
     buf->cap = cap;
     return extra;
 }
@@ -93,9 +92,7 @@ void tw_buf_printf(tw_buf *buf, const char *fmt, ...)
         tw_buf_append(buf, small, (size_t)needed);
         return;
     }
-    char *large = malloc((size_t)needed + 1);
-    if (!large)
-        abort();
+    char *large = tw_xmalloc((size_t)needed + 1);
     va_start(args, fmt);
     vsnprintf(large, (size_t)needed + 1, fmt, args);
     va_end(args);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tw_alloc.h"
 #include "tw_log.h"
 #include "tw_status.h"
 #include "tw_time.h"
@@ -31,29 +32,29 @@ typedef struct {
 } code_counter;
 
 typedef struct {
-    char uri[128];             /* exact path, or prefix when it ends in '/' */
-    char name[48];             /* route label */
-    tw_http_handler handler;   /* request handler */
-    void *arg;                 /* handler argument */
-    tw_histogram *duration;    /* http_request_duration_seconds{route} */
+    char uri[128];                                /* exact path, or prefix when it ends in '/' */
+    char name[48];                                /* route label */
+    tw_http_handler handler;                      /* request handler */
+    void *arg;                                    /* handler argument */
+    tw_histogram *duration;                       /* http_request_duration_seconds{route} */
     code_counter codes[HTTP_MAX_CODES_PER_ROUTE]; /* lazily registered per status */
-    int code_count;            /* entries used in codes */
-    bool traced;               /* requests get a server span (not for probes) */
+    int code_count;                               /* entries used in codes */
+    bool traced;                                  /* requests get a server span (not for probes) */
 } route;
 
 struct tw_http {
-    struct mg_context *ctx;     /* civetweb server */
-    tw_metrics *metrics;        /* registry for /metrics */
-    tw_http_ready_fn ready;     /* readiness check */
-    void *ready_arg;            /* its argument */
+    struct mg_context *ctx;        /* civetweb server */
+    tw_metrics *metrics;           /* registry for /metrics */
+    tw_http_ready_fn ready;        /* readiness check */
+    void *ready_arg;               /* its argument */
     route routes[HTTP_MAX_ROUTES]; /* registered routes */
-    _Atomic int route_count;    /* entries published; an entry is complete before it counts */
-    route not_found;            /* pseudo-route for unmatched paths */
-    pthread_mutex_t codes_lock; /* guards lazy code counter registration */
+    _Atomic int route_count;       /* entries published; an entry is complete before it counts */
+    route not_found;               /* pseudo-route for unmatched paths */
+    pthread_mutex_t codes_lock;    /* guards lazy code counter registration */
 };
 
-static const double request_duration_bounds_s[] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                   0.025,  0.05,  0.1,    0.25,  0.5, 1};
+static const double request_duration_bounds_s[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                   0.05,   0.1,   0.25,   0.5,   1};
 
 const char *tw_http_path(const struct mg_connection *conn)
 {
@@ -195,15 +196,14 @@ static void init_route(tw_http *http, route *r, const char *uri, const char *nam
     r->traced = true;
     char labels[80];
     snprintf(labels, sizeof labels, "route=\"%s\"", name);
-    r->duration = tw_metrics_histogram(http->metrics, "http_request_duration_seconds",
-                                       "Time to handle an HTTP request, by route.", labels,
-                                       request_duration_bounds_s,
-                                       sizeof request_duration_bounds_s /
-                                           sizeof request_duration_bounds_s[0]);
+    r->duration = tw_metrics_histogram(
+        http->metrics, "http_request_duration_seconds", "Time to handle an HTTP request, by route.",
+        labels, request_duration_bounds_s,
+        sizeof request_duration_bounds_s / sizeof request_duration_bounds_s[0]);
 }
 
-void tw_http_route(tw_http *http, const char *uri, const char *route_name,
-                   tw_http_handler handler, void *arg)
+void tw_http_route(tw_http *http, const char *uri, const char *route_name, tw_http_handler handler,
+                   void *arg)
 {
     int count = atomic_load_explicit(&http->route_count, memory_order_relaxed);
     if (count == HTTP_MAX_ROUTES) {
@@ -275,7 +275,7 @@ static bool begin_server_span(struct mg_connection *conn, const route *r, tw_spa
     }
     const char *method = tw_http_method(conn);
     const char *template = r->uri[0] ? r->uri : r->name;
-    char name[sizeof ((route *)0)->uri + HTTP_METHOD_MAX_BYTES];
+    char name[sizeof((route *)0)->uri + HTTP_METHOD_MAX_BYTES];
     snprintf(name, sizeof name, "%.*s %s", HTTP_METHOD_MAX_BYTES - 2, method, template);
     if (!tw_trace_begin(span, name, TW_SPAN_SERVER, has_parent ? &parent : NULL))
         return false;
@@ -348,8 +348,8 @@ static int handle_metrics(struct mg_connection *conn, void *arg)
     tw_buf text;
     tw_buf_init(&text);
     tw_metrics_render(http->metrics, &text);
-    int status = tw_http_reply(conn, 200, "text/plain; version=0.0.4; charset=utf-8", text.data,
-                              text.len);
+    int status =
+        tw_http_reply(conn, 200, "text/plain; version=0.0.4; charset=utf-8", text.data, text.len);
     tw_buf_free(&text);
     return status;
 }
@@ -363,7 +363,7 @@ static int log_civetweb_message(const struct mg_connection *conn, const char *me
 
 tw_http *tw_http_start(const tw_http_config *config, char *err, size_t err_size)
 {
-    tw_http *http = calloc(1, sizeof *http);
+    tw_http *http = tw_xcalloc(1, sizeof *http);
     http->metrics = config->metrics;
     http->ready = config->ready;
     http->ready_arg = config->ready_arg;
@@ -378,12 +378,18 @@ tw_http *tw_http_start(const tw_http_config *config, char *err, size_t err_size)
     char ports[320], threads[16];
     snprintf(ports, sizeof ports, "%s:%d", config->listen_addr, config->port);
     snprintf(threads, sizeof threads, "%d", config->threads > 0 ? config->threads : 4);
-    const char *options[] = {"listening_ports", ports,
-                             "num_threads", threads,
-                             "request_timeout_ms", HTTP_REQUEST_TIMEOUT_MS,
-                             "max_request_size", HTTP_MAX_REQUEST_HEADER_BYTES,
-                             "enable_keep_alive", "yes",
-                             "tcp_nodelay", "1",
+    const char *options[] = {"listening_ports",
+                             ports,
+                             "num_threads",
+                             threads,
+                             "request_timeout_ms",
+                             HTTP_REQUEST_TIMEOUT_MS,
+                             "max_request_size",
+                             HTTP_MAX_REQUEST_HEADER_BYTES,
+                             "enable_keep_alive",
+                             "yes",
+                             "tcp_nodelay",
+                             "1",
                              NULL};
     struct mg_callbacks callbacks;
     memset(&callbacks, 0, sizeof callbacks);

@@ -16,16 +16,18 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "tw_alloc.h"
+
 typedef enum { KIND_COUNTER, KIND_GAUGE, KIND_HISTOGRAM } metric_kind;
 
 struct tw_series {
-    struct tw_series *next;  /* next series of the same family */
-    char *labels;            /* `a="x"` or NULL */
-    _Atomic uint64_t value;  /* counter count, or gauge double bits */
-    tw_gauge_fn fn;          /* computed value, or NULL */
-    void *fn_arg;            /* argument for fn */
-    double *bounds;          /* histogram upper bounds */
-    size_t bound_count;      /* number of bounds */
+    struct tw_series *next;          /* next series of the same family */
+    char *labels;                    /* `a="x"` or NULL */
+    _Atomic uint64_t value;          /* counter count, or gauge double bits */
+    tw_gauge_fn fn;                  /* computed value, or NULL */
+    void *fn_arg;                    /* argument for fn */
+    double *bounds;                  /* histogram upper bounds */
+    size_t bound_count;              /* number of bounds */
     _Atomic uint64_t *bucket_counts; /* per-bound counts (not cumulative) plus +Inf */
     _Atomic uint64_t sum_bits;       /* histogram sum as double bits */
 };
@@ -47,11 +49,11 @@ typedef struct {
 } collector;
 
 struct tw_metrics {
-    pthread_mutex_t lock;                  /* guards the lists and the collectors */
-    family *first;                         /* families in registration order */
-    family *last;                          /* tail for appending */
-    collector collectors[MAX_COLLECTORS];  /* scrape-time families, in registration order */
-    size_t collector_count;                /* collectors in use */
+    pthread_mutex_t lock;                 /* guards the lists and the collectors */
+    family *first;                        /* families in registration order */
+    family *last;                         /* tail for appending */
+    collector collectors[MAX_COLLECTORS]; /* scrape-time families, in registration order */
+    size_t collector_count;               /* collectors in use */
 };
 
 static uint64_t double_bits(double value)
@@ -70,12 +72,12 @@ static double bits_double(uint64_t bits)
 
 static char *dup_or_null(const char *text)
 {
-    return text && *text ? strdup(text) : NULL;
+    return text && *text ? tw_xstrdup(text) : NULL;
 }
 
 tw_metrics *tw_metrics_new(void)
 {
-    tw_metrics *metrics = calloc(1, sizeof *metrics);
+    tw_metrics *metrics = tw_xcalloc(1, sizeof *metrics);
     pthread_mutex_init(&metrics->lock, NULL);
     return metrics;
 }
@@ -113,9 +115,9 @@ static family *find_or_add_family(tw_metrics *metrics, const char *name, const c
         if (!strcmp(fam->name, name))
             return fam;
     }
-    family *fam = calloc(1, sizeof *fam);
-    fam->name = strdup(name);
-    fam->help = strdup(help);
+    family *fam = tw_xcalloc(1, sizeof *fam);
+    fam->name = tw_xstrdup(name);
+    fam->help = tw_xstrdup(help);
     fam->kind = kind;
     if (metrics->last)
         metrics->last->next = fam;
@@ -156,7 +158,7 @@ static struct tw_series *link_series(tw_metrics *metrics, const char *name, cons
 
 static struct tw_series *new_series(const char *labels, tw_gauge_fn fn, void *arg)
 {
-    struct tw_series *series = calloc(1, sizeof *series);
+    struct tw_series *series = tw_xcalloc(1, sizeof *series);
     series->labels = dup_or_null(labels);
     series->fn = fn;
     series->fn_arg = arg;
@@ -191,9 +193,9 @@ tw_histogram *tw_metrics_histogram(tw_metrics *metrics, const char *name, const 
                                    const char *labels, const double *bounds, size_t bound_count)
 {
     struct tw_series *series = new_series(labels, NULL, NULL);
-    series->bounds = malloc(bound_count * sizeof *bounds);
+    series->bounds = tw_xmalloc(bound_count * sizeof *bounds);
     memcpy(series->bounds, bounds, bound_count * sizeof *bounds);
-    series->bucket_counts = calloc(bound_count + 1, sizeof *series->bucket_counts);
+    series->bucket_counts = tw_xcalloc(bound_count + 1, sizeof *series->bucket_counts);
     series->bound_count = bound_count;
     return link_series(metrics, name, help, KIND_HISTOGRAM, series);
 }
@@ -243,7 +245,8 @@ static void put_number(tw_buf *out, double value)
     else if (value == floor(value) && fabs(value) < 1e15)
         tw_buf_printf(out, "%.0f", value);
     else
-        tw_buf_printf(out, "%.15g", value); /* enough digits for a Unix time in seconds with microseconds */
+        tw_buf_printf(out, "%.15g",
+                      value); /* enough digits for a Unix time in seconds with microseconds */
 }
 
 /* Writes `name{labels,extra} value`; extra is one more label pair or NULL. */
@@ -280,8 +283,7 @@ static double series_value(const family *fam, const struct tw_series *series)
 {
     if (series->fn)
         return series->fn(series->fn_arg);
-    uint64_t raw = atomic_load_explicit(&((struct tw_series *)series)->value,
-                                        memory_order_relaxed);
+    uint64_t raw = atomic_load_explicit(&((struct tw_series *)series)->value, memory_order_relaxed);
     return fam->kind == KIND_COUNTER ? (double)raw : bits_double(raw);
 }
 

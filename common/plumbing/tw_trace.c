@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tw_alloc.h"
 #include "tw_http_client.h"
 #include "tw_log.h"
 #include "tw_status.h"
@@ -262,7 +263,7 @@ static size_t take_batch(tw_span *batch)
 static void *exporter_main(void *arg)
 {
     (void)arg;
-    tw_span *batch = malloc(BATCH_SPANS * sizeof *batch);
+    tw_span *batch = tw_xmalloc(BATCH_SPANS * sizeof *batch);
     tw_buf body;
     tw_buf_init(&body);
     pthread_mutex_lock(&tr.lock);
@@ -322,14 +323,14 @@ void tw_trace_start(const tw_trace_settings *settings, const char *default_servi
                                                                             : default_service;
     snprintf(tr.service, sizeof tr.service, "%s", service);
     tr.sample_ratio = settings->sample_ratio;
-    tr.queue = malloc(QUEUE_SPANS * sizeof *tr.queue);
+    tr.queue = tw_xmalloc(QUEUE_SPANS * sizeof *tr.queue);
     pthread_mutex_init(&tr.lock, NULL);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&tr.wake, &attr);
     pthread_condattr_destroy(&attr);
-    if (!tr.queue || pthread_create(&tr.thread, NULL, exporter_main, NULL) != 0) {
+    if (pthread_create(&tr.thread, NULL, exporter_main, NULL) != 0) {
         tw_log_error("cannot start the trace exporter; tracing stays off");
         return;
     }
