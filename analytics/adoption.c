@@ -30,7 +30,7 @@ void adoption_init(adoption *adopt, aggregator *agg, const checkpoint_names *nam
     adopt->agg = agg;
     adopt->names = names;
     adopt->adopt_after_ms = adopt_after_ms;
-    int64_t every_us = adopt_after_ms * 1000 / CHECKS_PER_THRESHOLD;
+    int64_t every_us = adopt_after_ms * TW_US_PER_MS / CHECKS_PER_THRESHOLD;
     adopt->check_every_us = every_us < CHECK_MIN_US   ? CHECK_MIN_US
                             : every_us > CHECK_MAX_US ? CHECK_MAX_US
                                                       : every_us;

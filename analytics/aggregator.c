@@ -86,7 +86,7 @@ static void apply_report(aggregator *agg, const tw_report *report, int64_t now_s
 
 void aggregator_apply(aggregator *agg, analytics_entry *entry, int64_t now_us)
 {
-    int64_t now_s = now_us / 1000000;
+    int64_t now_s = now_us / TW_US_PER_S;
     if (entry->claimed && awaiting_ack(agg, entry->id)) {
         entry_release(entry);
         return;

@@ -37,7 +37,7 @@ static int read_window(struct mg_connection *conn, int64_t *window_s)
 
 static int64_t now_s(void)
 {
-    return tw_wall_us() / 1000000;
+    return tw_wall_us() / TW_US_PER_S;
 }
 
 /* Figures for a window: the since-start totals for window 0, else the ring's buckets. */

@@ -210,7 +210,7 @@ static void *apply_main(void *arg)
     redisContext *ctx = NULL;
     tw_backoff backoff;
     tw_backoff_init(&backoff, BACKOFF_INITIAL_US, BACKOFF_MAX_US);
-    int64_t next_checkpoint_us = tw_mono_us() + loop->checkpoint_every_ms * 1000;
+    int64_t next_checkpoint_us = tw_mono_us() + loop->checkpoint_every_ms * TW_US_PER_MS;
     int64_t next_adopt_us = tw_mono_us();
     uint64_t since_checkpoint = 0;
     int idle = 0;
@@ -221,7 +221,7 @@ static void *apply_main(void *arg)
         if (since_checkpoint >= (uint64_t)loop->checkpoint_records || now >= next_checkpoint_us) {
             if (save(loop, &ctx, &backoff) != TW_ERR)
                 since_checkpoint = 0;
-            next_checkpoint_us = now + loop->checkpoint_every_ms * 1000;
+            next_checkpoint_us = now + loop->checkpoint_every_ms * TW_US_PER_MS;
         }
         /* not before the start-up replay: it would take the pending entries adoption
          * claims here for our own and apply them a second time */

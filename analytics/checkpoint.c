@@ -379,7 +379,7 @@ static int check_fence(redisContext *ctx, const checkpoint_names *names, char *e
 static bool lease_due(const checkpoint_lease *lease)
 {
     return lease &&
-           tw_mono_us() - lease->renewed_us >= lease->ttl_ms * 1000 / LEASE_RENEWALS_PER_TTL;
+           tw_mono_us() - lease->renewed_us >= lease->ttl_ms * TW_US_PER_MS / LEASE_RENEWALS_PER_TTL;
 }
 
 /* Runs the save transaction (fenced when there is a lease); TW_OK or TW_ERR. */

@@ -426,7 +426,7 @@ static void *reader_main(void *arg)
         tw_log_error("cannot subscribe", TW_STR("error", rd_kafka_err2str(err)));
         exit(1);
     }
-    int64_t next_checkpoint_us = tw_mono_us() + reader->config.checkpoint_every_ms * 1000;
+    int64_t next_checkpoint_us = tw_mono_us() + reader->config.checkpoint_every_ms * TW_US_PER_MS;
     int64_t next_lag_us = 0;
     uint64_t since_checkpoint = 0;
     while (!tw_signal_stop_requested()) {
@@ -439,7 +439,7 @@ static void *reader_main(void *arg)
             now >= next_checkpoint_us) {
             checkpoint(reader, false);
             since_checkpoint = 0;
-            next_checkpoint_us = now + reader->config.checkpoint_every_ms * 1000;
+            next_checkpoint_us = now + reader->config.checkpoint_every_ms * TW_US_PER_MS;
         }
         if (now >= next_lag_us) {
             update_lag(reader);

@@ -194,7 +194,7 @@ static void configure_kafka(analytics_app *app, tw_metrics *metrics)
         exit(1);
     }
     app->api = (api_context){&app->agg, &app->kreader.lag, &app->kreader.unknown,
-                             &app->kreader.unknown, tw_wall_us() / 1000000};
+                             &app->kreader.unknown, tw_wall_us() / TW_US_PER_S};
     app->metrics = (analytics_metrics){&app->agg, NULL, &app->kreader.lag, NULL, NULL,
                                        (size_t)s->antenna_metrics};
     analytics_metrics_register(&app->metrics, metrics);
@@ -211,8 +211,8 @@ static void configure(analytics_app *app, tw_metrics *metrics)
         return;
     }
     checkpoint_names_init(&app->names, s->stream_key, s->group, s->consumer, s->dlq_maxlen);
-    checkpoint_lease_init(&app->names, &app->lease, s->adopt_after_s * 1000);
-    adoption_init(&app->adoption, &app->agg, &app->names, s->adopt_after_s * 1000, metrics);
+    checkpoint_lease_init(&app->names, &app->lease, s->adopt_after_s * TW_MS_PER_S);
+    adoption_init(&app->adoption, &app->agg, &app->names, s->adopt_after_s * TW_MS_PER_S, metrics);
     stream_reader_init(&app->reader, &app->url, &app->names, &app->ring, metrics);
     app->reader.read_count = s->read_count;
     app->reader.block_ms = s->block_ms;
@@ -224,7 +224,7 @@ static void configure(analytics_app *app, tw_metrics *metrics)
     app->loop.checkpoint_records = s->checkpoint_records;
     app->loop.adoption = &app->adoption;
     app->api = (api_context){&app->agg, &app->reader.lag, &app->reader.pending,
-                             &app->reader.dlq_length, tw_wall_us() / 1000000};
+                             &app->reader.dlq_length, tw_wall_us() / TW_US_PER_S};
     app->metrics = (analytics_metrics){&app->agg, &app->ring, &app->reader.lag,
                                        &app->reader.pending, &app->reader.dlq_length,
                                        (size_t)s->antenna_metrics};

@@ -100,7 +100,7 @@ static double antennas_offline(void *arg)
 {
     aggregator *agg = arg;
     pthread_mutex_lock(&agg->lock);
-    double value = (double)count_offline(agg, tw_wall_us() / 1000000);
+    double value = (double)count_offline(agg, tw_wall_us() / TW_US_PER_S);
     pthread_mutex_unlock(&agg->lock);
     return value;
 }
@@ -109,7 +109,7 @@ static double antennas_active(void *arg)
 {
     aggregator *agg = arg;
     pthread_mutex_lock(&agg->lock);
-    double value = (double)(agg->antennas.count - count_offline(agg, tw_wall_us() / 1000000));
+    double value = (double)(agg->antennas.count - count_offline(agg, tw_wall_us() / TW_US_PER_S));
     pthread_mutex_unlock(&agg->lock);
     return value;
 }
@@ -162,7 +162,7 @@ static const antenna_family antenna_families[] = {
 /* Copies up to cap antennas' figures into a new array (caller frees); *count set. */
 static antenna_sample *snapshot_antennas(aggregator *agg, size_t cap, size_t *count)
 {
-    int64_t now_s = tw_wall_us() / 1000000;
+    int64_t now_s = tw_wall_us() / TW_US_PER_S;
     pthread_mutex_lock(&agg->lock);
     size_t n = agg->antennas.count < cap ? agg->antennas.count : cap;
     antenna_sample *samples = tw_xcalloc(n, sizeof *samples);

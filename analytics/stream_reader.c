@@ -289,7 +289,7 @@ static int read_once(stream_reader *reader, redisContext *ctx, analytics_entry *
     int64_t now = tw_mono_us();
     if (!*in_flight) {
         if (now >= *next_claim_us) {
-            *next_claim_us = now + reader->claim_every_ms * 1000;
+            *next_claim_us = now + reader->claim_every_ms * TW_US_PER_MS;
             if (claim_idle(reader, ctx, scratch) != TW_OK)
                 return TW_ERR;
         }

@@ -19,7 +19,6 @@
 #define LIMIT_MAX 1000000
 #define ANTENNA_PREFIX "/api/v1/antennas/"
 #define SSE_POLL_STEP_MS 100
-#define US_PER_MS 1000
 #define HTTP_UNAVAILABLE 503
 
 static const char *const get_methods = "GET,HEAD";
@@ -160,7 +159,7 @@ static int wait_next_push(const dash_app *app)
     for (int waited = 0; waited < app->sse_interval_ms; waited += SSE_POLL_STEP_MS) {
         if (tw_signal_stop_requested())
             return TW_ERR;
-        tw_sleep_us((int64_t)SSE_POLL_STEP_MS * US_PER_MS);
+        tw_sleep_us((int64_t)SSE_POLL_STEP_MS * TW_US_PER_MS);
     }
     return tw_signal_stop_requested() ? TW_ERR : TW_OK;
 }

@@ -13,7 +13,6 @@
 #include "tw_status.h"
 #include "tw_time.h"
 
-#define US_PER_MS 1000
 #define READ_CHUNK_BYTES 16384
 #define HTTP_STATUS_OK 200
 
@@ -76,7 +75,7 @@ int dash_fetch(const struct sockaddr *addr, socklen_t addr_len, const char *path
                const char *traceparent, int timeout_ms, size_t max_bytes, tw_buf *body, char *err,
                size_t err_size)
 {
-    int64_t deadline_us = tw_mono_us() + (int64_t)timeout_ms * US_PER_MS;
+    int64_t deadline_us = tw_mono_us() + (int64_t)timeout_ms * TW_US_PER_MS;
     int fd = tw_net_connect_addr(addr, addr_len, deadline_us);
     if (fd < 0) {
         snprintf(err, err_size, "connect: %s", strerror(errno));

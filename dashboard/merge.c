@@ -12,10 +12,9 @@
 #include "tw_alloc.h"
 #include "tw_api.h"
 #include "tw_status.h"
+#include "tw_time.h"
 
 #define ANTENNA_INITIAL_CAP 16
-#define US_PER_S 1000000
-#define US_PER_MS 1000
 #define MS_DIGITS 3
 
 void dash_view_init(dash_view *view, int64_t window_s)
@@ -55,7 +54,7 @@ int dash_parse_rfc3339(const char *text, int64_t *out_us)
     const char *rest = text + consumed;
     int64_t fraction_us = 0;
     if (*rest == '.') {
-        int64_t scale = US_PER_S / 10;
+        int64_t scale = TW_US_PER_S / 10;
         for (rest++; *rest >= '0' && *rest <= '9'; rest++) {
             fraction_us += (*rest - '0') * scale;
             scale /= 10;
@@ -65,7 +64,7 @@ int dash_parse_rfc3339(const char *text, int64_t *out_us)
         return TW_INVALID;
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
-    *out_us = (int64_t)timegm(&tm) * US_PER_S + fraction_us;
+    *out_us = (int64_t)timegm(&tm) * TW_US_PER_S + fraction_us;
     return TW_OK;
 }
 

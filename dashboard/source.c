@@ -18,7 +18,6 @@
 #include "tw_trace.h"
 
 #define WINDOW_SLOTS 4
-#define US_PER_MS 1000
 #define FETCH_ERROR_BYTES 160
 #define MERGE_PATH_BYTES 64
 
@@ -232,7 +231,7 @@ static dash_snapshot *take(dash_snapshot *snapshot)
 dash_snapshot *dash_source_get(dash_source *source, int64_t window_s)
 {
     window_slot *slot = slot_for(source, window_s);
-    int64_t max_age_us = (int64_t)source->config.cache_ms * US_PER_MS;
+    int64_t max_age_us = (int64_t)source->config.cache_ms * TW_US_PER_MS;
     pthread_mutex_lock(&slot->lock);
     for (;;) {
         dash_snapshot *cur = slot->current;

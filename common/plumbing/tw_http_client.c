@@ -18,7 +18,6 @@
 #define HTTP_SCHEME "http://"
 #define HTTP_HEADER_BYTES 1024
 #define HTTP_REPLY_HEAD_BYTES 4096
-#define US_PER_MS 1000
 
 int tw_http_url_parse(const char *text, tw_http_url *out, char *err, size_t err_size)
 {
@@ -90,7 +89,7 @@ int tw_http_post(const tw_http_url *url, const char *path, const char *content_t
                  const char *body, size_t len, int timeout_ms, int *status, char *err,
                  size_t err_size)
 {
-    int64_t deadline_us = tw_mono_us() + (int64_t)timeout_ms * US_PER_MS;
+    int64_t deadline_us = tw_mono_us() + (int64_t)timeout_ms * TW_US_PER_MS;
     int fd = tw_net_connect(url->host, url->port, deadline_us, err, err_size);
     if (fd < 0)
         return TW_ERR;

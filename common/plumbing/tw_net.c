@@ -11,7 +11,6 @@
 #include "tw_status.h"
 #include "tw_time.h"
 
-#define US_PER_MS 1000
 #define PORT_TEXT_BYTES 16
 
 int tw_net_wait(int fd, short events, int64_t deadline_us)
@@ -21,7 +20,7 @@ int tw_net_wait(int fd, short events, int64_t deadline_us)
         if (left_us <= 0)
             return TW_ERR;
         struct pollfd pfd = {.fd = fd, .events = events};
-        int rc = poll(&pfd, 1, (int)((left_us + US_PER_MS - 1) / US_PER_MS));
+        int rc = poll(&pfd, 1, (int)((left_us + TW_US_PER_MS - 1) / TW_US_PER_MS));
         if (rc > 0)
             return TW_OK;
         if (rc < 0 && errno != EINTR)

@@ -8,6 +8,7 @@
 
 #include "tw_options.h"
 #include "tw_status.h"
+#include "tw_time.h"
 
 #define REDIS_DEFAULT_PORT 6379
 #define REDIS_SCHEME "redis://"
@@ -44,8 +45,7 @@ static int parse_credentials(const char *start, size_t len, tw_redis_url *out)
     if (copy_part(out->user, sizeof out->user, start, user_len) != TW_OK)
         return TW_INVALID;
     if (colon)
-        return copy_part(out->password, sizeof out->password, colon + 1,
-                         len - user_len - 1);
+        return copy_part(out->password, sizeof out->password, colon + 1, len - user_len - 1);
     return TW_OK;
 }
 
@@ -135,9 +135,8 @@ static int authenticate(redisContext *ctx, const tw_redis_url *url, char *err, s
 {
     if (!url->password[0])
         return TW_OK;
-    redisReply *reply = url->user[0]
-                            ? redisCommand(ctx, "AUTH %s %s", url->user, url->password)
-                            : redisCommand(ctx, "AUTH %s", url->password);
+    redisReply *reply = url->user[0] ? redisCommand(ctx, "AUTH %s %s", url->user, url->password)
+                                     : redisCommand(ctx, "AUTH %s", url->password);
     int failed = tw_redis_reply_is_error(reply, err, err_size);
     if (!reply)
         snprintf(err, err_size, "AUTH: %s", ctx->errstr);
@@ -145,10 +144,10 @@ static int authenticate(redisContext *ctx, const tw_redis_url *url, char *err, s
     return failed ? TW_ERR : TW_OK;
 }
 
-redisContext *tw_redis_connect(const tw_redis_url *url, int timeout_ms, char *err,
-                               size_t err_size)
+redisContext *tw_redis_connect(const tw_redis_url *url, int timeout_ms, char *err, size_t err_size)
 {
-    struct timeval timeout = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+    struct timeval timeout = {.tv_sec = timeout_ms / TW_MS_PER_S,
+                              .tv_usec = (timeout_ms % TW_MS_PER_S) * TW_US_PER_MS};
     redisContext *ctx = redisConnectWithTimeout(url->host, url->port, timeout);
     if (!ctx || ctx->err) {
         snprintf(err, err_size, "connect %s:%d: %s", url->host, url->port,

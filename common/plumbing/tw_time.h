@@ -4,6 +4,12 @@
 
 #include <stdint.h>
 
+/* Unit conversions for the clocks below, one definition for every module. */
+#define TW_NS_PER_US 1000   /* nanoseconds in a microsecond */
+#define TW_US_PER_MS 1000   /* microseconds in a millisecond */
+#define TW_MS_PER_S 1000    /* milliseconds in a second */
+#define TW_US_PER_S 1000000 /* microseconds in a second */
+
 /* Unix time now, microseconds. */
 int64_t tw_wall_us(void);
 /* Monotonic time now, microseconds (only differences mean anything). */

@@ -28,9 +28,6 @@
 #define TRACES_PATH "/v1/traces"
 #define CONTENT_TYPE_JSON "application/json"
 #define SERVICE_NAME_BYTES 128
-#define NS_PER_US 1000
-#define US_PER_MS 1000
-#define US_PER_S 1000000
 #define HTTP_ERROR_BYTES 256
 
 typedef struct {
@@ -62,7 +59,7 @@ int64_t tw_trace_now_ns(void)
 {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    return (int64_t)now.tv_sec * NS_PER_US * US_PER_S + now.tv_nsec;
+    return (int64_t)now.tv_sec * TW_NS_PER_US * TW_US_PER_S + now.tv_nsec;
 }
 
 bool tw_trace_enabled(void)
@@ -183,9 +180,9 @@ static bool wait_until(int64_t deadline_mono_us)
             break;
         struct timespec at;
         clock_gettime(CLOCK_MONOTONIC, &at);
-        int64_t ns = at.tv_nsec + left_us % US_PER_S * NS_PER_US;
-        at.tv_sec += left_us / US_PER_S + ns / (US_PER_S * NS_PER_US);
-        at.tv_nsec = ns % (US_PER_S * NS_PER_US);
+        int64_t ns = at.tv_nsec + left_us % TW_US_PER_S * TW_NS_PER_US;
+        at.tv_sec += left_us / TW_US_PER_S + ns / (TW_US_PER_S * TW_NS_PER_US);
+        at.tv_nsec = ns % (TW_US_PER_S * TW_NS_PER_US);
         pthread_cond_timedwait(&tr.wake, &tr.lock, &at);
     }
     return tr.stopping;
@@ -200,7 +197,7 @@ static int attempt_timeout_ms(void)
     pthread_mutex_unlock(&tr.lock);
     if (!stopping)
         return EXPORT_TIMEOUT_MS;
-    return left_us > 0 ? (int)(left_us / US_PER_MS) : 0;
+    return left_us > 0 ? (int)(left_us / TW_US_PER_MS) : 0;
 }
 
 static void note_result(bool ok, const char *reason, size_t spans)
