@@ -100,6 +100,15 @@ void tw_buf_printf(tw_buf *buf, const char *fmt, ...)
     free(large);
 }
 
+void tw_buf_hex(tw_buf *buf, const unsigned char *bytes, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        char pair[2] = {digits[bytes[i] >> 4], digits[bytes[i] & 0x0f]};
+        tw_buf_append(buf, pair, sizeof pair);
+    }
+}
+
 void tw_buf_json_string(tw_buf *buf, const char *text)
 {
     tw_buf_append(buf, "\"", 1);

@@ -7,11 +7,11 @@
 #include <stddef.h>
 
 typedef struct {
-    char *data;      /* bytes, always NUL-terminated after len */
-    size_t len;      /* bytes used, without the NUL */
-    size_t cap;      /* bytes allocated, including room for the NUL */
-    bool fixed;      /* true: data is the caller's storage and never reallocated */
-    bool truncated;  /* true once a fixed buffer had to drop bytes */
+    char *data;     /* bytes, always NUL-terminated after len */
+    size_t len;     /* bytes used, without the NUL */
+    size_t cap;     /* bytes allocated, including room for the NUL */
+    bool fixed;     /* true: data is the caller's storage and never reallocated */
+    bool truncated; /* true once a fixed buffer had to drop bytes */
 } tw_buf;
 
 /* Starts an empty growable buffer; release it with tw_buf_free. */
@@ -33,6 +33,8 @@ void tw_buf_puts(tw_buf *buf, const char *text);
 void tw_buf_printf(tw_buf *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends text as a quoted JSON string, escaping quotes, backslashes and control bytes. */
 void tw_buf_json_string(tw_buf *buf, const char *text);
+/* Appends n bytes as 2 * n lowercase hex digits. */
+void tw_buf_hex(tw_buf *buf, const unsigned char *bytes, size_t n);
 /* Takes the heap memory out of a growable buffer: the caller frees the result. */
 char *tw_buf_steal(tw_buf *buf);
 

@@ -1,6 +1,7 @@
 /* JSON-lines logger. Each line is built in a local buffer and written with one
  * write(2), so lines from different threads never interleave. A line written while the
- * thread has a current span carries its trace_id and span_id. */
+ * thread has correlation ids (the tracer's current span) carries them as trace_id and
+ * span_id. */
 #include "tw_log.h"
 
 #include <math.h>
@@ -12,7 +13,6 @@
 #include "tw_buf.h"
 #include "tw_status.h"
 #include "tw_time.h"
-#include "tw_trace.h"
 
 #define LOG_LINE_MAX_BYTES 4096
 
@@ -20,6 +20,22 @@ static const char *log_service = "towerwatch";
 static tw_log_level log_min_level = TW_LOG_INFO;
 
 static const char *level_names[] = {"debug", "info", "warn", "error"};
+
+/* This thread's correlation ids (borrowed, see tw_log_set_span_ids). */
+typedef struct {
+    const unsigned char *trace_id; /* trace id bytes, NULL for none */
+    size_t trace_len;              /* bytes in trace_id */
+    const unsigned char *span_id;  /* span id bytes */
+    size_t span_len;               /* bytes in span_id */
+} span_ids;
+
+static _Thread_local span_ids thread_ids;
+
+void tw_log_set_span_ids(const unsigned char *trace_id, size_t trace_len,
+                         const unsigned char *span_id, size_t span_len)
+{
+    thread_ids = (span_ids){trace_id, trace_len, span_id, span_len};
+}
 
 void tw_log_init(const char *service, tw_log_level min_level)
 {
@@ -67,15 +83,15 @@ static void append_field(tw_buf *line, int type, const char *key, va_list *args)
     }
 }
 
-static void append_trace_ids(tw_buf *line)
+static void append_span_ids(tw_buf *line)
 {
-    const tw_span *span = tw_trace_current();
-    if (!span)
+    if (!thread_ids.trace_id)
         return;
-    char trace_id[TW_TRACE_ID_HEX_LEN + 1], span_id[TW_SPAN_ID_HEX_LEN + 1];
-    tw_trace_hex(span->ctx.trace_id, TW_TRACE_ID_BYTES, trace_id);
-    tw_trace_hex(span->ctx.span_id, TW_SPAN_ID_BYTES, span_id);
-    tw_buf_printf(line, ",\"trace_id\":\"%s\",\"span_id\":\"%s\"", trace_id, span_id);
+    tw_buf_puts(line, ",\"trace_id\":\"");
+    tw_buf_hex(line, thread_ids.trace_id, thread_ids.trace_len);
+    tw_buf_puts(line, "\",\"span_id\":\"");
+    tw_buf_hex(line, thread_ids.span_id, thread_ids.span_len);
+    tw_buf_puts(line, "\"");
 }
 
 void tw_log_write(tw_log_level level, const char *msg, ...)
@@ -91,7 +107,7 @@ void tw_log_write(tw_log_level level, const char *msg, ...)
     tw_buf_json_string(&line, log_service);
     tw_buf_puts(&line, ",\"msg\":");
     tw_buf_json_string(&line, msg);
-    append_trace_ids(&line);
+    append_span_ids(&line);
     va_list args;
     va_start(args, msg);
     for (int type = va_arg(args, int); type != TW_LF_END; type = va_arg(args, int))

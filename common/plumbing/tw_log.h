@@ -3,11 +3,14 @@
  *
  *   tw_log_info("redis connected", TW_STR("host", host), TW_INT("port", port));
  *
- * While the thread has a current span (tw_trace_set_current), lines carry trace_id and span_id.
+ * While the thread has correlation ids (tw_log_set_span_ids: the tracer sets its current
+ * span's), lines carry them as trace_id and span_id. The logger depends on no other module
+ * but buffers and clocks, so every module may log.
  */
 #ifndef TW_LOG_H
 #define TW_LOG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum { TW_LOG_DEBUG, TW_LOG_INFO, TW_LOG_WARN, TW_LOG_ERROR } tw_log_level;
@@ -26,6 +29,10 @@ int tw_log_level_parse(const char *text, tw_log_level *out);
 /* tw_log_init with the level named by level_text (info when it names none: the services'
  * options have already refused such a value). */
 void tw_log_start(const char *service, const char *level_text);
+/* Makes this thread's lines carry trace_id and span_id as hex (trace_len and span_len
+ * bytes), until called again; NULL trace_id clears them. The bytes must stay valid meanwhile. */
+void tw_log_set_span_ids(const unsigned char *trace_id, size_t trace_len,
+                         const unsigned char *span_id, size_t span_len);
 /* Writes one line; the variadic list holds TW_STR/TW_INT/TW_DBL fields, ended by TW_LF_END. */
 void tw_log_write(tw_log_level level, const char *msg, ...);
 

@@ -135,6 +135,11 @@ const tw_span *tw_trace_set_current(const tw_span *span)
 {
     const tw_span *previous = current_span;
     current_span = span;
+    if (span)
+        tw_log_set_span_ids(span->ctx.trace_id, TW_TRACE_ID_BYTES, span->ctx.span_id,
+                            TW_SPAN_ID_BYTES);
+    else
+        tw_log_set_span_ids(NULL, 0, NULL, 0);
     return previous;
 }
 
@@ -304,17 +309,35 @@ static void register_metrics(tw_metrics *metrics)
                            "Incoming traceparent values that failed validation (ignored).", NULL);
 }
 
-void tw_trace_start(const tw_trace_settings *settings, const char *default_service,
-                    tw_metrics *metrics)
+/* True when settings name a collector. */
+static bool has_endpoint(const tw_trace_settings *settings)
+{
+    return settings->endpoint && *settings->endpoint;
+}
+
+int tw_trace_check(const tw_trace_settings *settings, char *err, size_t err_size)
+{
+    if (!has_endpoint(settings))
+        return TW_OK;
+    tw_http_url url;
+    char reason[HTTP_ERROR_BYTES];
+    if (tw_http_url_parse(settings->endpoint, &url, reason, sizeof reason) == TW_OK)
+        return TW_OK;
+    snprintf(err, err_size, "OTEL_EXPORTER_OTLP_ENDPOINT %s: %s", settings->endpoint, reason);
+    return TW_INVALID;
+}
+
+int tw_trace_start(const tw_trace_settings *settings, const char *default_service,
+                   tw_metrics *metrics)
 {
     register_metrics(metrics);
-    if (!settings->endpoint || !*settings->endpoint)
-        return;
+    if (!has_endpoint(settings))
+        return TW_OK;
     char err[HTTP_ERROR_BYTES];
     if (tw_http_url_parse(settings->endpoint, &tr.url, err, sizeof err) != TW_OK) {
-        fprintf(stderr, "%s: OTEL_EXPORTER_OTLP_ENDPOINT %s: %s\n", default_service,
-                settings->endpoint, err);
-        exit(2);
+        tw_log_error("bad trace settings; tracing stays off",
+                     TW_STR("endpoint", settings->endpoint), TW_STR("reason", err));
+        return TW_INVALID;
     }
     const char *service = settings->service_name && *settings->service_name ? settings->service_name
                                                                             : default_service;
@@ -329,11 +352,12 @@ void tw_trace_start(const tw_trace_settings *settings, const char *default_servi
     pthread_condattr_destroy(&attr);
     if (pthread_create(&tr.thread, NULL, exporter_main, NULL) != 0) {
         tw_log_error("cannot start the trace exporter; tracing stays off");
-        return;
+        return TW_OK;
     }
     atomic_store(&tr.enabled, true);
     tw_log_info("tracing on", TW_STR("endpoint", settings->endpoint), TW_STR("service", tr.service),
                 TW_DBL("sample_ratio", tr.sample_ratio));
+    return TW_OK;
 }
 
 void tw_trace_stop(void)

@@ -45,10 +45,14 @@ typedef enum {
     TW_EXPORT_DROP,  /* any other status: retrying would not help */
 } tw_export_outcome;
 
+/* Validates settings (the endpoint must be empty or an http:// URL); TW_OK, or TW_INVALID
+ * with one line naming the setting and the reason in err. Mains call it after parsing their
+ * options and treat a failure as a bad flag (exit 2). */
+int tw_trace_check(const tw_trace_settings *settings, char *err, size_t err_size);
 /* Registers the trace metrics in metrics and, with an endpoint, starts the exporter thread.
- * A bad endpoint URL prints one line on stderr and exits 2, as a bad flag does. */
-void tw_trace_start(const tw_trace_settings *settings, const char *default_service,
-                    tw_metrics *metrics);
+ * TW_OK; TW_INVALID (logged, tracing stays off) when settings fail tw_trace_check. */
+int tw_trace_start(const tw_trace_settings *settings, const char *default_service,
+                   tw_metrics *metrics);
 /* Stops the exporter after flushing what is queued (bounded: under a second). */
 void tw_trace_stop(void);
 /* True when spans are exported. */
