@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "tw_alloc.h"
+#include "tw_backoff.h"
 #include "tw_http_client.h"
 #include "tw_log.h"
 #include "tw_status.h"
@@ -165,17 +166,6 @@ tw_export_outcome tw_trace_classify(int transport, int status)
     return TW_EXPORT_DROP;
 }
 
-int64_t tw_trace_retry_delay_us(int attempt, int64_t base_us, int64_t max_us, double random01)
-{
-    int64_t delay = base_us;
-    for (int i = 1; i < attempt && delay < max_us; i++)
-        delay *= 2;
-    if (delay > max_us)
-        delay = max_us;
-    int64_t half = delay / 2;
-    return half + (int64_t)(random01 * (double)half);
-}
-
 /* Waits (lock held) until deadline_us or a stop; returns true when stopping. */
 static bool wait_until(int64_t deadline_mono_us)
 {
@@ -241,7 +231,7 @@ static void export_batch(const char *body, size_t len, size_t spans)
             break;
         tw_counter_add(tr.retries, 1);
         int64_t delay =
-            tw_trace_retry_delay_us(attempt, RETRY_BASE_US, RETRY_MAX_US, tw_trace_random_unit());
+            tw_backoff_delay_us(attempt, RETRY_BASE_US, RETRY_MAX_US, tw_trace_random_unit());
         pthread_mutex_lock(&tr.lock);
         wait_until(tw_mono_us() + delay); /* a stop cuts the wait short; the deadline rules */
         pthread_mutex_unlock(&tr.lock);

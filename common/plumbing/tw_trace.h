@@ -86,8 +86,5 @@ void tw_trace_count_invalid(void);
 int64_t tw_trace_now_ns(void);
 /* Classifies one export attempt: transport is TW_OK or TW_ERR, status the HTTP status. */
 tw_export_outcome tw_trace_classify(int transport, int status);
-/* Delay before retry number attempt (1, 2, ...): base * 2^(attempt-1) capped at max, half
- * of it random ("equal jitter"); random01 in [0, 1). */
-int64_t tw_trace_retry_delay_us(int attempt, int64_t base_us, int64_t max_us, double random01);
 
 #endif

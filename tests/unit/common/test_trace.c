@@ -187,16 +187,6 @@ static void retry_only_on_transient_failures(void)
     TW_CHECK_INT(tw_trace_classify(TW_OK, 501), TW_EXPORT_DROP);
 }
 
-static void retry_delay_doubles_with_jitter_and_cap(void)
-{
-    TW_CHECK_INT(tw_trace_retry_delay_us(1, 100000, 2000000, 0), 50000);
-    TW_CHECK_INT(tw_trace_retry_delay_us(1, 100000, 2000000, 0.999999), 99999);
-    TW_CHECK_INT(tw_trace_retry_delay_us(2, 100000, 2000000, 0), 100000);
-    TW_CHECK_INT(tw_trace_retry_delay_us(3, 100000, 2000000, 0.5), 300000);
-    TW_CHECK_INT(tw_trace_retry_delay_us(10, 100000, 2000000, 0), 1000000);
-    TW_CHECK_INT(tw_trace_retry_delay_us(60, 100000, 2000000, 0), 1000000);
-}
-
 static void endpoint_urls_parse(void)
 {
     tw_http_url url;
@@ -270,5 +260,5 @@ TW_TEST_MAIN("trace", TW_TEST(traceparent_valid_parses), TW_TEST(traceparent_inv
              TW_TEST(child_span_links_to_parent), TW_TEST(otlp_encoding_follows_the_json_mapping),
              TW_TEST(root_span_has_no_parent_field), TW_TEST(too_many_attributes_are_ignored),
              TW_TEST(retry_only_on_transient_failures),
-             TW_TEST(retry_delay_doubles_with_jitter_and_cap), TW_TEST(endpoint_urls_parse),
+             TW_TEST(endpoint_urls_parse),
              TW_TEST(tracing_off_samples_nothing), TW_TEST(log_lines_carry_the_current_span))
