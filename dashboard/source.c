@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fetch.h"
 #include "tw_alloc.h"
+#include "tw_http_client.h"
 #include "tw_log.h"
 #include "tw_status.h"
 #include "tw_time.h"
@@ -20,6 +20,8 @@
 #define WINDOW_SLOTS 4
 #define FETCH_ERROR_BYTES 160
 #define MERGE_PATH_BYTES 64
+#define HTTP_STATUS_OK 200
+#define TRACEPARENT_HEADER_BYTES (sizeof "traceparent: " + TW_TRACEPARENT_TEXT_LEN)
 
 static const int64_t slot_windows_s[WINDOW_SLOTS] = {0, 60, 300, 900};
 
@@ -117,18 +119,34 @@ static bool begin_fetch_span(const fetch_job *job, tw_span *span,
     return true;
 }
 
+/* GETs the job's path from its replica; TW_OK with a 200 reply's body in body, else TW_ERR
+ * with why in the job's error. */
+static int fetch_merge(fetch_job *job, const char *traceparent, tw_buf *body)
+{
+    const dash_source_config *c = &job->source->config;
+    char header[TRACEPARENT_HEADER_BYTES] = "";
+    if (traceparent)
+        snprintf(header, sizeof header, "traceparent: %s", traceparent);
+    int status = 0;
+    if (tw_http_get((const struct sockaddr *)&job->target->addr, job->target->addr_len,
+                    job->target->name, job->path, traceparent ? header : NULL, c->timeout_ms,
+                    c->max_reply_bytes, &status, body, job->error, sizeof job->error) != TW_OK)
+        return TW_ERR;
+    if (status == HTTP_STATUS_OK)
+        return TW_OK;
+    snprintf(job->error, sizeof job->error, "HTTP status %d", status);
+    return TW_ERR;
+}
+
 static void *run_fetch(void *arg)
 {
     fetch_job *job = arg;
     tw_buf body;
     tw_buf_init(&body);
-    const dash_source_config *c = &job->source->config;
     tw_span span;
     char traceparent[TW_TRACEPARENT_TEXT_LEN + 1];
     bool traced = begin_fetch_span(job, &span, traceparent);
-    if (dash_fetch((const struct sockaddr *)&job->target->addr, job->target->addr_len, job->path,
-                   traced ? traceparent : NULL, c->timeout_ms, c->max_reply_bytes, &body,
-                   job->error, sizeof job->error) == TW_OK) {
+    if (fetch_merge(job, traced ? traceparent : NULL, &body) == TW_OK) {
         job->doc = cJSON_ParseWithLength(body.data ? body.data : "", body.len);
         if (!job->doc)
             snprintf(job->error, sizeof job->error, "reply is not JSON");
