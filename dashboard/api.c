@@ -187,7 +187,7 @@ static int handle_stream(struct mg_connection *conn, void *arg)
 static int handle_static(struct mg_connection *conn, void *arg)
 {
     (void)arg;
-    dash_asset asset;
+    tw_embedded_file asset;
     if (!tw_http_allow_methods(conn, get_methods))
         return 0;
     if (!dash_asset_find(tw_http_path(conn), &asset))
