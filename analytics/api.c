@@ -8,6 +8,7 @@
 
 #include "tw_alloc.h"
 #include "tw_api.h"
+#include "tw_api_query.h"
 #include "tw_status.h"
 #include "tw_time.h"
 
@@ -23,17 +24,6 @@ typedef struct {
     window_totals totals;
     double p95;
 } antenna_view;
-
-static int read_window(struct mg_connection *conn, int64_t *window_s)
-{
-    if (tw_http_query_int(conn, "window", 0, TW_WINDOW_MAX_S, 0, window_s) != TW_OK)
-        return TW_INVALID;
-    if (!tw_window_valid(*window_s)) {
-        tw_http_reply_error(conn, 400, "window must be 0, 60, 300 or 900");
-        return TW_INVALID;
-    }
-    return TW_OK;
-}
 
 static int64_t now_s(void)
 {
@@ -111,8 +101,8 @@ static int handle_summary(struct mg_connection *conn, void *arg)
     api_context *ctx = arg;
     int64_t window_s;
     if (!tw_http_allow_methods(conn, "GET,HEAD"))
-        return 405;
-    if (read_window(conn, &window_s) != TW_OK)
+        return TW_HTTP_METHOD_NOT_ALLOWED;
+    if (tw_api_query_window(conn, &window_s) != TW_OK)
         return 400;
     int64_t now = now_s();
     window_totals totals;
@@ -186,7 +176,7 @@ static int handle_antenna_list(struct mg_connection *conn, api_context *ctx)
 {
     int64_t window_s, limit;
     sort_key key;
-    if (read_window(conn, &window_s) != TW_OK || read_sort(conn, &key) != TW_OK ||
+    if (tw_api_query_window(conn, &window_s) != TW_OK || read_sort(conn, &key) != TW_OK ||
         tw_http_query_int(conn, "limit", 1, LIST_LIMIT_MAX, LIST_LIMIT_MAX, &limit) != TW_OK)
         return 400;
     int64_t now = now_s();
@@ -216,7 +206,7 @@ static int handle_one_antenna(struct mg_connection *conn, api_context *ctx, cons
     int64_t window_s;
     if (!tw_antenna_id_valid(id, strlen(id)))
         return tw_http_reply_error(conn, 400, "antenna id must match [A-Za-z0-9._-]{1,64}");
-    if (read_window(conn, &window_s) != TW_OK)
+    if (tw_api_query_window(conn, &window_s) != TW_OK)
         return 400;
     int64_t now = now_s();
     cJSON *json = NULL;
@@ -239,7 +229,7 @@ static int handle_one_antenna(struct mg_connection *conn, api_context *ctx, cons
 static int handle_antennas(struct mg_connection *conn, void *arg)
 {
     if (!tw_http_allow_methods(conn, "GET,HEAD"))
-        return 405;
+        return TW_HTTP_METHOD_NOT_ALLOWED;
     const char *path = tw_http_path(conn);
     const char *rest = path + strlen(ANTENNAS_PATH);
     if (*rest == '\0' || !strcmp(rest, "/"))
@@ -285,8 +275,8 @@ static int handle_merge(struct mg_connection *conn, void *arg)
     api_context *ctx = arg;
     int64_t window_s;
     if (!tw_http_allow_methods(conn, "GET,HEAD"))
-        return 405;
-    if (read_window(conn, &window_s) != TW_OK)
+        return TW_HTTP_METHOD_NOT_ALLOWED;
+    if (tw_api_query_window(conn, &window_s) != TW_OK)
         return 400;
     int64_t now = now_s();
     cJSON *json = cJSON_CreateObject();
@@ -327,7 +317,7 @@ static int handle_quality(struct mg_connection *conn, void *arg)
 {
     api_context *ctx = arg;
     if (!tw_http_allow_methods(conn, "GET,HEAD"))
-        return 405;
+        return TW_HTTP_METHOD_NOT_ALLOWED;
     cJSON *json = cJSON_CreateObject();
     pthread_mutex_lock(&ctx->agg->lock);
     cJSON_AddNumberToObject(json, "malformed", (double)aggregator_malformed_total(ctx->agg));

@@ -9,12 +9,12 @@
 
 #include "assets.h"
 #include "tw_api.h"
+#include "tw_api_query.h"
 #include "tw_report.h"
 #include "tw_signal.h"
 #include "tw_status.h"
 #include "tw_time.h"
 
-#define DEFAULT_WINDOW_S 0
 #define SORT_MAX_BYTES 32
 #define LIMIT_MAX 1000000
 #define ANTENNA_PREFIX "/api/v1/antennas/"
@@ -22,18 +22,6 @@
 #define HTTP_UNAVAILABLE 503
 
 static const char *const get_methods = "GET,HEAD";
-
-/* Reads ?window=; TW_OK or TW_INVALID after replying 400. */
-static int query_window(struct mg_connection *conn, int64_t *window_s)
-{
-    if (tw_http_query_int(conn, "window", 0, TW_WINDOW_MAX_S, DEFAULT_WINDOW_S, window_s) != TW_OK)
-        return TW_INVALID;
-    if (!tw_window_valid(*window_s)) {
-        tw_http_reply_error(conn, 400, "window must be one of 0, 60, 300, 900");
-        return TW_INVALID;
-    }
-    return TW_OK;
-}
 
 /* Replies 503 with the replica report when nothing answered; returns 1 if it did. */
 static int reply_if_unreachable(struct mg_connection *conn, const dash_snapshot *snapshot,
@@ -54,8 +42,8 @@ static int handle_summary(struct mg_connection *conn, void *arg)
     dash_app *app = arg;
     int64_t window_s;
     if (!tw_http_allow_methods(conn, get_methods))
-        return 0;
-    if (query_window(conn, &window_s) != TW_OK)
+        return TW_HTTP_METHOD_NOT_ALLOWED;
+    if (tw_api_query_window(conn, &window_s) != TW_OK)
         return 400;
     dash_snapshot *snapshot = dash_source_get(app->source, window_s);
     int status;
@@ -83,8 +71,8 @@ static int handle_antennas(struct mg_connection *conn, void *arg)
     int64_t window_s, limit;
     dash_sort sort;
     if (!tw_http_allow_methods(conn, get_methods))
-        return 0;
-    if (query_window(conn, &window_s) != TW_OK || query_sort(conn, &sort) != TW_OK ||
+        return TW_HTTP_METHOD_NOT_ALLOWED;
+    if (tw_api_query_window(conn, &window_s) != TW_OK || query_sort(conn, &sort) != TW_OK ||
         tw_http_query_int(conn, "limit", 1, LIMIT_MAX, LIMIT_MAX, &limit) != TW_OK)
         return 400;
     dash_snapshot *snapshot = dash_source_get(app->source, window_s);
@@ -103,8 +91,8 @@ static int handle_antenna(struct mg_connection *conn, void *arg)
     dash_app *app = arg;
     int64_t window_s;
     if (!tw_http_allow_methods(conn, get_methods))
-        return 0;
-    if (query_window(conn, &window_s) != TW_OK)
+        return TW_HTTP_METHOD_NOT_ALLOWED;
+    if (tw_api_query_window(conn, &window_s) != TW_OK)
         return 400;
     const char *id = tw_http_path(conn) + strlen(ANTENNA_PREFIX);
     if (!tw_antenna_id_valid(id, strlen(id)))
@@ -129,7 +117,7 @@ static int handle_history(struct mg_connection *conn, void *arg)
 {
     dash_app *app = arg;
     if (!tw_http_allow_methods(conn, get_methods))
-        return 0;
+        return TW_HTTP_METHOD_NOT_ALLOWED;
     cJSON *json = dash_history_json(app->history);
     int status = tw_http_reply_json(conn, 200, json);
     cJSON_Delete(json);
@@ -169,8 +157,8 @@ static int handle_stream(struct mg_connection *conn, void *arg)
     dash_app *app = arg;
     int64_t window_s;
     if (!tw_http_allow_methods(conn, "GET"))
-        return 0;
-    if (query_window(conn, &window_s) != TW_OK)
+        return TW_HTTP_METHOD_NOT_ALLOWED;
+    if (tw_api_query_window(conn, &window_s) != TW_OK)
         return 400;
     if (atomic_fetch_add(&app->sse_clients, 1) >= app->sse_max_clients) {
         atomic_fetch_sub(&app->sse_clients, 1);
@@ -189,7 +177,7 @@ static int handle_static(struct mg_connection *conn, void *arg)
     (void)arg;
     tw_embedded_file asset;
     if (!tw_http_allow_methods(conn, get_methods))
-        return 0;
+        return TW_HTTP_METHOD_NOT_ALLOWED;
     if (!dash_asset_find(tw_http_path(conn), &asset))
         return tw_http_reply_error(conn, 404, "no such file");
     return tw_http_reply(conn, 200, asset.content_type, asset.data, asset.len);

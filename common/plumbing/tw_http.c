@@ -119,7 +119,7 @@ int tw_http_allow_methods(struct mg_connection *conn, const char *allowed)
             return 1;
         p = end ? end + 1 : NULL;
     }
-    mg_response_header_start(conn, 405);
+    mg_response_header_start(conn, TW_HTTP_METHOD_NOT_ALLOWED);
     mg_response_header_add(conn, "Allow", allowed, -1);
     mg_response_header_add(conn, "Content-Type", "application/json", -1);
     static const char body[] = "{\"error\":\"method not allowed\"}";
@@ -305,7 +305,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     const tw_span *outer = traced ? tw_trace_set_current(&span) : NULL;
     int status = r->handler(conn, r->arg);
     if (status <= 0)
-        status = 405;
+        status = TW_HTTP_METHOD_NOT_ALLOWED; /* handlers older than the rule in tw_http.h */
     if (traced) {
         tw_trace_set_current(outer);
         end_server_span(&span, status);

@@ -13,18 +13,24 @@
 
 typedef struct tw_http tw_http;
 
-/* Handles one request and returns the HTTP status it sent. */
+/* The status a handler returns after tw_http_allow_methods refused the method. */
+#define TW_HTTP_METHOD_NOT_ALLOWED 405
+
+/* Handles one request. The rule: a handler returns the HTTP status it sent (100..599), which
+ * the request metrics and the server span record; after tw_http_allow_methods returned 0,
+ * that is TW_HTTP_METHOD_NOT_ALLOWED. Compatibility only: a return <= 0 is recorded as 405,
+ * for handlers written before this rule (robot-gateway); new code never relies on it. */
 typedef int (*tw_http_handler)(struct mg_connection *conn, void *arg);
 /* Returns 1 when the service can do its work; else 0 with a reason in reason. */
 typedef int (*tw_http_ready_fn)(void *arg, tw_buf *reason);
 
 typedef struct {
-    const char *listen_addr;  /* address to bind, e.g. "0.0.0.0" */
-    int port;                 /* TCP port */
-    int threads;              /* worker threads */
-    tw_metrics *metrics;      /* registry served at /metrics; request metrics are added to it */
-    tw_http_ready_fn ready;   /* readiness check for /readyz, or NULL for always ready */
-    void *ready_arg;          /* argument for ready */
+    const char *listen_addr; /* address to bind, e.g. "0.0.0.0" */
+    int port;                /* TCP port */
+    int threads;             /* worker threads */
+    tw_metrics *metrics;     /* registry served at /metrics; request metrics are added to it */
+    tw_http_ready_fn ready;  /* readiness check for /readyz, or NULL for always ready */
+    void *ready_arg;         /* argument for ready */
 } tw_http_config;
 
 /* Starts listening; returns NULL with err set when the port cannot be bound. */
@@ -59,7 +65,8 @@ const char *tw_http_path(const struct mg_connection *conn);
 /* Request method ("GET", "POST", ...). */
 const char *tw_http_method(const struct mg_connection *conn);
 /* Replies 405 with an Allow header unless the method is one of allowed ("GET,HEAD").
- * Returns 1 when the method is allowed. */
+ * Returns 1 when the method is allowed; 0 after replying, when the handler returns
+ * TW_HTTP_METHOD_NOT_ALLOWED. */
 int tw_http_allow_methods(struct mg_connection *conn, const char *allowed);
 
 #endif
