@@ -102,7 +102,7 @@ static void parse_settings(analytics_settings *s, int argc, char **argv)
         {"kafka-topic", "KAFKA_TOPIC", TW_OPT_STR, "antenna-reports", "Kafka topic to consume", &s->kafka_topic, 0, 0, NULL},
         {"kafka-dlq-topic", "KAFKA_DLQ_TOPIC", TW_OPT_STR, "", "Kafka topic for malformed messages (default <topic>.dlq)", &s->kafka_dlq_topic, 0, 0, NULL},
         {"kafka-session-timeout-ms", "KAFKA_SESSION_TIMEOUT_MS", TW_OPT_INT, "10000", "Kafka group session timeout: how soon a dead replica's partitions move", &s->kafka_session_timeout_ms, 1000, 3600000, NULL},
-        {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "debug|info|warn|error", &s->log_level, 0, 0, "debug|info|warn|error"},
+        TW_LOG_LEVEL_OPTION(&s->log_level),
         TW_TRACE_OPTIONS(&s->trace, "1"),
     };
     tw_cli cli = {"analytics",

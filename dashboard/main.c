@@ -49,8 +49,7 @@ static void parse_settings(settings *s, int argc, char **argv)
          &s->cache_ms, 0, 10000, NULL},
         {"resolve-interval", "RESOLVE_INTERVAL_S", TW_OPT_INT, "5",
          "seconds between DNS re-resolutions of ANALYTICS_ADDR", &s->resolve_s, 1, 3600, NULL},
-        {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "debug|info|warn|error", &s->log_level, 0, 0,
-         "debug|info|warn|error"},
+        TW_LOG_LEVEL_OPTION(&s->log_level),
         TW_TRACE_OPTIONS(&s->trace, "1"),
     };
     tw_cli cli = {"dashboard",

@@ -87,7 +87,7 @@ static void parse_settings(sim_settings *s, int argc, char **argv)
         {"kafka-brokers", "KAFKA_BROKERS", TW_OPT_STR, "127.0.0.1:9092", "Kafka bootstrap servers (host:port,...)", &s->kafka_brokers, 0, 0, NULL},
         {"kafka-topic", "KAFKA_TOPIC", TW_OPT_STR, "antenna-reports", "Kafka topic for reports (key = antenna id)", &s->kafka_topic, 0, 0, NULL},
         {"kafka-linger-ms", "KAFKA_LINGER_MS", TW_OPT_INT, "5", "how long a Kafka batch may wait to fill (linger.ms)", &s->kafka_linger_ms, 0, 900000, NULL},
-        {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "debug|info|warn|error", &s->log_level, 0, 0, "debug|info|warn|error"},
+        TW_LOG_LEVEL_OPTION(&s->log_level),
         TW_TRACE_OPTIONS(&s->trace, "0.01"),
     };
     tw_cli cli = {"simulator",

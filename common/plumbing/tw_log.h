@@ -22,6 +22,16 @@ enum { TW_LF_END = 0, TW_LF_STR, TW_LF_INT, TW_LF_DBL };
 #define TW_INT(key, value) TW_LF_INT, (const char *)(key), (int64_t)(value)
 #define TW_DBL(key, value) TW_LF_DBL, (const char *)(key), (double)(value)
 
+/* The level names tw_log_level_parse accepts, as an option table's choices. */
+#define TW_LOG_LEVELS "debug|info|warn|error"
+/* The --log-level / LOG_LEVEL entry of a service's option table (tw_options.h); target is
+ * a const char ** that tw_log_start takes. */
+#define TW_LOG_LEVEL_OPTION(target)                                                                \
+    {                                                                                              \
+        "log-level", "LOG_LEVEL", TW_OPT_STR, "info", "lowest log level printed: " TW_LOG_LEVELS,  \
+            (target), 0, 0, TW_LOG_LEVELS                                                          \
+    }
+
 /* Sets the service name written as "svc" and the lowest level printed. */
 void tw_log_init(const char *service, tw_log_level min_level);
 /* Parses "debug|info|warn|error"; returns TW_OK or TW_INVALID. */
