@@ -42,6 +42,7 @@ LIB := $(BUILD)/lib
 OBJ := $(BUILD)/obj
 
 BINARIES :=
+SERVICE_DIRS :=
 UNIT_TESTS :=
 
 .PHONY: all clean run test unit integration asan tsan bench deps-build deps-test lint format tests-build
@@ -66,6 +67,7 @@ $(BIN)/$(1): $(OBJ)/$(2)/main.o $$($(2)_LIBA) $(LIB)/libcommon.a
 	@mkdir -p $$(@D)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $(3) $$(LDLIBS)
 BINARIES += $(BIN)/$(1)
+SERVICE_DIRS += $(2)
 endef
 
 COMMON_SRCS := $(foreach d,$(COMMON_DIRS),$(wildcard $(d)/*.c))
@@ -130,7 +132,7 @@ bench: deps-bench bench-build
 	@bench/run
 
 lint:
-	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --suppress=missingIncludeSystem --inline-suppr $(COMMON_INCLUDES) common simulator analytics dashboard pigpio-sim robot-gateway kafka-mock
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --suppress=missingIncludeSystem --inline-suppr $(COMMON_INCLUDES) common $(SERVICE_DIRS)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
