@@ -110,7 +110,7 @@ integration: all
 asan:
 	$(MAKE) BUILD=build/asan SAN=asan tests-build
 # The ring buffer's two-thread stress test under ThreadSanitizer.
-TSAN_TESTS := tests/analytics/test_ring
+TSAN_TESTS := tests/analytics/test_spsc_ring
 tsan:
 	$(MAKE) BUILD=build/tsan SAN=tsan $(addprefix build/tsan/,$(TSAN_TESTS))
 	@set -e; for t in $(TSAN_TESTS); do build/tsan/$$t; done

@@ -1,11 +1,8 @@
-/* Prometheus text encoder, contract JSON encoders, status rule, JSON escaping, URLs. */
+/* Prometheus registry: the text format, one series per name and labels, collectors. */
 #include <string.h>
 
-#include "tw_api.h"
 #include "tw_buf.h"
 #include "tw_metrics.h"
-#include "tw_redis.h"
-#include "tw_status.h"
 #include "tw_test.h"
 
 static double seven(void *arg)
@@ -98,84 +95,6 @@ static void test_collector_renders_after_families_with_full_precision(void)
     check_render_prefix(metrics, expected);
 }
 
-static void test_json_string_escaping(void)
-{
-    tw_buf out;
-    tw_buf_init(&out);
-    tw_buf_json_string(&out, "a\"b\\c\n\x01");
-    TW_CHECK_STR(out.data, "\"a\\\"b\\\\c\\u000a\\u0001\"");
-    tw_buf_free(&out);
-    char small[8];
-    tw_buf fixed;
-    tw_buf_init_fixed(&fixed, small, sizeof small);
-    tw_buf_puts(&fixed, "0123456789");
-    TW_CHECK_STR(fixed.data, "0123456");
-    TW_CHECK(fixed.truncated);
-}
-
-static void test_summary_json(void)
-{
-    tw_sketch latency;
-    tw_sketch_init(&latency);
-    tw_sketch_add(&latency, 10);
-    tw_sketch_add(&latency, 30);
-    tw_summary summary = {60, 2, 1000, 250, &latency, 2.0 / 60, 2, 1, 3, 0, 1700000000123000LL};
-    cJSON *json = tw_summary_to_json(&summary);
-    char *text = cJSON_PrintUnformatted(json);
-    TW_CHECK_STR(text, "{\"window_s\":60,\"records\":2,\"packets\":1000,\"loss\":250,"
-                       "\"delivered\":750,\"success_rate\":0.75,\"latency_ms\":{\"avg\":20,"
-                       "\"p50\":10,\"p95\":10,\"p99\":10,\"max\":30},\"antennas\":{\"active\":2,"
-                       "\"offline\":1},\"throughput_rps\":0.033333333333333333,\"malformed\":3,"
-                       "\"lag\":0,\"updated_at\":\"2023-11-14T22:13:20.123Z\"}");
-    free(text);
-    cJSON_Delete(json);
-    tw_sketch_free(&latency);
-}
-
-static void test_empty_summary_has_nulls(void)
-{
-    tw_sketch latency;
-    tw_sketch_init(&latency);
-    tw_summary summary = {0, 0, 0, 0, &latency, 0, 0, 0, 0, -1, 0};
-    cJSON *json = tw_summary_to_json(&summary);
-    TW_CHECK(cJSON_IsNull(cJSON_GetObjectItem(json, "success_rate")));
-    TW_CHECK(cJSON_IsNull(cJSON_GetObjectItem(json, "lag")));
-    TW_CHECK(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "latency_ms"), "p99")));
-    cJSON_Delete(json);
-}
-
-static void test_status_rule(void)
-{
-    TW_CHECK_STR(tw_antenna_status(1000, 990, 5, 100, 1), "ok");
-    TW_CHECK_STR(tw_antenna_status(1000, 985, 5, 100, 1), "ok");
-    TW_CHECK_STR(tw_antenna_status(1000, 984, 5, 100, 1), "offline");
-    TW_CHECK_STR(tw_antenna_status(1000, 999, 5, 100, 6), "degraded");
-    TW_CHECK_STR(tw_antenna_status(1000, 999, 5, 100, 5), "ok");
-    TW_CHECK_STR(tw_antenna_status(1000, 900, 60, 0, 0), "ok");
-    TW_CHECK(tw_window_valid(0) && tw_window_valid(300) && !tw_window_valid(61));
-}
-
-static void test_redis_urls(void)
-{
-    tw_redis_url url;
-    char err[128];
-    TW_CHECK_INT(tw_redis_url_parse("redis://u:p@a@host:1234/0", &url, err, sizeof err), TW_OK);
-    TW_CHECK_STR(url.user, "u");
-    TW_CHECK_STR(url.password, "p@a");
-    TW_CHECK_STR(url.host, "host");
-    TW_CHECK_INT(url.port, 1234);
-    TW_CHECK_INT(tw_redis_url_parse("redis://redis", &url, err, sizeof err), TW_OK);
-    TW_CHECK_INT(url.port, 6379);
-    TW_CHECK_STR(url.user, "");
-    TW_CHECK_INT(tw_redis_url_parse("http://x", &url, err, sizeof err), TW_INVALID);
-    TW_CHECK_INT(tw_redis_url_parse("redis://h:0", &url, err, sizeof err), TW_INVALID);
-    TW_CHECK_INT(tw_redis_url_parse("redis://h:99999", &url, err, sizeof err), TW_INVALID);
-    TW_CHECK_INT(tw_redis_url_parse("redis://:5", &url, err, sizeof err), TW_INVALID);
-}
-
-TW_TEST_MAIN("encoders", TW_TEST(test_prometheus_text),
+TW_TEST_MAIN("metrics", TW_TEST(test_prometheus_text),
              TW_TEST(test_same_series_registered_twice_is_one_series),
-             TW_TEST(test_collector_renders_after_families_with_full_precision),
-             TW_TEST(test_json_string_escaping), TW_TEST(test_summary_json),
-             TW_TEST(test_empty_summary_has_nulls), TW_TEST(test_status_rule),
-             TW_TEST(test_redis_urls))
+             TW_TEST(test_collector_renders_after_families_with_full_precision))

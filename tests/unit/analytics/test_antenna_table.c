@@ -1,8 +1,5 @@
-/* Aggregate state: windows from buckets, antenna sequence tracking, applying entries,
- * and the checkpoint encoding of antennas and buckets. */
-#include <string.h>
-
-#include "aggregator.h"
+/* Antenna table: sequence tracking (gaps, duplicates, restarts), growth and lookup, and the
+ * checkpoint encoding of one antenna. */
 #include "antenna_table.h"
 #include "bucket_ring.h"
 #include "report_fixture.h"
@@ -10,36 +7,6 @@
 #include "tw_test.h"
 
 #define NOW FIXTURE_NOW_S
-
-static void test_second_windows(void)
-{
-    bucket_ring ring;
-    bucket_ring_init(&ring, 1, 901);
-    int64_t ages[] = {0, 30, 59, 60, 299, 300, 899, 900, 5000};
-    for (size_t i = 0; i < sizeof ages / sizeof ages[0]; i++)
-        bucket_ring_add(&ring, NOW - ages[i], NOW, 1ULL << i, 0, 1.0 + (double)i,
-                        tw_sketch_key(1.0 + (double)i));
-    bucket_ring_add(&ring, NOW + 30, NOW, 1000, 10, 2, tw_sketch_key(2)); /* future: now */
-    int64_t windows[] = {60, 300, 900};
-    uint64_t expected[] = {1 + 2 + 4 + 1000, 1 + 2 + 4 + 8 + 16 + 1000,
-                           1 + 2 + 4 + 8 + 16 + 32 + 64 + 1000};
-    for (int w = 0; w < 3; w++) {
-        window_totals totals = {0};
-        tw_sketch_init(&totals.latency);
-        bucket_ring_sum(&ring, NOW, windows[w], &totals);
-        TW_CHECK_INT(totals.packets, expected[w]);
-        TW_CHECK_INT(totals.latency.count, totals.records);
-        tw_sketch_free(&totals.latency);
-    }
-    /* time moves on: the bucket of "now" is reused 901 s later */
-    bucket_ring_add(&ring, NOW + 901, NOW + 901, 5, 0, 1, tw_sketch_key(1));
-    window_totals later = {0};
-    tw_sketch_init(&later.latency);
-    bucket_ring_sum(&ring, NOW + 901, 60, &later);
-    TW_CHECK_INT(later.packets, 5);
-    tw_sketch_free(&later.latency);
-    bucket_ring_free(&ring);
-}
 
 static tw_report report(const char *id, const char *run, uint64_t seq)
 {
@@ -81,33 +48,6 @@ static void test_table_grows_and_finds(void)
     TW_CHECK_INT(antenna_table_find(&table, "antenna-4321")->records, 4321);
     TW_CHECK(antenna_table_find(&table, "antenna-5000") == NULL);
     antenna_table_free(&table);
-}
-
-static void test_apply_counts_once(void)
-{
-    aggregator agg;
-    aggregator_init(&agg);
-    analytics_entry entry;
-    memset(&entry, 0, sizeof entry);
-    entry.id = (stream_id){1, 0};
-    entry.report = report("a", "r", 1);
-    aggregator_apply(&agg, &entry, NOW * 1000000);
-    entry.id = (stream_id){2, 0}; /* same (antenna, run, seq) re-sent */
-    aggregator_apply(&agg, &entry, NOW * 1000000);
-    entry.id = (stream_id){1, 0}; /* claimed while still owed an ack */
-    entry.claimed = true;
-    aggregator_apply(&agg, &entry, NOW * 1000000);
-    entry.claimed = false;
-    entry.id = (stream_id){3, 0};
-    entry.malformed = TW_MALFORMED_NEGATIVE;
-    aggregator_apply(&agg, &entry, NOW * 1000000);
-    TW_CHECK_INT(agg.records, 1);
-    TW_CHECK_INT(agg.packets, 10);
-    TW_CHECK_INT(agg.duplicates, 1);
-    TW_CHECK_INT(agg.malformed[TW_MALFORMED_NEGATIVE], 1);
-    TW_CHECK_INT(agg.ack_count, 3);
-    TW_CHECK_INT(agg.dead_count, 1);
-    aggregator_free(&agg);
 }
 
 static void test_antenna_encoding_round_trip(void)
@@ -155,6 +95,5 @@ static void test_antenna_encoding_round_trip(void)
     antenna_table_free(&restored);
 }
 
-TW_TEST_MAIN("state", TW_TEST(test_second_windows), TW_TEST(test_sequence_gaps_and_duplicates),
-             TW_TEST(test_table_grows_and_finds), TW_TEST(test_apply_counts_once),
-             TW_TEST(test_antenna_encoding_round_trip))
+TW_TEST_MAIN("antenna_table", TW_TEST(test_sequence_gaps_and_duplicates),
+             TW_TEST(test_table_grows_and_finds), TW_TEST(test_antenna_encoding_round_trip))
