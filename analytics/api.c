@@ -100,10 +100,9 @@ static int handle_summary(struct mg_connection *conn, void *arg)
 {
     api_context *ctx = arg;
     int64_t window_s;
-    if (!tw_http_allow_methods(conn, "GET,HEAD"))
-        return TW_HTTP_METHOD_NOT_ALLOWED;
-    if (tw_api_query_window(conn, &window_s) != TW_OK)
-        return 400;
+    int refused = tw_api_query_begin(conn, "GET,HEAD", &window_s);
+    if (refused)
+        return refused;
     int64_t now = now_s();
     window_totals totals;
     tw_summary summary = {.window_s = window_s, .lag = atomic_load(ctx->lag)};
@@ -274,10 +273,9 @@ static int handle_merge(struct mg_connection *conn, void *arg)
 {
     api_context *ctx = arg;
     int64_t window_s;
-    if (!tw_http_allow_methods(conn, "GET,HEAD"))
-        return TW_HTTP_METHOD_NOT_ALLOWED;
-    if (tw_api_query_window(conn, &window_s) != TW_OK)
-        return 400;
+    int refused = tw_api_query_begin(conn, "GET,HEAD", &window_s);
+    if (refused)
+        return refused;
     int64_t now = now_s();
     cJSON *json = cJSON_CreateObject();
     cJSON_AddNumberToObject(json, "window_s", (double)window_s);

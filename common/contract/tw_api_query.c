@@ -16,3 +16,10 @@ int tw_api_query_window(struct mg_connection *conn, int64_t *window_s)
     }
     return TW_OK;
 }
+
+int tw_api_query_begin(struct mg_connection *conn, const char *allowed, int64_t *window_s)
+{
+    if (!tw_http_allow_methods(conn, allowed))
+        return TW_HTTP_METHOD_NOT_ALLOWED;
+    return tw_api_query_window(conn, window_s) == TW_OK ? 0 : TW_HTTP_BAD_REQUEST;
+}

@@ -12,5 +12,9 @@
 /* Reads ?window= (0, 60, 300 or 900; absent: TW_DEFAULT_WINDOW_S) into *window_s; TW_OK, or
  * TW_INVALID after replying 400 with the reason. */
 int tw_api_query_window(struct mg_connection *conn, int64_t *window_s);
+/* The start of a windowed handler: refuses a method not in allowed ("GET,HEAD") and reads
+ * ?window=. 0 when the handler goes on with *window_s; else the status already sent (405 or
+ * 400), which the handler returns. */
+int tw_api_query_begin(struct mg_connection *conn, const char *allowed, int64_t *window_s);
 
 #endif

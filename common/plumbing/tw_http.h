@@ -15,6 +15,8 @@ typedef struct tw_http tw_http;
 
 /* The status a handler returns after tw_http_allow_methods refused the method. */
 #define TW_HTTP_METHOD_NOT_ALLOWED 405
+/* The status of a request whose query or body was refused by validation. */
+#define TW_HTTP_BAD_REQUEST 400
 
 /* Handles one request. The rule: a handler returns the HTTP status it sent (100..599), which
  * the request metrics and the server span record; after tw_http_allow_methods returned 0,

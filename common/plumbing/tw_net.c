@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -70,16 +72,17 @@ int tw_net_connect(const char *host, int port, int64_t deadline_us, char *err, s
     return fd;
 }
 
-int tw_net_send_all(int fd, const void *data, size_t len, int64_t deadline_us)
+/* Moves all len bytes through fd, sent (sending) or received into bytes, waiting for the
+ * socket to be ready before deadline_us; TW_ERR on a timeout, an error or a closed peer. */
+static int transfer_all(int fd, char *bytes, size_t len, int64_t deadline_us, bool sending)
 {
-    const char *bytes = data;
     while (len > 0) {
-        ssize_t n = send(fd, bytes, len, MSG_NOSIGNAL);
+        ssize_t n = sending ? send(fd, bytes, len, MSG_NOSIGNAL) : recv(fd, bytes, len, 0);
         if (n > 0) {
             bytes += n;
             len -= (size_t)n;
         } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-            if (tw_net_wait(fd, POLLOUT, deadline_us) != TW_OK)
+            if (tw_net_wait(fd, sending ? POLLOUT : POLLIN, deadline_us) != TW_OK)
                 return TW_ERR;
         } else {
             return TW_ERR;
@@ -88,20 +91,13 @@ int tw_net_send_all(int fd, const void *data, size_t len, int64_t deadline_us)
     return TW_OK;
 }
 
+int tw_net_send_all(int fd, const void *data, size_t len, int64_t deadline_us)
+{
+    /* send(2) only reads the bytes: the cast never leads to a write. */
+    return transfer_all(fd, (char *)(uintptr_t)data, len, deadline_us, true);
+}
+
 int tw_net_recv_all(int fd, void *data, size_t len, int64_t deadline_us)
 {
-    char *bytes = data;
-    while (len > 0) {
-        ssize_t n = recv(fd, bytes, len, 0);
-        if (n > 0) {
-            bytes += n;
-            len -= (size_t)n;
-        } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-            if (tw_net_wait(fd, POLLIN, deadline_us) != TW_OK)
-                return TW_ERR;
-        } else {
-            return TW_ERR;
-        }
-    }
-    return TW_OK;
+    return transfer_all(fd, data, len, deadline_us, false);
 }
