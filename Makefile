@@ -81,8 +81,9 @@ $(OBJ)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-# Unit tests: tests/unit/<dir>/test_*.c links lib<dir>.a (when <dir> is a service) and common.
-UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
+# Unit tests mirror the source tree: tests/unit/<dir>/[<sub>/]test_<module>.c links lib<dir>.a
+# (when <dir> is a service) and common.
+UNIT_SRCS := $(wildcard tests/unit/*/test_*.c tests/unit/*/*/test_*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 unit_dir = $(word 1,$(subst /, ,$(1)))
 .SECONDEXPANSION:
