@@ -163,17 +163,20 @@ static int inspect(adoption *adopt, redisContext *ctx, adoptee *gone)
     if (watch(ctx, gone->lease, NULL) != TW_OK || watch(ctx, gone->key, names->key) != TW_OK)
         return TW_ERR;
     char err[256];
-    long long leased = integer_reply(ctx, "EXISTS", gone->lease);
-    long long ours = integer_reply(ctx, "EXISTS", names->key);
-    if (leased < 0 || ours < 0)
-        return TW_ERR;
-    if (ours == 0 && names->lease->state_saved) {
-        names->lease->fenced = true;
+    if (checkpoint_verify(ctx, names, err, sizeof err) != TW_OK) {
+        tw_log_warn("adoption stopped: this replica's own checkpoint changed",
+                    TW_STR("error", ctx->err ? ctx->errstr : err));
         return TW_ERR;
     }
+    long long leased = integer_reply(ctx, "EXISTS", gone->lease);
+    if (leased < 0)
+        return TW_ERR;
     if (leased > 0)
         return TW_AGAIN; /* it is alive after all (slow, or back) */
-    if (checkpoint_read(&gone->state, ctx, gone->key, &gone->found, err, sizeof err) != TW_OK) {
+    checkpoint_info info;
+    int read = checkpoint_read(&gone->state, ctx, gone->key, &info, err, sizeof err);
+    gone->found = info.found && !info.adopted; /* a marker: another replica adopted it */
+    if (read != TW_OK) {
         if (ctx->err)
             return TW_ERR;
         tw_log_error("cannot adopt a corrupt checkpoint", TW_STR("consumer", gone->name),
@@ -203,6 +206,9 @@ static void append_claims(const adoption *adopt, redisContext *ctx, const adopte
     tw_buf_free(&claim);
 }
 
+/* EXEC's replies: our HSET, the adopted marker's commands, then one per XCLAIM chunk. */
+#define FIRST_CLAIM_REPLY (1 + CHECKPOINT_ADOPTED_MARKER_COMMANDS)
+
 /* Queues MULTI, the adoption and EXEC; returns how many replies precede EXEC's. */
 static size_t append_transaction(const adoption *adopt, redisContext *ctx, const adoptee *gone,
                                  const checkpoint_fields *hset)
@@ -210,8 +216,7 @@ static size_t append_transaction(const adoption *adopt, redisContext *ctx, const
     const checkpoint_names *names = adopt->names;
     redisAppendCommand(ctx, "MULTI");
     checkpoint_append_hset(ctx, names->key, hset);
-    redisAppendCommand(ctx, "DEL %s", gone->key);
-    size_t queued = 2;
+    size_t queued = 1 + checkpoint_append_adopted_marker(ctx, names, gone->key);
     for (size_t first = 0; first < gone->id_count; first += CLAIM_CHUNK, queued++) {
         size_t count = gone->id_count - first < CLAIM_CHUNK ? gone->id_count - first : CLAIM_CHUNK;
         append_claims(adopt, ctx, gone, first, count);
@@ -322,10 +327,10 @@ static uint64_t take_over(adoption *adopt, adoptee *gone, const redisReply *exec
     pthread_mutex_lock(&adopt->agg->lock);
     state_take(adopt->agg, &gone->state);
     int64_t now_us = tw_wall_us();
-    for (size_t i = 0; i < claims && 2 + i < exec->elements; i++)
-        applied += apply_claimed(adopt->agg, exec->element[2 + i], now_us);
+    for (size_t i = 0; i < claims && FIRST_CLAIM_REPLY + i < exec->elements; i++)
+        applied += apply_claimed(adopt->agg, exec->element[FIRST_CLAIM_REPLY + i], now_us);
     pthread_mutex_unlock(&adopt->agg->lock);
-    adopt->names->lease->state_saved = true;
+    adopt->names->lease->generation++;
     adopt->names->lease->renewed_us = tw_mono_us();
     for (size_t i = 0; i < exec->elements; i++) {
         char err[256];
@@ -351,6 +356,7 @@ static int adopt_one(adoption *adopt, redisContext *ctx, adoptee *gone)
     state_merge_own(&gone->state, adopt->agg);
     pthread_mutex_unlock(&adopt->agg->lock);
     checkpoint_encode_dirty(&gone->state, &hset);
+    checkpoint_add_generation(&hset, adopt->names->lease->generation + 1);
     size_t before_exec = append_transaction(adopt, ctx, gone, &hset);
     tw_buf_free(&hset.body);
     redisReply *exec = read_exec(ctx, before_exec);
@@ -366,8 +372,8 @@ static int adopt_one(adoption *adopt, redisContext *ctx, adoptee *gone)
     uint64_t applied = take_over(adopt, gone, exec);
     size_t claims = (gone->id_count + CLAIM_CHUNK - 1) / CLAIM_CHUNK;
     uint64_t leftovers = 0;
-    if (2 + claims < exec->elements)
-        leftovers = claim_leftovers(adopt, ctx, exec->element[2 + claims]);
+    if (FIRST_CLAIM_REPLY + claims < exec->elements)
+        leftovers = claim_leftovers(adopt, ctx, exec->element[FIRST_CLAIM_REPLY + claims]);
     freeReplyObject(exec);
     if (!gone->found && applied + leftovers == 0) {
         /* nothing saved, nothing pending: an empty consumer removed (or one another

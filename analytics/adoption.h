@@ -2,11 +2,12 @@
  * not heard from it for the adoption threshold (XINFO CONSUMERS idle) and its lease key
  * has expired. A surviving replica then takes over, in one WATCHed MULTI/EXEC: the gone
  * consumer's checkpointed state is merged into this replica's checkpoint, its hash is
- * deleted, its pending entries (delivered but never applied: acknowledgements travel
- * with the state) are XCLAIMed here and applied once, and it leaves the group
- * (XGROUP DELCONSUMER). Two survivors racing for the same consumer: the WATCH on its
- * hash and lease lets exactly one EXEC through. Runs on the aggregator thread, right
- * after a checkpoint, so this replica's saved state equals its state in memory. */
+ * replaced by a marker naming this replica (so the gone one, if it comes back, knows it
+ * was adopted and not rolled back), its pending entries (delivered but never applied:
+ * acknowledgements travel with the state) are XCLAIMed here and applied once, and it leaves the
+ * group (XGROUP DELCONSUMER). Two survivors racing for the same consumer: the WATCH on its hash and
+ * lease lets exactly one EXEC through. Runs on the aggregator thread, right after a checkpoint, so
+ * this replica's saved state equals its state in memory. */
 #ifndef ADOPTION_H
 #define ADOPTION_H
 
@@ -32,9 +33,9 @@ void adoption_init(adoption *adopt, aggregator *agg, const checkpoint_names *nam
                    int64_t adopt_after_ms, tw_metrics *metrics);
 /* Looks for one gone consumer and adopts it. Call only with nothing owed to the
  * checkpoint and after the reader's start-up replay of its own pending entries (the
- * entries claimed here join them, already applied). TW_OK when one was adopted (call again after the next checkpoint), TW_AGAIN
- * when there was none to adopt, TW_ERR when the connection failed or this replica's own
- * state turned out adopted (names->lease->fenced). */
+ * entries claimed here join them, already applied). TW_OK when one was adopted (call again after
+ * the next checkpoint), TW_AGAIN when there was none to adopt, TW_ERR when the connection failed or
+ * this replica's own state turned out adopted (names->lease->fenced). */
 int adoption_run(adoption *adopt, redisContext *ctx);
 
 #endif

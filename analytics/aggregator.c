@@ -2,6 +2,7 @@
  * its acknowledgement here was applied once: it is not applied again. */
 #include "aggregator.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,18 @@ void aggregator_free(aggregator *agg)
     bucket_ring_free(&agg->seconds);
     antenna_table_free(&agg->antennas);
     pthread_mutex_destroy(&agg->lock);
+}
+
+/* The state is every byte after the lock. */
+_Static_assert(offsetof(aggregator, lock) == 0, "the lock must come first");
+#define STATE_OFFSET (offsetof(aggregator, lock) + sizeof(pthread_mutex_t))
+
+void aggregator_swap_state(aggregator *a, aggregator *b)
+{
+    unsigned char held[sizeof *a - STATE_OFFSET];
+    memcpy(held, (unsigned char *)a + STATE_OFFSET, sizeof held);
+    memcpy((unsigned char *)a + STATE_OFFSET, (unsigned char *)b + STATE_OFFSET, sizeof held);
+    memcpy((unsigned char *)b + STATE_OFFSET, held, sizeof held);
 }
 
 static void *grow(void *items, size_t *cap, size_t item_bytes)
@@ -118,4 +131,12 @@ uint64_t aggregator_seq_gaps(const aggregator *agg)
     for (size_t i = 0; i < agg->antennas.count; i++)
         gaps += agg->antennas.items[i]->seq_gaps;
     return gaps;
+}
+
+uint64_t aggregator_seq_untracked(const aggregator *agg)
+{
+    uint64_t untracked = 0;
+    for (size_t i = 0; i < agg->antennas.count; i++)
+        untracked += agg->antennas.items[i]->seq_untracked;
+    return untracked;
 }

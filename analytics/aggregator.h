@@ -20,7 +20,8 @@
 #define GLOBAL_WINDOW_BUCKETS 901 /* 900 s of 1 s buckets plus the current second */
 
 typedef struct {
-    pthread_mutex_t lock;                          /* guards everything below */
+    pthread_mutex_t lock;                          /* guards everything below (first member:
+                                                      aggregator_swap_state relies on it) */
     uint64_t records;                              /* valid records applied since start */
     uint64_t packets;                              /* sum of packets */
     uint64_t loss;                                 /* sum of loss */
@@ -34,11 +35,11 @@ typedef struct {
     int64_t started_at_us;                         /* first start of this consumer's state */
     int64_t updated_at_us;                         /* last time an entry was applied */
     /* owed to the next checkpoint */
-    stream_id *acks;                               /* applied entries to XACK */
-    size_t ack_count, ack_cap;                     /* used / allocated */
-    analytics_entry *dead;                         /* malformed entries to copy to the DLQ */
-    size_t dead_count, dead_cap;                   /* used / allocated */
-    bool meta_dirty;                               /* totals changed */
+    stream_id *acks;             /* applied entries to XACK */
+    size_t ack_count, ack_cap;   /* used / allocated */
+    analytics_entry *dead;       /* malformed entries to copy to the DLQ */
+    size_t dead_count, dead_cap; /* used / allocated */
+    bool meta_dirty;             /* totals changed */
 } aggregator;
 
 /* Starts an empty state; TW_OK or TW_ERR. */
@@ -48,9 +49,14 @@ void aggregator_free(aggregator *agg);
 /* Applies one entry at wall time now_us (the caller holds agg->lock); takes ownership of
  * its DLQ fields. */
 void aggregator_apply(aggregator *agg, analytics_entry *entry, int64_t now_us);
+/* Exchanges the whole state of a and b (everything but their locks; the caller holds
+ * whatever locks it needs): a reloaded state takes the place of the one in memory. */
+void aggregator_swap_state(aggregator *a, aggregator *b);
 /* Malformed records since start, all reasons. */
 uint64_t aggregator_malformed_total(const aggregator *agg);
 /* Sum of sequence gaps over antennas. */
 uint64_t aggregator_seq_gaps(const aggregator *agg);
+/* Reports counted without a sequence check (too old to tell), summed over antennas. */
+uint64_t aggregator_seq_untracked(const aggregator *agg);
 
 #endif

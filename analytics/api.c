@@ -322,6 +322,7 @@ static int handle_quality(struct mg_connection *conn, void *arg)
     cJSON_AddItemToObject(json, "malformed_by_reason", malformed_json(ctx->agg));
     cJSON_AddNumberToObject(json, "duplicates", (double)ctx->agg->duplicates);
     cJSON_AddNumberToObject(json, "seq_gaps", (double)aggregator_seq_gaps(ctx->agg));
+    cJSON_AddNumberToObject(json, "seq_untracked", (double)aggregator_seq_untracked(ctx->agg));
     cJSON_AddNumberToObject(json, "deleted_before_read", (double)ctx->agg->deleted);
     cJSON_AddNumberToObject(json, "ignored_optional_fields", (double)ctx->agg->ignored_optional);
     pthread_mutex_unlock(&ctx->agg->lock);

@@ -8,6 +8,7 @@
 #include "tw_alloc.h"
 #include "tw_backoff.h"
 #include "tw_log.h"
+#include "tw_signal.h"
 #include "tw_status.h"
 #include "tw_time.h"
 #include "tw_trace.h"
@@ -37,19 +38,28 @@ void apply_loop_init(apply_loop *loop, aggregator *agg, spsc_ring *ring, stream_
     loop->adoption = NULL;
     loop->applied = tw_metrics_counter(metrics, "analytics_entries_applied_total",
                                        "Stream entries applied to the aggregate state.", NULL);
-    loop->checkpoints = tw_metrics_counter(metrics, "analytics_checkpoints_total",
-                                           "Checkpoints saved (state + XACK in one transaction).",
-                                           NULL);
-    loop->checkpoint_failures = tw_metrics_counter(
-        metrics, "analytics_checkpoint_failures_total",
-        "Checkpoints that failed; their work is retried by the next one.", NULL);
+    loop->checkpoints =
+        tw_metrics_counter(metrics, "analytics_checkpoints_total",
+                           "Checkpoints saved (state + XACK in one transaction).", NULL);
+    loop->checkpoint_failures =
+        tw_metrics_counter(metrics, "analytics_checkpoint_failures_total",
+                           "Checkpoints that failed; their work is retried by the next one.", NULL);
+    loop->rollbacks = tw_metrics_counter(
+        metrics, "analytics_redis_rollbacks_total",
+        "Times Redis held an older (or other) checkpoint than this replica saved last, so the "
+        "state was reloaded from Redis and the pending entries replayed.",
+        NULL);
+    loop->discarded = tw_metrics_counter(
+        metrics, "analytics_entries_discarded_total",
+        "Entries read before a reload of the state, dropped unapplied (they are replayed).", NULL);
+    loop->epoch = atomic_load(&reader->epoch);
     loop->checkpoint_seconds = tw_metrics_histogram(
         metrics, "analytics_checkpoint_duration_seconds", "Time to save one checkpoint.", NULL,
         delay_bounds_s, sizeof delay_bounds_s / sizeof delay_bounds_s[0]);
-    loop->processing_delay = tw_metrics_histogram(
-        metrics, "analytics_processing_delay_seconds",
-        "Delay from a report's sent_us to its application here.", NULL, delay_bounds_s,
-        sizeof delay_bounds_s / sizeof delay_bounds_s[0]);
+    loop->processing_delay =
+        tw_metrics_histogram(metrics, "analytics_processing_delay_seconds",
+                             "Delay from a report's sent_us to its application here.", NULL,
+                             delay_bounds_s, sizeof delay_bounds_s / sizeof delay_bounds_s[0]);
     loop->report_latency = tw_metrics_histogram(
         metrics, "analytics_report_latency_seconds",
         "Round-trip latency reported by antennas, per valid record.", NULL, latency_bounds_s,
@@ -107,11 +117,27 @@ static void trace_batch(const apply_loop *loop, const analytics_entry *batch, si
     }
 }
 
+/* Drops the entries of a batch read in an epoch before the last reload (they are still
+ * pending in Redis and come back with the replay); returns how many are left. */
+static size_t drop_stale(apply_loop *loop, analytics_entry *batch, size_t n)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (batch[i].epoch == loop->epoch)
+            batch[kept++] = batch[i];
+        else
+            entry_release(&batch[i]);
+    }
+    tw_counter_add(loop->discarded, n - kept);
+    return kept;
+}
+
 static size_t apply_batch(apply_loop *loop, analytics_entry *batch)
 {
-    size_t n = spsc_ring_pop(loop->ring, batch, APPLY_BATCH);
+    size_t popped = spsc_ring_pop(loop->ring, batch, APPLY_BATCH);
+    size_t n = drop_stale(loop, batch, popped);
     if (n == 0)
-        return 0;
+        return popped;
     int64_t now_us = tw_wall_us();
     bool traced = false;
     for (size_t i = 0; i < n; i++)
@@ -139,22 +165,83 @@ static void exit_if_fenced(const apply_loop *loop)
     _exit(1);
 }
 
+/* Opens the loop's own connection when due: TW_OK when there is one, TW_AGAIN while the
+ * backoff waits, TW_ERR when connecting failed. A new connection may reach a Redis that
+ * restarted: the next save verifies the generation first. */
+static int connect_when_due(apply_loop *loop, redisContext **ctx, tw_backoff *backoff)
+{
+    if (*ctx)
+        return TW_OK;
+    if (!tw_backoff_ready(backoff, tw_mono_us()))
+        return TW_AGAIN;
+    char err[256] = "";
+    *ctx = tw_redis_connect(&loop->url, CHECKPOINT_TIMEOUT_MS, err, sizeof err);
+    if (!*ctx) {
+        tw_backoff_failed(backoff, tw_mono_us());
+        tw_counter_add(loop->checkpoint_failures, 1);
+        tw_log_warn("checkpoint connection failed", TW_STR("error", err));
+        return TW_ERR;
+    }
+    tw_backoff_succeeded(backoff);
+    if (loop->names->lease)
+        loop->names->lease->renewed_us = 0; /* verify (and renew) at the next save */
+    return TW_OK;
+}
+
+static void drop_connection(redisContext **ctx, tw_backoff *backoff)
+{
+    redisFree(*ctx);
+    *ctx = NULL;
+    tw_backoff_failed(backoff, tw_mono_us());
+}
+
+/* Redis holds another generation of this consumer's checkpoint than the one saved last:
+ * it lost writes (or took one whose reply was lost). Memory and Redis must start from the
+ * same point again, so the state Redis holds replaces the one in memory, nothing owed
+ * is kept (those acknowledgements and dead letters are pending again in Redis, or gone
+ * with the entries themselves), entries read so far are dropped as they come out of the
+ * ring (their epoch is past), and the reader replays this consumer's pending entries,
+ * which are applied only after the reload. Retries until it succeeds or a stop is
+ * requested. */
+static void reload(apply_loop *loop, redisContext **ctx, tw_backoff *backoff)
+{
+    tw_counter_add(loop->rollbacks, 1);
+    loop->epoch = stream_reader_restart(loop->reader);
+    while (!tw_signal_stop_requested()) {
+        if (connect_when_due(loop, ctx, backoff) != TW_OK) {
+            tw_sleep_us(BACKOFF_INITIAL_US);
+            continue;
+        }
+        aggregator fresh;
+        char err[256] = "";
+        if (aggregator_init(&fresh) != TW_OK)
+            abort();
+        int status = checkpoint_restore(&fresh, *ctx, loop->names, err, sizeof err);
+        if (status == TW_OK) {
+            pthread_mutex_lock(&loop->agg->lock);
+            aggregator_swap_state(loop->agg, &fresh);
+            loop->agg->ignored_optional = fresh.ignored_optional;
+            pthread_mutex_unlock(&loop->agg->lock);
+        }
+        aggregator_free(&fresh); /* the old state, after a swap */
+        if (status == TW_OK) {
+            tw_log_info("state reloaded from redis; replaying pending entries",
+                        TW_INT("generation", loop->names->lease->generation),
+                        TW_INT("epoch", loop->epoch));
+            return;
+        }
+        tw_log_warn("state reload failed; retrying", TW_STR("error", err));
+        drop_connection(ctx, backoff);
+    }
+}
+
 /* Saves a checkpoint on the loop's own connection, (re)connecting as needed. */
 static int save(apply_loop *loop, redisContext **ctx, tw_backoff *backoff)
 {
     char err[256] = "";
-    if (!*ctx) {
-        if (!tw_backoff_ready(backoff, tw_mono_us()))
-            return TW_AGAIN;
-        *ctx = tw_redis_connect(&loop->url, CHECKPOINT_TIMEOUT_MS, err, sizeof err);
-        if (!*ctx) {
-            tw_backoff_failed(backoff, tw_mono_us());
-            tw_counter_add(loop->checkpoint_failures, 1);
-            tw_log_warn("checkpoint connection failed", TW_STR("error", err));
-            return TW_ERR;
-        }
-        tw_backoff_succeeded(backoff);
-    }
+    int connected = connect_when_due(loop, ctx, backoff);
+    if (connected != TW_OK)
+        return connected;
     int64_t started = tw_mono_us();
     int status = checkpoint_save(loop->agg, *ctx, loop->names, err, sizeof err);
     if (status == TW_OK) {
@@ -163,12 +250,27 @@ static int save(apply_loop *loop, redisContext **ctx, tw_backoff *backoff)
     } else if (status == TW_ERR) {
         tw_counter_add(loop->checkpoint_failures, 1);
         exit_if_fenced(loop);
+        if (loop->names->lease && loop->names->lease->rolled_back) {
+            tw_log_warn("redis went back in time; reloading the state it holds",
+                        TW_STR("error", err));
+            reload(loop, ctx, backoff);
+            return TW_ERR;
+        }
         tw_log_warn("checkpoint failed; retrying", TW_STR("error", err));
-        redisFree(*ctx);
-        *ctx = NULL;
-        tw_backoff_failed(backoff, tw_mono_us());
+        drop_connection(ctx, backoff);
     }
     return status;
+}
+
+/* Saves whatever is owed; true when nothing is owed afterwards (every applied entry's
+ * acknowledgement is in Redis). */
+static bool save_all(apply_loop *loop, redisContext **ctx, tw_backoff *backoff)
+{
+    save(loop, ctx, backoff);
+    pthread_mutex_lock(&loop->agg->lock);
+    bool owed = loop->agg->ack_count > 0 || loop->agg->dead_count > 0;
+    pthread_mutex_unlock(&loop->agg->lock);
+    return !owed;
 }
 
 /* Saves (so nothing is owed and the saved state equals the state in memory), then lets
@@ -180,11 +282,11 @@ static int64_t adopt(apply_loop *loop, redisContext **ctx, tw_backoff *backoff, 
         return next;
     int status = adoption_run(loop->adoption, *ctx);
     exit_if_fenced(loop);
-    if (status == TW_ERR) {
+    if (status == TW_ERR && loop->names->lease->rolled_back) {
+        reload(loop, ctx, backoff);
+    } else if (status == TW_ERR) {
         tw_log_warn("adoption check failed; retrying", TW_STR("error", (*ctx)->errstr));
-        redisFree(*ctx);
-        *ctx = NULL;
-        tw_backoff_failed(backoff, tw_mono_us());
+        drop_connection(ctx, backoff);
     }
     return status == TW_OK ? now : next; /* after one adoption, look again after a save */
 }
@@ -223,9 +325,12 @@ static void *apply_main(void *arg)
                 since_checkpoint = 0;
             next_checkpoint_us = now + loop->checkpoint_every_ms * TW_US_PER_MS;
         }
+        uint64_t drain = stream_reader_drain_wanted(loop->reader);
+        if (drain && spsc_ring_size(loop->ring) == 0 && save_all(loop, &ctx, &backoff))
+            stream_reader_drained(loop->reader, drain);
         /* not before the start-up replay: it would take the pending entries adoption
          * claims here for our own and apply them a second time */
-        if (loop->adoption && now >= next_adopt_us && atomic_load(&loop->reader->replayed))
+        if (loop->adoption && now >= next_adopt_us && stream_reader_replayed(loop->reader))
             next_adopt_us = adopt(loop, &ctx, &backoff, now);
         if (n > 0) {
             idle = 0;

@@ -1,6 +1,8 @@
 /* The aggregator thread: pops batches from the ring, applies them under the state lock,
  * and checkpoints (state + dead letters + XACK in one transaction) every interval or
- * every N records, and once more before exiting after a stop. */
+ * every N records, and once more before exiting after a stop. When a save finds that
+ * Redis holds another checkpoint generation than the one saved last (Redis went back in
+ * time), it reloads the state Redis holds and has the reader replay from there. */
 #ifndef APPLY_LOOP_H
 #define APPLY_LOOP_H
 
@@ -17,18 +19,21 @@
 #include "tw_redis.h"
 
 typedef struct {
-    aggregator *agg;               /* state */
-    spsc_ring *ring;               /* from the reader */
-    stream_reader *reader;         /* to know when input has ended */
-    tw_redis_url url;              /* for the checkpoint connection */
-    const checkpoint_names *names; /* keys */
-    adoption *adoption;            /* adopts gone replicas; NULL: never */
-    int64_t checkpoint_every_ms;   /* time between checkpoints */
-    int64_t checkpoint_records;    /* records between checkpoints */
-    pthread_t thread;              /* the aggregator thread */
-    tw_counter *applied;           /* entries applied */
-    tw_counter *checkpoints;       /* checkpoints saved */
-    tw_counter *checkpoint_failures; /* checkpoints that failed (retried) */
+    aggregator *agg;                  /* state */
+    spsc_ring *ring;                  /* from the reader */
+    stream_reader *reader;            /* to know when input has ended */
+    tw_redis_url url;                 /* for the checkpoint connection */
+    const checkpoint_names *names;    /* keys */
+    adoption *adoption;               /* adopts gone replicas; NULL: never */
+    int64_t checkpoint_every_ms;      /* time between checkpoints */
+    int64_t checkpoint_records;       /* records between checkpoints */
+    pthread_t thread;                 /* the aggregator thread */
+    tw_counter *applied;              /* entries applied */
+    tw_counter *checkpoints;          /* checkpoints saved */
+    tw_counter *checkpoint_failures;  /* checkpoints that failed (retried) */
+    tw_counter *rollbacks;            /* times Redis was found behind the state in memory */
+    tw_counter *discarded;            /* entries read before a reload, not applied */
+    uint32_t epoch;                   /* the reader epoch whose entries are applied */
     tw_histogram *checkpoint_seconds; /* time per checkpoint */
     tw_histogram *processing_delay;   /* sent_us -> applied, seconds */
     tw_histogram *report_latency;     /* reported latency, seconds */

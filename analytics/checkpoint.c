@@ -15,6 +15,9 @@
 #include "tw_wire.h"
 
 #define FIELD_NAME_BYTES 80
+#define FIELD_GENERATION "gen"        /* transactions saved into this hash */
+#define FIELD_ADOPTED_BY "adopted_by" /* marker: the consumer that adopted this state */
+#define GENERATION_TEXT_BYTES 24
 #define LEASE_RENEWALS_PER_TTL 4 /* an idle replica renews its lease this often per ttl */
 
 void checkpoint_names_init(checkpoint_names *names, const char *stream_key, const char *group,
@@ -100,6 +103,24 @@ static void add_field(checkpoint_fields *hset, const char *field, const tw_buf *
     hset->fields++;
 }
 
+void checkpoint_add_generation(checkpoint_fields *hset, uint64_t generation)
+{
+    char text[GENERATION_TEXT_BYTES];
+    int len = snprintf(text, sizeof text, "%llu", (unsigned long long)generation);
+    tw_resp_bulk_str(&hset->body, FIELD_GENERATION);
+    tw_resp_bulk(&hset->body, text, (size_t)len);
+    hset->fields++;
+}
+
+size_t checkpoint_append_adopted_marker(redisContext *ctx, const checkpoint_names *names,
+                                        const char *adopted_key)
+{
+    redisAppendCommand(ctx, "DEL %s", adopted_key);
+    redisAppendCommand(ctx, "HSET %s %s %s", adopted_key, FIELD_ADOPTED_BY, names->consumer);
+    redisAppendCommand(ctx, "PEXPIRE %s %lld", adopted_key, CHECKPOINT_ADOPTED_MARKER_MS);
+    return CHECKPOINT_ADOPTED_MARKER_COMMANDS;
+}
+
 /* What one save took out of the aggregator, to give back if the save fails. */
 typedef struct {
     stream_id *acks;
@@ -108,7 +129,7 @@ typedef struct {
     size_t dead_count;
     antenna_state **antennas; /* antennas written */
     size_t antenna_count;
-    uint32_t *seconds;        /* second buckets written */
+    uint32_t *seconds; /* second buckets written */
     size_t second_count;
     bool meta;
 } save_batch;
@@ -175,8 +196,8 @@ static void collect(aggregator *agg, checkpoint_fields *hset, save_batch *batch)
     agg->dead_count = agg->dead_cap = 0;
 }
 
-static void append_to(void **items, size_t *count, size_t *cap, const void *more,
-                      size_t more_count, size_t item_bytes)
+static void append_to(void **items, size_t *count, size_t *cap, const void *more, size_t more_count,
+                      size_t item_bytes)
 {
     if (more_count == 0) /* nothing to add; *items may still be NULL (memcpy forbids it) */
         return;
@@ -196,10 +217,10 @@ static void give_back(aggregator *agg, save_batch *batch)
         agg->seconds.buckets[batch->seconds[i]].dirty = true;
     for (size_t i = 0; i < batch->antenna_count; i++)
         batch->antennas[i]->dirty = true;
-    append_to((void **)&agg->acks, &agg->ack_count, &agg->ack_cap, batch->acks,
-              batch->ack_count, sizeof *batch->acks);
-    append_to((void **)&agg->dead, &agg->dead_count, &agg->dead_cap, batch->dead,
-              batch->dead_count, sizeof *batch->dead);
+    append_to((void **)&agg->acks, &agg->ack_count, &agg->ack_cap, batch->acks, batch->ack_count,
+              sizeof *batch->acks);
+    append_to((void **)&agg->dead, &agg->dead_count, &agg->dead_cap, batch->dead, batch->dead_count,
+              sizeof *batch->dead);
     batch->dead_count = 0; /* ownership of the DLQ fields went back */
 }
 
@@ -223,8 +244,9 @@ static void append_dead_letter(redisContext *ctx, const checkpoint_names *names,
     stream_id_format(entry->id, id, sizeof id);
     snprintf(maxlen, sizeof maxlen, "%lld", names->dlq_maxlen);
     const char *head[DEAD_LETTER_HEAD_ARGS] = {
-        "XADD",   names->dlq_key, "MAXLEN", "~", maxlen, "*", "source_id", id, "reason",
-        tw_malformed_reason_name(entry->malformed), "consumer", names->consumer};
+        "XADD",     names->dlq_key, "MAXLEN", "~",      maxlen,
+        "*",        "source_id",    id,       "reason", tw_malformed_reason_name(entry->malformed),
+        "consumer", names->consumer};
     tw_wire_reader in;
     tw_wire_reader_init(&in, entry->dlq_fields, entry->dlq_fields_len);
     uint64_t count = entry->dlq_fields ? tw_wire_get_varint(&in) : 0;
@@ -345,32 +367,47 @@ static int run_transaction(redisContext *ctx, const checkpoint_names *names,
     return read_transaction(ctx, commands, err, err_size);
 }
 
-/* WATCHes this consumer's hash and checks it is still there once it has existed: if it
- * vanished, another replica adopted this state and nothing may be saved on top of it
- * again (lease->fenced). TW_OK with the WATCH in place, or TW_ERR. */
-static int check_fence(redisContext *ctx, const checkpoint_names *names, char *err,
-                       size_t err_size)
+/* The generation Redis holds compared with ours: sets fenced or rolled_back and err. */
+static int judge_generation(const checkpoint_names *names, const redisReply *fields, char *err,
+                            size_t err_size)
+{
+    checkpoint_lease *lease = names->lease;
+    const redisReply *gen = fields->element[0], *adopted_by = fields->element[1];
+    if (adopted_by->type == REDIS_REPLY_STRING) {
+        lease->fenced = true;
+        snprintf(err, err_size, "%s was adopted by %s", names->key, adopted_by->str);
+        return TW_ERR;
+    }
+    uint64_t held = gen->type == REDIS_REPLY_STRING ? strtoull(gen->str, NULL, 10) : 0;
+    if (held == lease->generation)
+        return TW_OK;
+    lease->rolled_back = true;
+    snprintf(err, err_size,
+             "%s holds generation %llu, this replica saved generation %llu: Redis lost or "
+             "took writes this replica did not see",
+             names->key, (unsigned long long)held, (unsigned long long)lease->generation);
+    return TW_ERR;
+}
+
+int checkpoint_verify(redisContext *ctx, const checkpoint_names *names, char *err, size_t err_size)
 {
     redisAppendCommand(ctx, "WATCH %s", names->key);
-    redisAppendCommand(ctx, "EXISTS %s", names->key);
-    redisReply *watch = NULL, *exists = NULL;
+    redisAppendCommand(ctx, "HMGET %s %s %s", names->key, FIELD_GENERATION, FIELD_ADOPTED_BY);
+    redisReply *watch = NULL, *fields = NULL;
     int status = TW_OK;
     if (redisGetReply(ctx, (void **)&watch) != REDIS_OK ||
-        redisGetReply(ctx, (void **)&exists) != REDIS_OK) {
+        redisGetReply(ctx, (void **)&fields) != REDIS_OK) {
         snprintf(err, err_size, "checkpoint: %s", ctx->errstr);
         status = TW_ERR;
     } else if (tw_redis_reply_is_error(watch, err, err_size) ||
-               tw_redis_reply_is_error(exists, err, err_size) ||
-               exists->type != REDIS_REPLY_INTEGER) {
+               tw_redis_reply_is_error(fields, err, err_size) ||
+               fields->type != REDIS_REPLY_ARRAY || fields->elements != 2) {
         status = TW_ERR;
-    } else if (exists->integer == 0 && names->lease->state_saved) {
-        names->lease->fenced = true;
-        snprintf(err, err_size, "%s is gone: another replica adopted this consumer's state",
-                 names->key);
-        status = TW_ERR;
+    } else {
+        status = judge_generation(names, fields, err, err_size);
     }
     freeReplyObject(watch);
-    freeReplyObject(exists);
+    freeReplyObject(fields);
     if (status != TW_OK && ctx->err == 0)
         freeReplyObject(redisCommand(ctx, "UNWATCH"));
     return status;
@@ -378,8 +415,8 @@ static int check_fence(redisContext *ctx, const checkpoint_names *names, char *e
 
 static bool lease_due(const checkpoint_lease *lease)
 {
-    return lease &&
-           tw_mono_us() - lease->renewed_us >= lease->ttl_ms * TW_US_PER_MS / LEASE_RENEWALS_PER_TTL;
+    return lease && (lease->renewed_us == 0 || tw_mono_us() - lease->renewed_us >=
+                                                   lease->ttl_ms * TW_US_PER_MS / LEASE_RENEWALS_PER_TTL);
 }
 
 /* Runs the save transaction (fenced when there is a lease); TW_OK or TW_ERR. */
@@ -389,12 +426,12 @@ static int save_batch_now(redisContext *ctx, const checkpoint_names *names,
 {
     checkpoint_lease *lease = names->lease;
     int64_t started_us = tw_mono_us();
-    if (lease && check_fence(ctx, names, err, err_size) != TW_OK)
+    if (lease && checkpoint_verify(ctx, names, err, err_size) != TW_OK)
         return TW_ERR;
     int status = run_transaction(ctx, names, hset, batch, err, err_size);
     if (status == TW_OK && lease) {
         lease->renewed_us = started_us;
-        lease->state_saved |= hset->fields > 0;
+        lease->generation += hset->fields > 0;
     }
     return status;
 }
@@ -408,8 +445,11 @@ int checkpoint_save(aggregator *agg, redisContext *ctx, const checkpoint_names *
     pthread_mutex_lock(&agg->lock);
     collect(agg, &hset, &batch);
     pthread_mutex_unlock(&agg->lock);
+    bool owed = hset.fields || batch.ack_count || batch.dead_count;
+    if (owed && names->lease)
+        checkpoint_add_generation(&hset, names->lease->generation + 1);
     int status = TW_AGAIN;
-    if (hset.fields || batch.ack_count || batch.dead_count || lease_due(names->lease)) {
+    if (owed || lease_due(names->lease)) {
         status = save_batch_now(ctx, names, &hset, &batch, err, err_size);
         if (status != TW_OK) {
             pthread_mutex_lock(&agg->lock);
@@ -422,8 +462,18 @@ int checkpoint_save(aggregator *agg, redisContext *ctx, const checkpoint_names *
     return status;
 }
 
-static int restore_field(aggregator *agg, const redisReply *name, const redisReply *value)
+static int restore_field(aggregator *agg, const redisReply *name, const redisReply *value,
+                         checkpoint_info *info)
 {
+    if (!strcmp(name->str, FIELD_GENERATION)) {
+        char *end = NULL;
+        info->generation = strtoull(value->str, &end, 10);
+        return end && *end == '\0' && value->len > 0 ? TW_OK : TW_INVALID;
+    }
+    if (!strcmp(name->str, FIELD_ADOPTED_BY)) {
+        info->adopted = true;
+        return TW_OK;
+    }
     tw_wire_reader in;
     tw_wire_reader_init(&in, value->str, value->len);
     if (!strcmp(name->str, "meta"))
@@ -435,9 +485,10 @@ static int restore_field(aggregator *agg, const redisReply *name, const redisRep
     return TW_INVALID;
 }
 
-int checkpoint_read(aggregator *agg, redisContext *ctx, const char *key, bool *found, char *err,
-                    size_t err_size)
+int checkpoint_read(aggregator *agg, redisContext *ctx, const char *key, checkpoint_info *info,
+                    char *err, size_t err_size)
 {
+    *info = (checkpoint_info){.found = false};
     redisReply *reply = redisCommand(ctx, "HGETALL %s", key);
     if (!reply || tw_redis_reply_is_error(reply, err, err_size) ||
         reply->type != REDIS_REPLY_ARRAY) {
@@ -446,10 +497,10 @@ int checkpoint_read(aggregator *agg, redisContext *ctx, const char *key, bool *f
         freeReplyObject(reply);
         return TW_ERR;
     }
-    *found = reply->elements > 0;
+    info->found = reply->elements > 0;
     int status = TW_OK;
     for (size_t i = 0; i + 1 < reply->elements && status == TW_OK; i += 2) {
-        if (restore_field(agg, reply->element[i], reply->element[i + 1]) != TW_OK) {
+        if (restore_field(agg, reply->element[i], reply->element[i + 1], info) != TW_OK) {
             snprintf(err, err_size, "checkpoint field %s in %s is corrupt or of another version",
                      reply->element[i]->str, key);
             status = TW_ERR;
@@ -467,8 +518,7 @@ int checkpoint_read(aggregator *agg, redisContext *ctx, const char *key, bool *f
 
 /* Takes the lease before reading: an adopter that WATCHed it then aborts, and one that
  * already adopted has deleted the hash, which then reads as empty. */
-static int take_lease(redisContext *ctx, const checkpoint_names *names, char *err,
-                      size_t err_size)
+static int take_lease(redisContext *ctx, const checkpoint_names *names, char *err, size_t err_size)
 {
     checkpoint_append_lease(ctx, names);
     redisReply *reply = NULL;
@@ -483,15 +533,33 @@ static int take_lease(redisContext *ctx, const checkpoint_names *names, char *er
     return status;
 }
 
-int checkpoint_restore(aggregator *agg, redisContext *ctx, const checkpoint_names *names,
-                       char *err, size_t err_size)
+/* The hash is the marker an adopter left for an earlier process of this name: its state
+ * lives on in the adopter, so this one starts empty and removes the marker. */
+static int clear_adopted_marker(redisContext *ctx, const checkpoint_names *names, char *err,
+                                size_t err_size)
+{
+    redisReply *reply = redisCommand(ctx, "DEL %s", names->key);
+    int status = !reply || tw_redis_reply_is_error(reply, err, err_size) ? TW_ERR : TW_OK;
+    if (!reply)
+        snprintf(err, err_size, "DEL: %s", ctx->errstr);
+    freeReplyObject(reply);
+    return status;
+}
+
+int checkpoint_restore(aggregator *agg, redisContext *ctx, const checkpoint_names *names, char *err,
+                       size_t err_size)
 {
     if (names->lease && take_lease(ctx, names, err, err_size) != TW_OK)
         return TW_ERR;
-    bool found = false;
-    int status = checkpoint_read(agg, ctx, names->key, &found, err, err_size);
-    if (names->lease)
-        names->lease->state_saved = found;
+    checkpoint_info info;
+    int status = checkpoint_read(agg, ctx, names->key, &info, err, err_size);
+    if (status == TW_OK && info.adopted)
+        status = clear_adopted_marker(ctx, names, err, err_size);
+    if (names->lease && status == TW_OK) {
+        names->lease->generation = info.adopted ? 0 : info.generation;
+        names->lease->fenced = false;
+        names->lease->rolled_back = false;
+    }
     return status;
 }
 

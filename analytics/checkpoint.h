@@ -16,6 +16,9 @@
 #include "tw_wire.h"
 
 #define CHECKPOINT_FORMAT_VERSION 1
+/* How long an adopted consumer's marker stays: longer than any replica stays frozen. */
+#define CHECKPOINT_ADOPTED_MARKER_MS (7LL * 24 * 3600 * 1000)
+#define CHECKPOINT_ADOPTED_MARKER_COMMANDS 3 /* DEL, HSET adopted_by, PEXPIRE */
 
 /* The fields of a checkpoint HSET, already encoded as RESP bulk strings: the header
  * (which needs the count) is written when the command is sent. Encoding in place keeps a
@@ -27,24 +30,41 @@ typedef struct {
 
 /* A replica's claim on its checkpoint: `<stream>:lease:<consumer>`, set with PX at
  * restore and in every checkpoint transaction. A replica whose lease has expired (and
- * that the group has not heard from) may be adopted by another. Fencing: once this
- * replica's hash exists, its disappearance means it was adopted, and every checkpoint
- * WATCHes the hash, so a replica that comes back after being adopted never saves again. */
+ * that the group has not heard from) may be adopted by another.
+ *
+ * Every save also writes the hash's generation ("gen", one more per transaction), and
+ * before every save (and after every reconnection) the replica compares Redis' generation
+ * with the one it last saved, under the same WATCH as the save. Equal: Redis holds what
+ * this replica saved. Different: Redis went back in time (a crash inside `appendfsync
+ * everysec`, a restore from an older backup, a failover to a replica that lagged) or
+ * took a save whose reply was lost; either way memory and Redis no longer start from the
+ * same point, so the replica reloads what Redis holds and replays from there
+ * (rolled_back). An adopter leaves a marker in the adopted hash ("adopted_by"), so an
+ * adoption (fenced: never save again) is told apart from a rollback that took the hash
+ * away. */
 typedef struct {
-    char key[320];      /* the lease key */
-    int64_t ttl_ms;     /* lease lifetime (the adoption threshold) */
-    bool state_saved;   /* this consumer's hash exists in Redis (restored or saved) */
-    bool fenced;        /* the hash vanished: another replica adopted this state */
-    int64_t renewed_us; /* monotonic time of the last renewal */
+    char key[320];       /* the lease key */
+    int64_t ttl_ms;      /* lease lifetime (the adoption threshold) */
+    uint64_t generation; /* the hash's generation as this replica last saved or read it */
+    bool fenced;         /* another replica adopted this state: never save again */
+    bool rolled_back;    /* Redis holds another generation: reload and replay */
+    int64_t renewed_us;  /* monotonic time of the last renewal (0: verify at next save) */
 } checkpoint_lease;
 
+/* What checkpoint_read found in a hash besides the state. */
 typedef struct {
-    const char *stream_key; /* the stream read */
-    const char *group;      /* consumer group */
-    const char *consumer;   /* this consumer's name */
-    char key[320];          /* hash holding this consumer's state */
-    char dlq_key[288];      /* dead-letter stream */
-    long long dlq_maxlen;   /* MAXLEN ~ for the dead-letter stream */
+    bool found;          /* the hash existed */
+    uint64_t generation; /* its "gen" field, 0 when absent */
+    bool adopted;        /* it is an adopter's marker: the state moved to another replica */
+} checkpoint_info;
+
+typedef struct {
+    const char *stream_key;  /* the stream read */
+    const char *group;       /* consumer group */
+    const char *consumer;    /* this consumer's name */
+    char key[320];           /* hash holding this consumer's state */
+    char dlq_key[288];       /* dead-letter stream */
+    long long dlq_maxlen;    /* MAXLEN ~ for the dead-letter stream */
     checkpoint_lease *lease; /* NULL: no lease and no fencing */
 } checkpoint_names;
 
@@ -66,9 +86,21 @@ void checkpoint_encode_dirty(aggregator *agg, checkpoint_fields *hset);
 /* Queues "HSET key <fields>" on ctx (one reply to read). */
 void checkpoint_append_hset(redisContext *ctx, const char *key, const checkpoint_fields *hset);
 /* Reads the checkpoint hash `key` into an empty aggregator, leaving every restored part
- * clean; *found says whether the hash existed. TW_OK or TW_ERR with err set. */
-int checkpoint_read(aggregator *agg, redisContext *ctx, const char *key, bool *found, char *err,
-                    size_t err_size);
+ * clean; info says what else the hash held. TW_OK or TW_ERR with err set. */
+int checkpoint_read(aggregator *agg, redisContext *ctx, const char *key, checkpoint_info *info,
+                    char *err, size_t err_size);
+/* WATCHes this consumer's hash and compares it with what this replica last saved: TW_OK
+ * with the WATCH in place when Redis holds that generation; TW_ERR otherwise (UNWATCHed),
+ * with names->lease->fenced (adopted) or names->lease->rolled_back set and err saying
+ * why, or neither on a failed connection. */
+int checkpoint_verify(redisContext *ctx, const checkpoint_names *names, char *err, size_t err_size);
+/* Adds the "gen" field with the given generation to an HSET being built. */
+void checkpoint_add_generation(checkpoint_fields *hset, uint64_t generation);
+/* Queues, for a transaction, the commands that turn another consumer's hash into the
+ * marker of its adoption by this consumer (kept for CHECKPOINT_ADOPTED_MARKER_MS);
+ * returns how many replies they add (CHECKPOINT_ADOPTED_MARKER_COMMANDS). */
+size_t checkpoint_append_adopted_marker(redisContext *ctx, const checkpoint_names *names,
+                                        const char *adopted_key);
 /* Saves what changed since the last save (and renews the lease when due); TW_OK, TW_AGAIN
  * when there was nothing to save, or TW_ERR (the owed work is kept for the next try; err
  * says why; names->lease->fenced is set when this state was adopted by another replica). */
@@ -76,8 +108,8 @@ int checkpoint_save(aggregator *agg, redisContext *ctx, const checkpoint_names *
                     size_t err_size);
 /* Takes the lease (when there is one), then restores this consumer's saved state into an
  * empty aggregator; TW_OK (also when nothing was saved yet) or TW_ERR with err set. */
-int checkpoint_restore(aggregator *agg, redisContext *ctx, const checkpoint_names *names,
-                       char *err, size_t err_size);
+int checkpoint_restore(aggregator *agg, redisContext *ctx, const checkpoint_names *names, char *err,
+                       size_t err_size);
 /* Appends the totals part of the state ("meta": totals, latency sketch, malformed counts)
  * in the checkpoint's binary form (the Kafka path's snapshots reuse it). */
 void checkpoint_encode_meta(const aggregator *agg, tw_wire_writer *out);

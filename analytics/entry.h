@@ -18,16 +18,18 @@ typedef struct {
 } stream_id;
 
 typedef struct {
-    stream_id id;                 /* where the entry is in the stream */
+    stream_id id;                  /* where the entry is in the stream */
     tw_malformed_reason malformed; /* TW_MALFORMED_NONE for a valid report */
-    bool claimed;                 /* came from XAUTOCLAIM (may already be in flight here) */
-    bool deleted;                 /* pending entry whose content was trimmed: ack only */
-    tw_report report;             /* valid when malformed == TW_MALFORMED_NONE */
-    char *dlq_fields;             /* malformed only: raw field/value pairs as a wire blob,
-                                     heap-allocated by the reader, freed by the aggregator */
-    size_t dlq_fields_len;        /* bytes in dlq_fields */
-    int64_t parse_started_ns;     /* with a traceparent: Unix ns when the reader began
-                                     parsing its batch (the report.apply span's start) */
+    bool claimed;                  /* came from XAUTOCLAIM (may already be in flight here) */
+    bool deleted;                  /* pending entry whose content was trimmed: ack only */
+    tw_report report;              /* valid when malformed == TW_MALFORMED_NONE */
+    char *dlq_fields;              /* malformed only: raw field/value pairs as a wire blob,
+                                      heap-allocated by the reader, freed by the aggregator */
+    size_t dlq_fields_len;         /* bytes in dlq_fields */
+    int64_t parse_started_ns;      /* with a traceparent: Unix ns when the reader began
+                                      parsing its batch (the report.apply span's start) */
+    uint32_t epoch;                /* the reader's epoch when it read the entry: one read
+                                      before a reload of the state is not applied */
 } analytics_entry;
 
 /* Parses "ms-seq"; returns TW_OK or TW_INVALID. */

@@ -63,13 +63,23 @@ static double duplicates_total(void *arg)
     return locked_u64(agg, &agg->duplicates);
 }
 
-static double sequence_gaps_total(void *arg)
+/* A sum over antennas, taken under the aggregator's lock. */
+static double locked_antenna_sum(aggregator *agg, uint64_t (*sum)(const aggregator *))
 {
-    aggregator *agg = arg;
     pthread_mutex_lock(&agg->lock);
-    double value = (double)aggregator_seq_gaps(agg);
+    double value = (double)sum(agg);
     pthread_mutex_unlock(&agg->lock);
     return value;
+}
+
+static double sequence_gaps_total(void *arg)
+{
+    return locked_antenna_sum(arg, aggregator_seq_gaps);
+}
+
+static double sequence_untracked_total(void *arg)
+{
+    return locked_antenna_sum(arg, aggregator_seq_untracked);
 }
 
 static double antennas_known(void *arg)
@@ -211,6 +221,10 @@ static void register_totals(aggregator *agg, tw_metrics *metrics)
     tw_metrics_counter_fn(metrics, "analytics_sequence_gaps_total",
                           "Sequence numbers never received (reports lost before analytics).", NULL,
                           sequence_gaps_total, agg);
+    tw_metrics_counter_fn(metrics, "analytics_sequence_untracked_total",
+                          "Records counted without a duplicate check: too far below the newest "
+                          "once more gaps were outstanding than are remembered.",
+                          NULL, sequence_untracked_total, agg);
     for (int i = 1; i < TW_MALFORMED_REASON_COUNT; i++) {
         char labels[64];
         snprintf(labels, sizeof labels, "reason=\"%s\"", tw_malformed_reason_name(i));

@@ -1,7 +1,7 @@
 /* Reader thread; see stream_reader.h. On a lost connection it reconnects with backoff
- * and continues with new entries; its own pending entries are replayed only at process
- * start (anything pending then was never applied, because acknowledgements travel with
- * the checkpoint). */
+ * and replays its own pending entries, as at process start and after the aggregator
+ * reloaded its state (anything pending then was never applied to the state in memory,
+ * because acknowledgements travel with the checkpoint and the replay waits for them). */
 #include "stream_reader.h"
 
 #include <stdlib.h>
@@ -21,6 +21,7 @@
 #define BACKOFF_MAX_US 5000000
 #define STATS_EVERY_US 1000000
 #define RING_FULL_WAIT_US 50
+#define DRAIN_WAIT_US 1000
 
 void stream_reader_init(stream_reader *reader, const tw_redis_url *url,
                         const checkpoint_names *names, spsc_ring *ring, tw_metrics *metrics)
@@ -31,21 +32,24 @@ void stream_reader_init(stream_reader *reader, const tw_redis_url *url,
     reply_arena_init(&reader->arena);
     atomic_init(&reader->connected, false);
     atomic_init(&reader->done, false);
-    atomic_init(&reader->replayed, false);
+    atomic_init(&reader->epoch, 1);
+    atomic_init(&reader->replayed_epoch, 0);
+    atomic_init(&reader->drain_requested, 0);
+    atomic_init(&reader->drained, 0);
     atomic_init(&reader->lag, -1);
     atomic_init(&reader->pending, -1);
     atomic_init(&reader->dlq_length, -1);
     atomic_init(&reader->ignored_optional, 0);
     reader->entries_read = tw_metrics_counter(metrics, "analytics_entries_read_total",
                                               "Stream entries delivered to this consumer.", NULL);
-    reader->entries_claimed = tw_metrics_counter(
-        metrics, "analytics_entries_claimed_total",
-        "Entries taken over from idle consumers with XAUTOCLAIM.", NULL);
+    reader->entries_claimed =
+        tw_metrics_counter(metrics, "analytics_entries_claimed_total",
+                           "Entries taken over from idle consumers with XAUTOCLAIM.", NULL);
     reader->reconnects = tw_metrics_counter(metrics, "analytics_redis_reconnects_total",
                                             "Reader connections to Redis re-established.", NULL);
-    reader->unreadable = tw_metrics_counter(
-        metrics, "analytics_unreadable_items_total",
-        "Stream items not shaped like entries (skipped).", NULL);
+    reader->unreadable =
+        tw_metrics_counter(metrics, "analytics_unreadable_items_total",
+                           "Stream items not shaped like entries (skipped).", NULL);
 }
 
 /* Pushes entries into the ring, waiting while it is full. On stop, entries not pushed are
@@ -71,6 +75,7 @@ static size_t consume_items(stream_reader *reader, const redisReply *items, bool
 {
     size_t n = 0;
     int ignored = 0;
+    uint32_t epoch = reader->reading_epoch;
     int64_t started_ns = tw_trace_enabled() ? tw_trace_now_ns() : 0;
     for (size_t i = 0; i < items->elements; i++) {
         if (entry_from_reply(items->element[i], &scratch[n], &ignored) != TW_OK) {
@@ -78,6 +83,7 @@ static size_t consume_items(stream_reader *reader, const redisReply *items, bool
             continue;
         }
         scratch[n].claimed = claimed;
+        scratch[n].epoch = epoch;
         if (scratch[n].report.traceparent[0])
             scratch[n].parse_started_ns = started_ns;
         *last = scratch[n].id;
@@ -92,8 +98,8 @@ static size_t consume_items(stream_reader *reader, const redisReply *items, bool
 static int ensure_group(stream_reader *reader, redisContext *ctx, char *err, size_t err_size)
 {
     const checkpoint_names *names = reader->names;
-    redisReply *reply = redisCommand(ctx, "XGROUP CREATE %s %s 0 MKSTREAM", names->stream_key,
-                                     names->group);
+    redisReply *reply =
+        redisCommand(ctx, "XGROUP CREATE %s %s 0 MKSTREAM", names->stream_key, names->group);
     int status = TW_OK;
     if (!reply) {
         snprintf(err, err_size, "XGROUP CREATE: %s", ctx->errstr);
@@ -112,9 +118,9 @@ static int read_pending(stream_reader *reader, redisContext *ctx, const char *fr
                         analytics_entry *scratch, stream_id *last)
 {
     const checkpoint_names *names = reader->names;
-    redisReply *reply = redisCommand(ctx, "XREADGROUP GROUP %s %s COUNT %lld STREAMS %s %s",
-                                     names->group, names->consumer,
-                                     (long long)reader->read_count, names->stream_key, from);
+    redisReply *reply =
+        redisCommand(ctx, "XREADGROUP GROUP %s %s COUNT %lld STREAMS %s %s", names->group,
+                     names->consumer, (long long)reader->read_count, names->stream_key, from);
     if (!reply || reply->type == REDIS_REPLY_ERROR) {
         tw_log_warn("XREADGROUP failed", TW_STR("error", reply ? reply->str : ctx->errstr));
         reply_arena_reset(&reader->arena);
@@ -130,9 +136,27 @@ static int read_pending(stream_reader *reader, redisContext *ctx, const char *fr
     return handed;
 }
 
-/* Replays this consumer's pending entries (delivered before a crash, never applied). */
+/* Before a replay: waits until the aggregator has applied and acknowledged every entry
+ * handed over so far (nothing is pushed meanwhile), so that the pending entries are exactly
+ * the ones never applied. False when a stop or a reload came first. */
+static bool wait_for_drain(stream_reader *reader)
+{
+    uint64_t ticket = atomic_fetch_add(&reader->drain_requested, 1) + 1;
+    while (atomic_load(&reader->drained) < ticket) {
+        if (tw_signal_stop_requested() || atomic_load(&reader->epoch) != reader->reading_epoch)
+            return false;
+        tw_sleep_us(DRAIN_WAIT_US);
+    }
+    return true;
+}
+
+/* Replays this consumer's pending entries (delivered before a crash or a lost connection,
+ * never applied). */
 static int replay_own_pending(stream_reader *reader, redisContext *ctx, analytics_entry *scratch)
 {
+    atomic_store(&reader->replayed_epoch, 0);
+    if (!wait_for_drain(reader))
+        return TW_ERR;
     stream_id cursor = {0, 0};
     uint64_t replayed = 0;
     for (;;) {
@@ -158,13 +182,13 @@ static int claim_idle(stream_reader *reader, redisContext *ctx, analytics_entry 
     const checkpoint_names *names = reader->names;
     char cursor[48] = "0-0";
     for (int rounds = 0; rounds < 1000; rounds++) {
-        redisReply *reply = redisCommand(ctx, "XAUTOCLAIM %s %s %s %lld %s COUNT %lld",
-                                         names->stream_key, names->group, names->consumer,
-                                         (long long)reader->claim_idle_ms, cursor,
-                                         (long long)reader->read_count);
+        redisReply *reply =
+            redisCommand(ctx, "XAUTOCLAIM %s %s %s %lld %s COUNT %lld", names->stream_key,
+                         names->group, names->consumer, (long long)reader->claim_idle_ms, cursor,
+                         (long long)reader->read_count);
         if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 2) {
-            tw_log_warn("XAUTOCLAIM failed", TW_STR("error", reply && reply->str ? reply->str
-                                                                  : ctx->errstr));
+            tw_log_warn("XAUTOCLAIM failed",
+                        TW_STR("error", reply && reply->str ? reply->str : ctx->errstr));
             reply_arena_reset(&reader->arena);
             return TW_ERR;
         }
@@ -314,7 +338,19 @@ static void *reader_main(void *arg)
     bool replayed = false;
     int64_t next_claim_us = 0, next_stats_us = 0;
     bool in_flight = false;
+    reader->reading_epoch = atomic_load(&reader->epoch);
     while (!tw_signal_stop_requested()) {
+        uint32_t epoch = atomic_load(&reader->epoch);
+        if (epoch != reader->reading_epoch) {
+            /* the state was reloaded: what this connection has in flight belongs to the
+             * old epoch, and this consumer's pending entries must be replayed again */
+            reader->reading_epoch = epoch;
+            if (ctx)
+                redisFree(ctx);
+            ctx = NULL;
+            replayed = false;
+            tw_log_info("reader starts over after the state was reloaded", TW_INT("epoch", epoch));
+        }
         if (!ctx) {
             if (!tw_backoff_ready(&backoff, tw_mono_us())) {
                 tw_sleep_us(BACKOFF_INITIAL_US / 2);
@@ -324,7 +360,7 @@ static void *reader_main(void *arg)
             in_flight = false;
             if (ctx && !replayed && replay_own_pending(reader, ctx, scratch) == TW_OK) {
                 replayed = true;
-                atomic_store(&reader->replayed, true);
+                atomic_store(&reader->replayed_epoch, reader->reading_epoch);
             }
             if (ctx && !replayed) {
                 redisFree(ctx);
@@ -333,10 +369,10 @@ static void *reader_main(void *arg)
             atomic_store(&reader->connected, ctx != NULL);
             continue;
         }
-        if (read_once(reader, ctx, scratch, &next_claim_us, &next_stats_us, &in_flight) !=
-            TW_OK) {
+        if (read_once(reader, ctx, scratch, &next_claim_us, &next_stats_us, &in_flight) != TW_OK) {
             redisFree(ctx);
             ctx = NULL;
+            replayed = false; /* a read whose reply was lost left entries pending here */
             atomic_store(&reader->connected, false);
             tw_backoff_failed(&backoff, tw_mono_us());
         }
@@ -358,4 +394,25 @@ int stream_reader_start(stream_reader *reader)
 void stream_reader_join(stream_reader *reader)
 {
     pthread_join(reader->thread, NULL);
+}
+
+uint32_t stream_reader_restart(stream_reader *reader)
+{
+    return atomic_fetch_add(&reader->epoch, 1) + 1;
+}
+
+bool stream_reader_replayed(stream_reader *reader)
+{
+    return atomic_load(&reader->replayed_epoch) == atomic_load(&reader->epoch);
+}
+
+uint64_t stream_reader_drain_wanted(stream_reader *reader)
+{
+    uint64_t wanted = atomic_load(&reader->drain_requested);
+    return wanted > atomic_load(&reader->drained) ? wanted : 0;
+}
+
+void stream_reader_drained(stream_reader *reader, uint64_t ticket)
+{
+    atomic_store(&reader->drained, ticket);
 }

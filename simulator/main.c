@@ -54,6 +54,8 @@ typedef struct {
     antenna_model *antennas;   /* one model per antenna */
     int64_t *next_due_us;      /* interval mode: when each antenna reports next */
     uint64_t generated;        /* reports generated so far */
+    uint64_t generated_packets; /* sum of their packets (logged at exit, for exact checks) */
+    uint64_t generated_loss;    /* sum of their loss */
     uint64_t next_antenna;     /* rate mode: round-robin cursor */
     int64_t started_us;        /* monotonic start */
     char run[TW_RUN_ID_MAX_LEN + 1]; /* this process's run id */
@@ -155,6 +157,8 @@ static void generate_one(simulator *sim, size_t antenna, double interval_s, int6
                         TW_INT("dropped_total", sim->queue.dropped));
     }
     sim->generated++;
+    sim->generated_packets += report.packets;
+    sim->generated_loss += report.loss;
     tw_counter_add(sim->generated_total, 1);
 }
 
@@ -332,6 +336,8 @@ int main(int argc, char **argv)
     run_loop(&sim);
     flush_before_exit(&sim);
     tw_log_info("simulator stopped", TW_INT("generated", sim.generated),
+                TW_INT("generated_packets", sim.generated_packets),
+                TW_INT("generated_loss", sim.generated_loss),
                 TW_INT("sent", tw_counter_value(sim.kafka ? sim.kwriter.sent : sim.writer.sent)),
                 TW_INT("dropped", sim.queue.dropped));
     tw_http_stop(http);

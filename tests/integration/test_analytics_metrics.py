@@ -44,6 +44,7 @@ def test_analytics_exposes_every_family_operators_use(spawn, redis_server, tmp_p
         "analytics_records_total": "counter", "analytics_packets_total": "counter",
         "analytics_loss_packets_total": "counter", "analytics_malformed_total": "counter",
         "analytics_sequence_gaps_total": "counter", "analytics_dlq_length": "gauge",
+        "analytics_sequence_untracked_total": "counter",
         "analytics_consumer_lag": "gauge", "analytics_consumer_pending": "gauge",
         "analytics_ring_occupancy": "gauge", "analytics_antennas": "gauge",
         "analytics_antennas_active": "gauge", "analytics_antennas_offline": "gauge",

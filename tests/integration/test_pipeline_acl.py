@@ -14,14 +14,29 @@ def cli(redis_server, user, *command):
 
 
 def test_default_user_is_disabled(redis_server):
-    out = subprocess.run(["redis-cli", "-p", str(redis_server.port), "PING"],
-                         capture_output=True, text=True, timeout=10).stdout
-    assert "NOAUTH" in out
+    """Its permissions serve only the AOF replay (see users.acl.template): no client can
+    use them, neither unauthenticated nor by naming it."""
+    for command in (("PING",), ("XADD", "antenna_stream", "*", "a", "1"),
+                    ("HSET", "antenna_stream:ckpt:x", "a", "b")):
+        out = subprocess.run(["redis-cli", "-p", str(redis_server.port), *command],
+                             capture_output=True, text=True, timeout=10).stdout
+        assert "NOAUTH" in out, command
+    with pytest.raises(redis.exceptions.ResponseError, match="WRONGPASS"):
+        redis.Redis(port=redis_server.port, username="default", password="").ping()
+    assert redis_server.client().xlen("antenna_stream") == 0
 
 
-def test_simulator_may_only_append_to_the_stream(redis_server):
+def test_simulator_may_only_append_to_the_stream_and_read_its_tail(redis_server):
     assert cli(redis_server, "simulator", "XADD", "antenna_stream", "*", "a", "1").count("-") == 1
-    assert "NOPERM" in cli(redis_server, "simulator", "XRANGE", "antenna_stream", "-", "+")
+    # reading back is how it learns which reports a restarted Redis still holds
+    assert "antenna_stream" not in cli(redis_server, "simulator", "XRANGE", "antenna_stream", "-", "+")
+    assert "NOPERM" not in cli(redis_server, "simulator", "XREVRANGE", "antenna_stream", "+", "-",
+                               "COUNT", "1")
+    assert "NOPERM" in cli(redis_server, "simulator", "XRANGE", "other", "-", "+")
+    assert "NOPERM" in cli(redis_server, "simulator", "XREADGROUP", "GROUP", "g", "c", "STREAMS",
+                           "antenna_stream", ">")
+    assert "NOPERM" in cli(redis_server, "simulator", "XDEL", "antenna_stream", "0-1")
+    assert "NOPERM" in cli(redis_server, "simulator", "XTRIM", "antenna_stream", "MAXLEN", "0")
     assert "NOPERM" in cli(redis_server, "simulator", "XADD", "other", "*", "a", "1")
     assert "NOPERM" in cli(redis_server, "simulator", "DEL", "antenna_stream")
     assert "NOPERM" in cli(redis_server, "simulator", "FLUSHALL")

@@ -126,7 +126,12 @@ def test_replica_killed_for_good_is_adopted_and_totals_stay_exact(spawn, redis_s
     killed = kill_with_pending([victim], redis_server, 1000)
     assert killed["replica-victim"][0] >= 1000
     wait_until(lambda: "replica-victim" not in consumers(client), 15, "the victim's adoption")
-    assert not client.exists("antenna_stream:ckpt:replica-victim")
+    # its state moved: what is left is the marker naming the adopter, so a process of that
+    # name that comes back knows it was adopted (and not rolled back)
+    marker = client.hgetall("antenna_stream:ckpt:replica-victim")
+    assert list(marker) == ["adopted_by"]
+    assert marker["adopted_by"] in {s.consumer for s in survivors}
+    assert 0 < client.pttl("antenna_stream:ckpt:replica-victim") <= 7 * 24 * 3600 * 1000
     assert adoption_logs(survivors, 1) == killed
     # the adopter crashes too, right after adopting, and restarts under its own name
     adopter = next(s for s in survivors if metric(port, s.host, "analytics_adoptions_total"))
@@ -173,7 +178,12 @@ def test_survivors_racing_adopt_each_gone_replica_once(spawn, redis_server):
     assert adoptions == len(gone)
     applied = sum(metric(port, s.host, "analytics_adopted_entries_total") for s in survivors)
     assert applied == sum(pending for pending, _ in killed.values())
-    assert not client.keys("antenna_stream:ckpt:gone-*")
+    # each gone replica's hash is now only the marker of the survivor that adopted it
+    assert sorted(client.keys("antenna_stream:ckpt:gone-*")) == [
+        f"antenna_stream:ckpt:gone-{i}" for i in range(len(gone))]
+    for i in range(len(gone)):
+        marker = client.hgetall(f"antenna_stream:ckpt:gone-{i}")
+        assert list(marker) == ["adopted_by"] and marker["adopted_by"].startswith("survivor-")
 
 
 def test_adopted_replica_that_comes_back_exits_and_counts_nothing_twice(spawn, redis_server,
@@ -215,7 +225,7 @@ def test_adopted_replica_that_comes_back_exits_and_counts_nothing_twice(spawn, r
         wait_pending_zero(redis_server)
         wait_until(lambda: set(consumers(client)) == {"survivor"}, 15,
                    "whatever the zombie read after waking to be adopted too")
-        assert not client.exists("antenna_stream:ckpt:zombie")
+        assert client.hgetall("antenna_stream:ckpt:zombie") == {"adopted_by": "survivor"}
         assert survivor.alive()
     finally:
         if zombie.alive():

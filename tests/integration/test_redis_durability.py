@@ -1,0 +1,267 @@
+"""Totals stay exact across restarts and crashes of Redis itself, with broker-config's
+redis.conf and rendered ACL: the AOF replays every checkpoint transaction (the `default`
+user the replay runs as may run them), analytics notices when Redis comes back behind what
+it saved and reloads from there, and the simulator re-sends what Redis lost. Each test
+compares analytics' totals with what the simulators generated (their own counters) and,
+where the stream is not trimmed, with the sums over XRANGE."""
+import shutil
+import signal
+
+import pytest
+import redis
+
+from conftest import http_get, wait_until
+from pipeline import run_simulator, start_analytics, stream_fields, stream_sums, summary
+
+KEY = "antenna_stream"
+
+
+def raw_client(redis_server):
+    """An admin client that keeps binary checkpoint fields as bytes."""
+    return redis.Redis(host="127.0.0.1", port=redis_server.port, username="admin",
+                       password=redis_server.passwords["admin"])
+
+
+def generated(sim):
+    """(reports, packets, loss) the simulator generated, from its stop line."""
+    line = next(r for r in sim.log_records() if r["msg"] == "simulator stopped")
+    assert line["dropped"] == 0, line
+    return line["generated"], line["generated_packets"], line["generated_loss"]
+
+
+def add_up(*totals):
+    return tuple(map(sum, zip(*totals)))
+
+
+def metric(port, name):
+    status, text = http_get(port, "/metrics")
+    assert status == 200
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} not exported")
+
+
+def quality(port):
+    status, body = http_get(port, "/api/v1/quality")
+    assert status == 200, body
+    return body
+
+
+def wait_totals(ports, expected, timeout_s=120):
+    """Waits until the replicas' since-start totals add up to expected (records, packets,
+    loss) with nothing left to read; returns them."""
+    def reached():
+        bodies = [summary(p) for p in ports]
+        got = add_up(*((b["records"], b["packets"], b["loss"]) for b in bodies))
+        lag_known = all(b["lag"] is not None for b in bodies)
+        return got if got[0] >= expected[0] and lag_known and sum(b["lag"] for b in bodies) == 0 \
+            else None
+    return wait_until(reached, timeout_s, f"analytics to reach {expected[0]} records")
+
+
+def restart_redis(redis_server, how):
+    if how == "kill9":
+        redis_server.kill9()
+    else:
+        redis_server.stop()
+    redis_server.start()
+
+
+def aof_rewrite(redis_server, rdb_preamble=True):
+    client = redis_server.client()
+    client.config_set("aof-use-rdb-preamble", "yes" if rdb_preamble else "no")
+    client.bgrewriteaof()
+    wait_until(lambda: client.info("persistence")["aof_rewrite_in_progress"] == 0
+               and client.info("persistence")["aof_rewrite_scheduled"] == 0, 30,
+               "the AOF rewrite to finish")
+
+
+def redis_state(redis_server, consumers):
+    """Everything analytics keeps in Redis: checkpoints, leases, the group, its consumers,
+    the dead-letter stream."""
+    client = raw_client(redis_server)
+    group = client.xinfo_groups(KEY)[0]
+    # (not entries-read: Redis does not carry it through an AOF load, so the group's lag
+    # is unknown until it next reads to the end of the stream)
+    return {
+        "checkpoints": {c: client.hgetall(f"{KEY}:ckpt:{c}") for c in consumers},
+        "leases": {c: client.get(f"{KEY}:lease:{c}") for c in consumers},
+        "group": {k: group[k] for k in ("name", "pending", "last-delivered-id", "consumers")},
+        "consumers": sorted((c["name"], c["pending"]) for c in
+                            client.xinfo_consumers(KEY, "analytics")),
+        "stream": (client.xlen(KEY), client.xinfo_stream(KEY)["last-generated-id"]),
+        "dlq": client.xlen(f"{KEY}:dlq"),
+    }
+
+
+def add_malformed(redis_server, n):
+    for i in range(n):
+        redis_server.client().xadd(KEY, {"antenna_id": f"bad-{i}", "packets": "x"})
+
+
+@pytest.mark.parametrize("rewrite", ["none", "rdb-preamble", "plain-aof"])
+def test_checkpoint_lease_and_group_survive_an_aof_restart(spawn, redis_server, rewrite):
+    analytics = start_analytics(spawn, redis_server, consumer="durable-1")
+    first = run_simulator(spawn, redis_server, ["--antennas", "8", "--rate", "0", "--count",
+                                                "4000", "--seed", "5"])
+    add_malformed(redis_server, 3)
+    expected = generated(first)
+    if rewrite != "none":
+        wait_totals([analytics.port], expected)
+        aof_rewrite(redis_server, rdb_preamble=rewrite == "rdb-preamble")
+        # what follows the rewrite lands in the incremental file on top of its base
+        second = run_simulator(spawn, redis_server, ["--antennas", "8", "--rate", "0",
+                                                     "--count", "1500", "--seed", "6"])
+        expected = add_up(expected, generated(second))
+    wait_totals([analytics.port], expected)
+    assert analytics.stop() == 0
+    before = redis_state(redis_server, ["durable-1"])
+    assert before["checkpoints"]["durable-1"][b"gen"] and before["group"]["pending"] == 0
+    assert before["dlq"] == 3 and before["leases"]["durable-1"] == b"durable-1"
+    redis_server.stop()
+    redis_server.start()
+    assert redis_state(redis_server, ["durable-1"]) == before
+    log = (redis_server.dir / "redis.log").read_text()
+    assert "CRITICAL" not in log and "NOPERM" not in log
+    # restarted, analytics restores the checkpoint and applies nothing a second time
+    analytics = start_analytics(spawn, redis_server, consumer="durable-1")
+    body = summary(analytics.port)
+    assert (body["records"], body["packets"], body["loss"]) == expected
+    assert body["malformed"] == 3
+    assert metric(analytics.port, "analytics_redis_rollbacks_total") == 0
+
+
+@pytest.mark.parametrize("mode", ["analytics-running", "analytics-stopped", "aof-rewritten"])
+def test_totals_exact_across_a_graceful_redis_restart_with_a_trimmed_stream(spawn, redis_server,
+                                                                            mode):
+    analytics = start_analytics(spawn, redis_server, consumer="restart-1")
+    # MAXLEN keeps a quarter of what is written, but always more than analytics has unread
+    trimmed = ["--antennas", "10", "--rate", "5000", "--maxlen", "5000"]
+    first = run_simulator(spawn, redis_server, [*trimmed, "--count", "20000", "--seed", "7"])
+    wait_totals([analytics.port], generated(first))
+    assert redis_server.client().xlen(KEY) < 20000  # the history is gone from the stream
+    if mode == "aof-rewritten":
+        aof_rewrite(redis_server)
+    if mode == "analytics-stopped":
+        assert analytics.stop() == 0
+    redis_server.stop()
+    redis_server.start()
+    if mode == "analytics-stopped":
+        analytics = start_analytics(spawn, redis_server, consumer="restart-1")
+    analytics.wait_ready(analytics.port)
+    second = run_simulator(spawn, redis_server, [*trimmed, "--count", "10000", "--seed", "8"])
+    expected = add_up(generated(first), generated(second))
+    assert wait_totals([analytics.port], expected) == expected
+    assert analytics.alive()
+    assert quality(analytics.port)["duplicates"] == 0
+    assert quality(analytics.port)["seq_gaps"] == 0
+    assert "adopted" not in analytics.logs()
+    assert "CRITICAL" not in (redis_server.dir / "redis.log").read_text()
+
+
+def test_kill9_of_redis_three_times_under_load_keeps_totals_exact(spawn, redis_server):
+    count = 300_000
+    analytics = start_analytics(spawn, redis_server, consumer="crash-1")
+    sim = spawn("simulator", ["--port", "0", "--antennas", "50", "--rate", "0", "--count",
+                              str(count), "--queue-size", str(count), "--seed", "9",
+                              "--antenna-id", "c"],
+                {"REDIS_URL": redis_server.url("simulator")})
+    client = redis_server.client()
+    for threshold in (count // 5, 2 * count // 5, 3 * count // 5):
+        wait_until(lambda: client.xlen(KEY) >= threshold, 120, f"{threshold} entries")
+        restart_redis(redis_server, "kill9")
+        client = redis_server.client()
+    assert sim.wait_exit(240) == 0, sim.logs()
+    expected = generated(sim)
+    assert expected[0] == count
+    assert wait_totals([analytics.port], expected, timeout_s=240) == expected
+    truth = stream_sums(client)
+    assert (truth["records"], truth["packets"], truth["loss"]) == expected
+    assert analytics.alive()
+    assert "adopted" not in analytics.logs()
+
+
+def copy_data(redis_server, to):
+    """A copy of Redis' data files as a machine crash or an older backup would leave them."""
+    shutil.copytree(redis_server.dir / "appendonlydir", to)
+
+
+def restore_data(redis_server, copy):
+    shutil.rmtree(redis_server.dir / "appendonlydir")
+    shutil.copytree(copy, redis_server.dir / "appendonlydir")
+
+
+def seqs_in_stream(client):
+    counts = {}
+    for fields in stream_fields(client):
+        identity = (fields["antenna_id"], int(fields["seq"]))
+        counts[identity] = counts.get(identity, 0) + 1
+    return counts
+
+
+@pytest.mark.parametrize("replicas", [1, 2])
+def test_redis_going_back_in_time_is_detected_and_totals_end_exact(spawn, redis_server, workdir,
+                                                                   replicas):
+    """Redis restarts from a copy of its data taken seconds earlier (a machine crash inside
+    `appendfsync everysec`, a restore, a failover to a lagging replica): analytics finds an
+    older checkpoint generation and reloads, the simulator re-sends what Redis lost (its
+    window is longer than the rollback), and nothing is lost or counted twice."""
+    count = 24_000
+    replicas = [start_analytics(spawn, redis_server, consumer=f"rewind-{i}",
+                                args=["--adopt-after", "5"]) for i in range(replicas)]
+    ports = [r.port for r in replicas]
+    sim = spawn("simulator", ["--port", "0", "--antennas", "6", "--rate", "4000", "--count",
+                              str(count), "--seed", "10", "--resend-window-ms", "30000",
+                              "--antenna-id", "w"],
+                {"REDIS_URL": redis_server.url("simulator")})
+    client = redis_server.client()
+    wait_until(lambda: sum(summary(p)["records"] for p in ports) >= 6000, 60,
+               "analytics to checkpoint a first part")
+    copy_data(redis_server, workdir / "older")
+    wait_until(lambda: sum(summary(p)["records"] for p in ports) >= 12000, 60,
+               "analytics to move on past the copy")
+    redis_server.kill9()
+    restore_data(redis_server, workdir / "older")
+    redis_server.start()
+    client = redis_server.client()
+    assert client.xlen(KEY) < 12000  # Redis really went back
+    assert sim.wait_exit(120) == 0, sim.logs()
+    expected = generated(sim)
+    assert expected[0] == count
+    assert wait_totals(ports, expected) == expected
+    # the stream holds every report exactly once, and analytics counted each once
+    seqs = seqs_in_stream(client)
+    assert len(seqs) == count and set(seqs.values()) == {1}
+    truth = stream_sums(client)
+    assert (truth["records"], truth["packets"], truth["loss"]) == expected
+    assert sum(metric(p, "analytics_redis_rollbacks_total") for p in ports) >= 1
+    for replica in replicas:
+        assert replica.alive() and "adopted" not in replica.logs()
+        assert metric(replica.port, "analytics_adoptions_total") == 0
+    assert sum(quality(p)["duplicates"] for p in ports) == 0
+
+
+def test_two_replicas_through_a_redis_crash_stay_exact_without_false_adoption(spawn,
+                                                                              redis_server):
+    count = 120_000
+    replicas = [start_analytics(spawn, redis_server, consumer=f"pair-{i}",
+                                args=["--adopt-after", "3"]) for i in range(2)]
+    sim = spawn("simulator", ["--port", "0", "--antennas", "30", "--rate", "0", "--count",
+                              str(count), "--queue-size", str(count), "--seed", "12",
+                              "--antenna-id", "p"],
+                {"REDIS_URL": redis_server.url("simulator")})
+    wait_until(lambda: redis_server.client().xlen(KEY) >= count // 3, 120, "a third written")
+    restart_redis(redis_server, "kill9")
+    assert sim.wait_exit(240) == 0, sim.logs()
+    expected = generated(sim)
+    ports = [r.port for r in replicas]
+    assert wait_totals(ports, expected, timeout_s=240) == expected
+    truth = stream_sums(redis_server.client())
+    assert (truth["records"], truth["packets"], truth["loss"]) == expected
+    for replica in replicas:
+        assert replica.alive() and "adopted" not in replica.logs()
+        assert metric(replica.port, "analytics_adoptions_total") == 0
+    for replica in replicas:
+        replica.proc.send_signal(signal.SIGTERM)
+        assert replica.wait_exit(15) == 0
