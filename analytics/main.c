@@ -283,8 +283,7 @@ int main(int argc, char **argv)
     tw_log_start("analytics", app.settings.log_level);
     tw_signal_install();
     char err[256];
-    if (tw_redis_url_resolve(app.settings.redis_url, &app.url, err, sizeof err) != TW_OK ||
-        tw_trace_check(&app.settings.trace, err, sizeof err) != TW_OK) {
+    if (tw_redis_url_resolve(app.settings.redis_url, &app.url, err, sizeof err) != TW_OK) {
         fprintf(stderr, "analytics: %s\n", err);
         return 2;
     }

@@ -102,9 +102,8 @@ int main(int argc, char **argv)
     tw_signal_install();
 
     char err[256];
-    dash_upstreams *upstreams = NULL;
-    if (tw_trace_check(&s.trace, err, sizeof err) != TW_OK ||
-        !(upstreams = dash_upstreams_new(s.analytics, err, sizeof err))) {
+    dash_upstreams *upstreams = dash_upstreams_new(s.analytics, err, sizeof err);
+    if (!upstreams) {
         fprintf(stderr, "dashboard: %s\n", err);
         return 2;
     }

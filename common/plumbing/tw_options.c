@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tw_http_client.h"
 #include "tw_status.h"
 
 #define USAGE_EXIT_BAD 2
+#define HTTP_URL_ERROR_BYTES 128
 
 static void print_usage(const tw_cli *cli)
 {
@@ -29,8 +31,8 @@ static void print_usage(const tw_cli *cli)
 
 static void fail(const tw_cli *cli, const char *what, const char *name, const char *value)
 {
-    fprintf(stderr, "%s: %s --%s%s%s (see --help)\n", cli->program, what, name,
-            value ? " " : "", value ? value : "");
+    fprintf(stderr, "%s: %s --%s%s%s (see --help)\n", cli->program, what, name, value ? " " : "",
+            value ? value : "");
     exit(USAGE_EXIT_BAD);
 }
 
@@ -67,6 +69,14 @@ static int parse_bool(const char *text, bool *out)
     return TW_INVALID;
 }
 
+/* True when text parses as an http:// URL. */
+static bool http_url_valid(const char *text)
+{
+    tw_http_url url;
+    char reason[HTTP_URL_ERROR_BYTES];
+    return tw_http_url_parse(text, &url, reason, sizeof reason) == TW_OK;
+}
+
 /* Converts text into the option's target; TW_INVALID when the text does not fit. */
 static int assign(const tw_option *opt, const char *text)
 {
@@ -94,6 +104,11 @@ static int assign(const tw_option *opt, const char *text)
     }
     case TW_OPT_BOOL:
         return parse_bool(text, (bool *)opt->target);
+    case TW_OPT_HTTP_URL:
+        if (*text && !http_url_valid(text))
+            return TW_INVALID;
+        *(const char **)opt->target = text;
+        return TW_OK;
     }
     return TW_INVALID;
 }

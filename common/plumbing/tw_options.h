@@ -8,21 +8,22 @@
 #include <stdint.h>
 
 typedef enum {
-    TW_OPT_STR,  /* target is const char ** */
-    TW_OPT_INT,  /* target is int64_t * */
-    TW_OPT_DBL,  /* target is double * */
-    TW_OPT_BOOL, /* target is bool *; "--name" alone sets it */
+    TW_OPT_STR,      /* target is const char ** */
+    TW_OPT_INT,      /* target is int64_t * */
+    TW_OPT_DBL,      /* target is double * */
+    TW_OPT_BOOL,     /* target is bool *; "--name" alone sets it */
+    TW_OPT_HTTP_URL, /* target is const char **; empty, or an http:// URL (tw_http_client) */
 } tw_opt_type;
 
 typedef struct {
-    const char *name;   /* long flag without the dashes, e.g. "port" */
-    const char *env;    /* environment variable consulted when the flag is absent, or NULL */
-    tw_opt_type type;   /* how the text is converted */
-    const char *def;    /* default as text; NULL leaves the target untouched */
-    const char *help;   /* one line for --help */
-    void *target;       /* where the parsed value goes (see tw_opt_type) */
-    double min;         /* numbers: smallest accepted value (ignored when min == max) */
-    double max;         /* numbers: largest accepted value */
+    const char *name;    /* long flag without the dashes, e.g. "port" */
+    const char *env;     /* environment variable consulted when the flag is absent, or NULL */
+    tw_opt_type type;    /* how the text is converted */
+    const char *def;     /* default as text; NULL leaves the target untouched */
+    const char *help;    /* one line for --help */
+    void *target;        /* where the parsed value goes (see tw_opt_type) */
+    double min;          /* numbers: smallest accepted value (ignored when min == max) */
+    double max;          /* numbers: largest accepted value */
     const char *choices; /* strings: "a|b|c" accepted values, or NULL for any */
 } tw_option;
 

@@ -305,18 +305,6 @@ static bool has_endpoint(const tw_trace_settings *settings)
     return settings->endpoint && *settings->endpoint;
 }
 
-int tw_trace_check(const tw_trace_settings *settings, char *err, size_t err_size)
-{
-    if (!has_endpoint(settings))
-        return TW_OK;
-    tw_http_url url;
-    char reason[HTTP_ERROR_BYTES];
-    if (tw_http_url_parse(settings->endpoint, &url, reason, sizeof reason) == TW_OK)
-        return TW_OK;
-    snprintf(err, err_size, "OTEL_EXPORTER_OTLP_ENDPOINT %s: %s", settings->endpoint, reason);
-    return TW_INVALID;
-}
-
 int tw_trace_start(const tw_trace_settings *settings, const char *default_service,
                    tw_metrics *metrics)
 {

@@ -25,10 +25,12 @@ typedef struct {
     double sample_ratio;      /* fraction of new traces sampled, 0..1 */
 } tw_trace_settings;
 
-/* The three tracing entries of a service's option table; default_ratio is text ("0.01"). */
+/* The three tracing entries of a service's option table; default_ratio is text ("0.01").
+ * The endpoint must be empty or an http:// URL (TW_OPT_HTTP_URL): a bad one is refused with
+ * exit 2 like any bad flag, by the options parser, so the tracer never exits. */
 // clang-format off
 #define TW_TRACE_OPTIONS(s, default_ratio)                                                         \
-    {"otlp-endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", TW_OPT_STR, "",                               \
+    {"otlp-endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", TW_OPT_HTTP_URL, "",                          \
      "OTLP/HTTP collector base URL, e.g. http://jaeger:4318 (empty: tracing off)",                 \
      &(s)->endpoint, 0, 0, NULL},                                                                  \
     {"service-name", "OTEL_SERVICE_NAME", TW_OPT_STR, "",                                          \
@@ -45,12 +47,9 @@ typedef enum {
     TW_EXPORT_DROP,  /* any other status: retrying would not help */
 } tw_export_outcome;
 
-/* Validates settings (the endpoint must be empty or an http:// URL); TW_OK, or TW_INVALID
- * with one line naming the setting and the reason in err. Mains call it after parsing their
- * options and treat a failure as a bad flag (exit 2). */
-int tw_trace_check(const tw_trace_settings *settings, char *err, size_t err_size);
 /* Registers the trace metrics in metrics and, with an endpoint, starts the exporter thread.
- * TW_OK; TW_INVALID (logged, tracing stays off) when settings fail tw_trace_check. */
+ * TW_OK; TW_INVALID (logged, tracing stays off) when the endpoint is not an http:// URL,
+ * which TW_TRACE_OPTIONS has already refused for settings parsed from options. */
 int tw_trace_start(const tw_trace_settings *settings, const char *default_service,
                    tw_metrics *metrics);
 /* Stops the exporter after flushing what is queued (bounded: under a second). */

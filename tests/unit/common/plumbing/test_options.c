@@ -20,6 +20,7 @@ typedef struct {
     double ratio;     /* --ratio, 0..1 */
     const char *mode; /* --mode / TW_TEST_MODE, fast|slow */
     bool verbose;     /* --verbose */
+    const char *url;  /* --url, empty or http:// */
 } test_settings;
 
 /* Parses argv (NULL-terminated) into s with the test table. */
@@ -30,6 +31,7 @@ static void parse(test_settings *s, char **argv)
         {"ratio", NULL, TW_OPT_DBL, "0.5", "ratio", &s->ratio, 0, 1, NULL},
         {"mode", ENV_MODE, TW_OPT_STR, "fast", "mode", &s->mode, 0, 0, "fast|slow"},
         {"verbose", NULL, TW_OPT_BOOL, "false", "verbose", &s->verbose, 0, 0, NULL},
+        {"url", NULL, TW_OPT_HTTP_URL, "", "url", &s->url, 0, 0, NULL},
     };
     tw_cli cli = {"test", "options under test", options, sizeof options / sizeof options[0]};
     int argc = 0;
@@ -68,6 +70,7 @@ static void defaults_fill_every_target(void)
     TW_CHECK_NEAR(s.ratio, 0.5, 0);
     TW_CHECK_STR(s.mode, "fast");
     TW_CHECK(!s.verbose);
+    TW_CHECK_STR(s.url, "");
 }
 
 static void the_environment_overrides_the_default(void)
@@ -105,6 +108,19 @@ static void a_bool_flag_alone_is_true(void)
     char *argv[] = {"test", "--verbose", NULL};
     parse(&s, argv);
     TW_CHECK(s.verbose);
+}
+
+static void an_http_url_is_taken_as_given(void)
+{
+    test_settings s;
+    char *argv[] = {"test", "--url", "http://collector:4318/base", NULL};
+    parse(&s, argv);
+    TW_CHECK_STR(s.url, "http://collector:4318/base");
+}
+
+static void a_url_that_is_not_http_exits_2(void)
+{
+    TW_CHECK_INT(exit_status_of((char *[]){"test", "--url", "https://collector:4318", NULL}), 2);
 }
 
 static void a_bad_flag_or_value_exits_2(void)
@@ -150,7 +166,8 @@ static void a_missing_secret_file_is_an_error(void)
 TW_TEST_MAIN("options", TW_TEST(defaults_fill_every_target),
              TW_TEST(the_environment_overrides_the_default),
              TW_TEST(a_flag_overrides_the_environment), TW_TEST(a_flag_takes_name_equals_value),
-             TW_TEST(a_bool_flag_alone_is_true), TW_TEST(a_bad_flag_or_value_exits_2),
+             TW_TEST(a_bool_flag_alone_is_true), TW_TEST(an_http_url_is_taken_as_given),
+             TW_TEST(a_url_that_is_not_http_exits_2), TW_TEST(a_bad_flag_or_value_exits_2),
              TW_TEST(a_bad_environment_value_exits_2), TW_TEST(help_exits_0),
              TW_TEST(a_secret_file_loses_its_trailing_newline),
              TW_TEST(a_missing_secret_file_is_an_error))
