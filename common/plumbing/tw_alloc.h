@@ -1,6 +1,10 @@
 /* The one allocation policy: checked allocation that logs and aborts when memory runs out,
  * as Redis' zmalloc and h2o's h2o_mem_alloc do. Callers never test for NULL; a service
- * without memory has nothing sensible left to do, and a half-built structure is worse. */
+ * without memory has nothing sensible left to do, and a half-built structure is worse.
+ * cJSON keeps the C library's allocator on purpose: cJSON_InitHooks with any other pair of
+ * functions turns off its realloc path, so every growth of a print buffer would become
+ * malloc, copy and free; its functions accept the NULL a failed allocation leaves, and
+ * tw_http_reply_json answers 500 when printing fails. */
 #ifndef TW_ALLOC_H
 #define TW_ALLOC_H
 
