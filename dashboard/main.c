@@ -52,11 +52,10 @@ static void parse_settings(settings *s, int argc, char **argv)
         TW_LOG_LEVEL_OPTION(&s->log_level),
         TW_TRACE_OPTIONS(&s->trace, "1"),
     };
-    tw_cli cli = {"dashboard",
-                  "Serves the towerwatch page and the analytics JSON API merged over every "
-                  "analytics replica.",
-                  options, sizeof options / sizeof options[0]};
-    tw_cli_parse(&cli, argc, argv);
+    TW_CLI_PARSE("dashboard",
+                 "Serves the towerwatch page and the analytics JSON API merged over every "
+                 "analytics replica.",
+                 options, argc, argv);
 }
 
 static int ready(void *arg, tw_buf *reason)

@@ -33,11 +33,10 @@ static void parse_settings(mock_settings *s, int argc, char **argv)
         {"replication", "REPLICATION", TW_OPT_INT, "3", "replicas per partition (at most --brokers)", &s->replication, 1, 16, NULL},
         TW_LOG_LEVEL_OPTION(&s->log_level),
     };
-    tw_cli cli = {"kafka-mock",
-                  "Runs librdkafka's mock Kafka cluster with the report topics until SIGTERM; "
-                  "prints its bootstrap servers on stdout.",
-                  options, sizeof options / sizeof options[0]};
-    tw_cli_parse(&cli, argc, argv);
+    TW_CLI_PARSE("kafka-mock",
+                 "Runs librdkafka's mock Kafka cluster with the report topics until SIGTERM; "
+                 "prints its bootstrap servers on stdout.",
+                 options, argc, argv);
     if (s->replication > s->brokers) {
         fprintf(stderr, "kafka-mock: --replication must be at most --brokers\n");
         exit(2);

@@ -38,6 +38,11 @@ typedef struct {
  * Prints usage and exits 0 on --help; prints one line on stderr and exits 2 on a bad flag
  * or value. Returns TW_OK otherwise. */
 int tw_cli_parse(const tw_cli *cli, int argc, char **argv);
+/* tw_cli_parse for program with its summary and the option table options (an array). */
+#define TW_CLI_PARSE(program, summary, options, argc, argv)                                        \
+    tw_cli_parse(                                                                                  \
+        &(tw_cli){(program), (summary), (options), sizeof(options) / sizeof((options)[0])},        \
+        (argc), (argv))
 /* Reads a whole small file (a secret) into out, trailing newline removed; TW_OK or TW_ERR. */
 int tw_read_secret_file(const char *path, char *out, size_t out_size);
 
