@@ -16,8 +16,14 @@ PKGS     := hiredis libcjson civetweb
 # librdkafka: only the services with a Kafka path link it (module.mk passes RDKAFKA_LIBS).
 RDKAFKA_LIBS := $(shell $(PKG_CONFIG) --libs rdkafka)
 CC       ?= cc
+# The common library has two halves: contract/ (what another service or a user relies on:
+# the report record, the JSON API's encoders, the quantile sketch and its wire codec) and
+# plumbing/ (logging, options, HTTP, Redis, Kafka, metrics, tracing...). Services include
+# either by file name.
+COMMON_DIRS     := common/contract common/plumbing
+COMMON_INCLUDES := $(addprefix -I,$(COMMON_DIRS))
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
-CFLAGS   := -std=c17 -D_GNU_SOURCE -g -pthread $(WARN) -Icommon $(shell $(PKG_CONFIG) --cflags $(PKGS) rdkafka)
+CFLAGS   := -std=c17 -D_GNU_SOURCE -g -pthread $(WARN) $(COMMON_INCLUDES) $(shell $(PKG_CONFIG) --cflags $(PKGS) rdkafka)
 LDLIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm -pthread
 OPT      := -O2
 
@@ -36,6 +42,7 @@ LIB := $(BUILD)/lib
 OBJ := $(BUILD)/obj
 
 BINARIES :=
+SERVICE_DIRS :=
 UNIT_TESTS :=
 
 .PHONY: all clean run test unit integration asan tsan bench deps-build deps-test lint format tests-build
@@ -43,17 +50,18 @@ all:
 
 # $(call tw_objs,dir,sources) -> object paths under $(OBJ)
 tw_objs = $(patsubst %.c,$(OBJ)/%.o,$(2))
+# $(call tw_rwildcard,dir,pattern) -> every file under dir (subfolders too) matching pattern
+tw_rwildcard = $(foreach d,$(wildcard $(1)/*),$(call tw_rwildcard,$(d),$(2))) $(filter $(subst *,%,$(2)),$(wildcard $(1)/$(2)))
 
-# Every .c file under a folder, its subfolders included.
-tw_sources = $(shell find $(1) -name '*.c' | sort)
 # A folder and each of its subfolders as -I flags (a service's modules include one
 # another by bare name wherever they live in it).
-tw_include_dirs = $(addprefix -I,$(shell find $(1) -type d | sort))
+tw_include_dirs = $(addprefix -I,$(shell find $(1) -name node_modules -prune -o -type d -print | sort))
 
-# $(call tw_service,name,dir,extra-libs): lib<dir>.a from every .c under dir but main.c,
-# and $(BIN)/<name> from dir/main.c linked with it and the common library.
+# $(call tw_service,name,dir,extra-libs): lib<dir>.a from every .c under dir (subfolders
+# included) but dir/main.c, and $(BIN)/<name> from dir/main.c linked with it and the common
+# library.
 define tw_service
-$(2)_SRCS := $$(filter-out $(2)/main.c,$$(call tw_sources,$(2)))
+$(2)_SRCS := $$(filter-out $(2)/main.c %/node_modules/%,$$(sort $$(call tw_rwildcard,$(2),*.c)))
 $(2)_INCLUDES := $$(call tw_include_dirs,$(2))
 $(OBJ)/$(2)/%.o: CFLAGS += $$($(2)_INCLUDES)
 $(2)_LIBA := $(LIB)/lib$(2).a
@@ -65,9 +73,10 @@ $(BIN)/$(1): $(OBJ)/$(2)/main.o $$($(2)_LIBA) $(LIB)/libcommon.a
 	@mkdir -p $$(@D)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $(3) $$(LDLIBS)
 BINARIES += $(BIN)/$(1)
+SERVICE_DIRS += $(2)
 endef
 
-COMMON_SRCS := $(wildcard common/*.c)
+COMMON_SRCS := $(foreach d,$(COMMON_DIRS),$(wildcard $(d)/*.c))
 $(LIB)/libcommon.a: $(call tw_objs,common,$(COMMON_SRCS))
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
@@ -78,8 +87,9 @@ $(OBJ)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-# Unit tests: tests/unit/<dir>/test_*.c links lib<dir>.a (when <dir> is a service) and common.
-UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
+# Unit tests mirror the source tree: tests/unit/<dir>/[<sub>/]test_<module>.c links lib<dir>.a
+# (when <dir> is a service) and common.
+UNIT_SRCS := $(wildcard tests/unit/*/test_*.c tests/unit/*/*/test_*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 unit_dir = $(word 1,$(subst /, ,$(1)))
 .SECONDEXPANSION:
@@ -107,7 +117,7 @@ integration: all
 asan:
 	$(MAKE) BUILD=build/asan SAN=asan tests-build
 # The ring buffer's two-thread stress test under ThreadSanitizer.
-TSAN_TESTS := tests/analytics/test_ring
+TSAN_TESTS := tests/analytics/test_spsc_ring
 tsan:
 	$(MAKE) BUILD=build/tsan SAN=tsan $(addprefix build/tsan/,$(TSAN_TESTS))
 	@set -e; for t in $(TSAN_TESTS); do build/tsan/$$t; done
@@ -129,7 +139,7 @@ bench: deps-bench bench-build
 	@bench/run
 
 lint:
-	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --suppress=missingIncludeSystem --inline-suppr -Icommon common simulator analytics dashboard pigpio-sim robot-gateway kafka-mock
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --suppress=missingIncludeSystem --inline-suppr $(COMMON_INCLUDES) common $(SERVICE_DIRS)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

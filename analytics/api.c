@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tw_alloc.h"
 #include "tw_api.h"
+#include "tw_api_query.h"
 #include "tw_status.h"
 #include "tw_time.h"
 
@@ -23,20 +25,9 @@ typedef struct {
     double p95;
 } antenna_view;
 
-static int read_window(struct mg_connection *conn, int64_t *window_s)
-{
-    if (tw_http_query_int(conn, "window", 0, TW_WINDOW_MAX_S, 0, window_s) != TW_OK)
-        return TW_INVALID;
-    if (!tw_window_valid(*window_s)) {
-        tw_http_reply_error(conn, 400, "window must be 0, 60, 300 or 900");
-        return TW_INVALID;
-    }
-    return TW_OK;
-}
-
 static int64_t now_s(void)
 {
-    return tw_wall_us() / 1000000;
+    return tw_wall_us() / TW_US_PER_S;
 }
 
 /* Figures for a window: the since-start totals for window 0, else the ring's buckets. */
@@ -109,10 +100,9 @@ static int handle_summary(struct mg_connection *conn, void *arg)
 {
     api_context *ctx = arg;
     int64_t window_s;
-    if (!tw_http_allow_methods(conn, "GET,HEAD"))
-        return 405;
-    if (read_window(conn, &window_s) != TW_OK)
-        return 400;
+    int refused = tw_api_query_begin(conn, "GET,HEAD", &window_s);
+    if (refused)
+        return refused;
     int64_t now = now_s();
     window_totals totals;
     tw_summary summary = {.window_s = window_s, .lag = atomic_load(ctx->lag)};
@@ -185,13 +175,13 @@ static int handle_antenna_list(struct mg_connection *conn, api_context *ctx)
 {
     int64_t window_s, limit;
     sort_key key;
-    if (read_window(conn, &window_s) != TW_OK || read_sort(conn, &key) != TW_OK ||
+    if (tw_api_query_window(conn, &window_s) != TW_OK || read_sort(conn, &key) != TW_OK ||
         tw_http_query_int(conn, "limit", 1, LIST_LIMIT_MAX, LIST_LIMIT_MAX, &limit) != TW_OK)
         return 400;
     int64_t now = now_s();
     pthread_mutex_lock(&ctx->agg->lock);
     size_t n = ctx->agg->antennas.count;
-    antenna_view *views = calloc(n + 1, sizeof *views);
+    antenna_view *views = tw_xcalloc(n + 1, sizeof *views);
     for (size_t i = 0; i < n; i++) {
         views[i].antenna = ctx->agg->antennas.items[i];
         antenna_window(views[i].antenna, now, window_s, &views[i].totals);
@@ -215,7 +205,7 @@ static int handle_one_antenna(struct mg_connection *conn, api_context *ctx, cons
     int64_t window_s;
     if (!tw_antenna_id_valid(id, strlen(id)))
         return tw_http_reply_error(conn, 400, "antenna id must match [A-Za-z0-9._-]{1,64}");
-    if (read_window(conn, &window_s) != TW_OK)
+    if (tw_api_query_window(conn, &window_s) != TW_OK)
         return 400;
     int64_t now = now_s();
     cJSON *json = NULL;
@@ -238,7 +228,7 @@ static int handle_one_antenna(struct mg_connection *conn, api_context *ctx, cons
 static int handle_antennas(struct mg_connection *conn, void *arg)
 {
     if (!tw_http_allow_methods(conn, "GET,HEAD"))
-        return 405;
+        return TW_HTTP_METHOD_NOT_ALLOWED;
     const char *path = tw_http_path(conn);
     const char *rest = path + strlen(ANTENNAS_PATH);
     if (*rest == '\0' || !strcmp(rest, "/"))
@@ -283,10 +273,9 @@ static int handle_merge(struct mg_connection *conn, void *arg)
 {
     api_context *ctx = arg;
     int64_t window_s;
-    if (!tw_http_allow_methods(conn, "GET,HEAD"))
-        return 405;
-    if (read_window(conn, &window_s) != TW_OK)
-        return 400;
+    int refused = tw_api_query_begin(conn, "GET,HEAD", &window_s);
+    if (refused)
+        return refused;
     int64_t now = now_s();
     cJSON *json = cJSON_CreateObject();
     cJSON_AddNumberToObject(json, "window_s", (double)window_s);
@@ -326,7 +315,7 @@ static int handle_quality(struct mg_connection *conn, void *arg)
 {
     api_context *ctx = arg;
     if (!tw_http_allow_methods(conn, "GET,HEAD"))
-        return 405;
+        return TW_HTTP_METHOD_NOT_ALLOWED;
     cJSON *json = cJSON_CreateObject();
     pthread_mutex_lock(&ctx->agg->lock);
     cJSON_AddNumberToObject(json, "malformed", (double)aggregator_malformed_total(ctx->agg));

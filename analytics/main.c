@@ -103,7 +103,7 @@ static void parse_settings(analytics_settings *s, int argc, char **argv)
         {"kafka-topic", "KAFKA_TOPIC", TW_OPT_STR, "antenna-reports", "Kafka topic to consume", &s->kafka_topic, 0, 0, NULL},
         {"kafka-dlq-topic", "KAFKA_DLQ_TOPIC", TW_OPT_STR, "", "Kafka topic for malformed messages (default <topic>.dlq)", &s->kafka_dlq_topic, 0, 0, NULL},
         {"kafka-session-timeout-ms", "KAFKA_SESSION_TIMEOUT_MS", TW_OPT_INT, "10000", "Kafka group session timeout: how soon a dead replica's partitions move", &s->kafka_session_timeout_ms, 1000, 3600000, NULL},
-        {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "debug|info|warn|error", &s->log_level, 0, 0, "debug|info|warn|error"},
+        TW_LOG_LEVEL_OPTION(&s->log_level),
         TW_TRACE_OPTIONS(&s->trace, "1"),
     };
     tw_cli cli = {"analytics",
@@ -195,7 +195,7 @@ static void configure_kafka(analytics_app *app, tw_metrics *metrics)
         exit(1);
     }
     app->api = (api_context){&app->agg, &app->kreader.lag, &app->kreader.unknown,
-                             &app->kreader.unknown, tw_wall_us() / 1000000};
+                             &app->kreader.unknown, tw_wall_us() / TW_US_PER_S};
     app->metrics = (analytics_metrics){&app->agg, NULL, &app->kreader.lag, NULL, NULL,
                                        (size_t)s->antenna_metrics};
     analytics_metrics_register(&app->metrics, metrics);
@@ -212,10 +212,10 @@ static void configure(analytics_app *app, tw_metrics *metrics)
         return;
     }
     checkpoint_names_init(&app->names, s->stream_key, s->group, s->consumer, s->dlq_maxlen);
-    checkpoint_lease_init(&app->names, &app->lease, s->adopt_after_s * 1000);
+    checkpoint_lease_init(&app->names, &app->lease, s->adopt_after_s * TW_MS_PER_S);
     owed_init(&app->owed);
-    adoption_init(&app->adoption, &app->agg, &app->owed, &app->names, s->adopt_after_s * 1000,
-                  metrics);
+    adoption_init(&app->adoption, &app->agg, &app->owed, &app->names,
+                  s->adopt_after_s * TW_MS_PER_S, metrics);
     stream_reader_init(&app->reader, &app->url, &app->names, &app->ring, metrics);
     app->reader.read_count = s->read_count;
     app->reader.block_ms = s->block_ms;
@@ -227,7 +227,7 @@ static void configure(analytics_app *app, tw_metrics *metrics)
     app->loop.checkpoint_records = s->checkpoint_records;
     app->loop.adoption = &app->adoption;
     app->api = (api_context){&app->agg, &app->reader.lag, &app->reader.pending,
-                             &app->reader.dlq_length, tw_wall_us() / 1000000};
+                             &app->reader.dlq_length, tw_wall_us() / TW_US_PER_S};
     app->metrics = (analytics_metrics){&app->agg, &app->ring, &app->reader.lag,
                                        &app->reader.pending, &app->reader.dlq_length,
                                        (size_t)s->antenna_metrics};

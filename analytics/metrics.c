@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tw_alloc.h"
 #include "tw_api.h"
 #include "tw_time.h"
 
@@ -109,7 +110,7 @@ static double antennas_offline(void *arg)
 {
     aggregator *agg = arg;
     pthread_mutex_lock(&agg->lock);
-    double value = (double)count_offline(agg, tw_wall_us() / 1000000);
+    double value = (double)count_offline(agg, tw_wall_us() / TW_US_PER_S);
     pthread_mutex_unlock(&agg->lock);
     return value;
 }
@@ -118,7 +119,7 @@ static double antennas_active(void *arg)
 {
     aggregator *agg = arg;
     pthread_mutex_lock(&agg->lock);
-    double value = (double)(agg->antennas.count - count_offline(agg, tw_wall_us() / 1000000));
+    double value = (double)(agg->antennas.count - count_offline(agg, tw_wall_us() / TW_US_PER_S));
     pthread_mutex_unlock(&agg->lock);
     return value;
 }
@@ -171,11 +172,11 @@ static const antenna_family antenna_families[] = {
 /* Copies up to cap antennas' figures into a new array (caller frees); *count set. */
 static antenna_sample *snapshot_antennas(aggregator *agg, size_t cap, size_t *count)
 {
-    int64_t now_s = tw_wall_us() / 1000000;
+    int64_t now_s = tw_wall_us() / TW_US_PER_S;
     pthread_mutex_lock(&agg->lock);
     size_t n = agg->antennas.count < cap ? agg->antennas.count : cap;
-    antenna_sample *samples = calloc(n ? n : 1, sizeof *samples);
-    for (size_t i = 0; samples && i < n; i++) {
+    antenna_sample *samples = tw_xcalloc(n, sizeof *samples);
+    for (size_t i = 0; i < n; i++) {
         const antenna_state *a = agg->antennas.items[i];
         snprintf(samples[i].label, sizeof samples[i].label, "antenna_id=\"%s\"", a->id);
         samples[i].records = (double)a->records;

@@ -9,32 +9,19 @@
 
 #include "assets.h"
 #include "tw_api.h"
+#include "tw_api_query.h"
 #include "tw_report.h"
 #include "tw_signal.h"
 #include "tw_status.h"
 #include "tw_time.h"
 
-#define DEFAULT_WINDOW_S 0
 #define SORT_MAX_BYTES 32
 #define LIMIT_MAX 1000000
 #define ANTENNA_PREFIX "/api/v1/antennas/"
 #define SSE_POLL_STEP_MS 100
-#define US_PER_MS 1000
 #define HTTP_UNAVAILABLE 503
 
 static const char *const get_methods = "GET,HEAD";
-
-/* Reads ?window=; TW_OK or TW_INVALID after replying 400. */
-static int query_window(struct mg_connection *conn, int64_t *window_s)
-{
-    if (tw_http_query_int(conn, "window", 0, TW_WINDOW_MAX_S, DEFAULT_WINDOW_S, window_s) != TW_OK)
-        return TW_INVALID;
-    if (!tw_window_valid(*window_s)) {
-        tw_http_reply_error(conn, 400, "window must be one of 0, 60, 300, 900");
-        return TW_INVALID;
-    }
-    return TW_OK;
-}
 
 /* Replies 503 with the replica report when nothing answered; returns 1 if it did. */
 static int reply_if_unreachable(struct mg_connection *conn, const dash_snapshot *snapshot,
@@ -50,21 +37,45 @@ static int reply_if_unreachable(struct mg_connection *conn, const dash_snapshot 
     return 1;
 }
 
-static int handle_summary(struct mg_connection *conn, void *arg)
+/* Builds a reply from a merged snapshot and sends it; returns the status sent. */
+typedef int (*snapshot_reply)(struct mg_connection *conn, const dash_snapshot *snapshot,
+                              const void *query);
+
+/* Replies from the snapshot of window_s: 503 when no replica answered, else reply's answer. */
+static int reply_from_snapshot(struct mg_connection *conn, const dash_app *app, int64_t window_s,
+                               snapshot_reply reply, const void *query)
 {
-    dash_app *app = arg;
-    int64_t window_s;
-    if (!tw_http_allow_methods(conn, get_methods))
-        return 0;
-    if (query_window(conn, &window_s) != TW_OK)
-        return 400;
     dash_snapshot *snapshot = dash_source_get(app->source, window_s);
     int status;
     if (!reply_if_unreachable(conn, snapshot, &status))
-        status = tw_http_reply(conn, 200, "application/json", snapshot->summary_json,
-                               snapshot->summary_len);
+        status = reply(conn, snapshot, query);
     dash_snapshot_release(snapshot);
     return status;
+}
+
+/* Sends doc as a 200 JSON reply and frees it. */
+static int reply_json_owned(struct mg_connection *conn, cJSON *doc)
+{
+    int status = tw_http_reply_json(conn, 200, doc);
+    cJSON_Delete(doc);
+    return status;
+}
+
+static int reply_summary(struct mg_connection *conn, const dash_snapshot *snapshot,
+                         const void *query)
+{
+    (void)query;
+    return tw_http_reply(conn, 200, "application/json", snapshot->summary_json,
+                         snapshot->summary_len);
+}
+
+static int handle_summary(struct mg_connection *conn, void *arg)
+{
+    int64_t window_s;
+    int refused = tw_api_query_begin(conn, get_methods, &window_s);
+    if (refused)
+        return refused;
+    return reply_from_snapshot(conn, arg, window_s, reply_summary, NULL);
 }
 
 static int query_sort(struct mg_connection *conn, dash_sort *sort)
@@ -78,63 +89,60 @@ static int query_sort(struct mg_connection *conn, dash_sort *sort)
     return TW_INVALID;
 }
 
+/* ?sort= and ?limit= of the antenna list. */
+typedef struct {
+    dash_sort sort; /* row order */
+    int64_t limit;  /* most rows */
+} list_query;
+
+static int reply_antennas(struct mg_connection *conn, const dash_snapshot *snapshot,
+                          const void *query)
+{
+    const list_query *q = query;
+    return reply_json_owned(conn,
+                            dash_view_antennas_json(&snapshot->view, q->sort, (size_t)q->limit));
+}
+
 static int handle_antennas(struct mg_connection *conn, void *arg)
 {
-    dash_app *app = arg;
-    int64_t window_s, limit;
-    dash_sort sort;
-    if (!tw_http_allow_methods(conn, get_methods))
-        return 0;
-    if (query_window(conn, &window_s) != TW_OK || query_sort(conn, &sort) != TW_OK ||
-        tw_http_query_int(conn, "limit", 1, LIMIT_MAX, LIMIT_MAX, &limit) != TW_OK)
-        return 400;
-    dash_snapshot *snapshot = dash_source_get(app->source, window_s);
-    int status;
-    if (!reply_if_unreachable(conn, snapshot, &status)) {
-        cJSON *rows = dash_view_antennas_json(&snapshot->view, sort, (size_t)limit);
-        status = tw_http_reply_json(conn, 200, rows);
-        cJSON_Delete(rows);
-    }
-    dash_snapshot_release(snapshot);
-    return status;
+    int64_t window_s;
+    list_query q;
+    int refused = tw_api_query_begin(conn, get_methods, &window_s);
+    if (refused)
+        return refused;
+    if (query_sort(conn, &q.sort) != TW_OK ||
+        tw_http_query_int(conn, "limit", 1, LIMIT_MAX, LIMIT_MAX, &q.limit) != TW_OK)
+        return TW_HTTP_BAD_REQUEST;
+    return reply_from_snapshot(conn, arg, window_s, reply_antennas, &q);
+}
+
+static int reply_antenna(struct mg_connection *conn, const dash_snapshot *snapshot,
+                         const void *query)
+{
+    const dash_antenna *row = dash_view_find(&snapshot->view, query);
+    if (!row)
+        return tw_http_reply_error(conn, 404, "unknown antenna");
+    return reply_json_owned(conn, dash_antenna_json(row));
 }
 
 static int handle_antenna(struct mg_connection *conn, void *arg)
 {
-    dash_app *app = arg;
     int64_t window_s;
-    if (!tw_http_allow_methods(conn, get_methods))
-        return 0;
-    if (query_window(conn, &window_s) != TW_OK)
-        return 400;
+    int refused = tw_api_query_begin(conn, get_methods, &window_s);
+    if (refused)
+        return refused;
     const char *id = tw_http_path(conn) + strlen(ANTENNA_PREFIX);
     if (!tw_antenna_id_valid(id, strlen(id)))
         return tw_http_reply_error(conn, 400, "antenna id must match [A-Za-z0-9._-]{1,64}");
-    dash_snapshot *snapshot = dash_source_get(app->source, window_s);
-    int status;
-    if (!reply_if_unreachable(conn, snapshot, &status)) {
-        const dash_antenna *row = dash_view_find(&snapshot->view, id);
-        if (!row) {
-            status = tw_http_reply_error(conn, 404, "unknown antenna");
-        } else {
-            cJSON *json = dash_antenna_json(row);
-            status = tw_http_reply_json(conn, 200, json);
-            cJSON_Delete(json);
-        }
-    }
-    dash_snapshot_release(snapshot);
-    return status;
+    return reply_from_snapshot(conn, arg, window_s, reply_antenna, id);
 }
 
 static int handle_history(struct mg_connection *conn, void *arg)
 {
     dash_app *app = arg;
     if (!tw_http_allow_methods(conn, get_methods))
-        return 0;
-    cJSON *json = dash_history_json(app->history);
-    int status = tw_http_reply_json(conn, 200, json);
-    cJSON_Delete(json);
-    return status;
+        return TW_HTTP_METHOD_NOT_ALLOWED;
+    return reply_json_owned(conn, dash_history_json(app->history));
 }
 
 /* Sends one event; TW_OK while the client is still there. */
@@ -160,7 +168,7 @@ static int wait_next_push(const dash_app *app)
     for (int waited = 0; waited < app->sse_interval_ms; waited += SSE_POLL_STEP_MS) {
         if (tw_signal_stop_requested())
             return TW_ERR;
-        tw_sleep_us((int64_t)SSE_POLL_STEP_MS * US_PER_MS);
+        tw_sleep_us((int64_t)SSE_POLL_STEP_MS * TW_US_PER_MS);
     }
     return tw_signal_stop_requested() ? TW_ERR : TW_OK;
 }
@@ -169,10 +177,9 @@ static int handle_stream(struct mg_connection *conn, void *arg)
 {
     dash_app *app = arg;
     int64_t window_s;
-    if (!tw_http_allow_methods(conn, "GET"))
-        return 0;
-    if (query_window(conn, &window_s) != TW_OK)
-        return 400;
+    int refused = tw_api_query_begin(conn, "GET", &window_s);
+    if (refused)
+        return refused;
     if (atomic_fetch_add(&app->sse_clients, 1) >= app->sse_max_clients) {
         atomic_fetch_sub(&app->sse_clients, 1);
         return tw_http_reply_error(conn, HTTP_UNAVAILABLE, "too many event streams; poll instead");
@@ -188,9 +195,9 @@ static int handle_stream(struct mg_connection *conn, void *arg)
 static int handle_static(struct mg_connection *conn, void *arg)
 {
     (void)arg;
-    dash_asset asset;
+    tw_embedded_file asset;
     if (!tw_http_allow_methods(conn, get_methods))
-        return 0;
+        return TW_HTTP_METHOD_NOT_ALLOWED;
     if (!dash_asset_find(tw_http_path(conn), &asset))
         return tw_http_reply_error(conn, 404, "no such file");
     return tw_http_reply(conn, 200, asset.content_type, asset.data, asset.len);

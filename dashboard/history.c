@@ -5,6 +5,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "tw_alloc.h"
+
 typedef struct {
     int64_t t;             /* Unix second */
     double throughput_rps; /* records/s */
@@ -21,7 +23,7 @@ struct dash_history {
 
 dash_history *dash_history_new(void)
 {
-    dash_history *history = calloc(1, sizeof *history);
+    dash_history *history = tw_xcalloc(1, sizeof *history);
     pthread_mutex_init(&history->lock, NULL);
     return history;
 }
@@ -39,8 +41,8 @@ void dash_history_add(dash_history *history, int64_t t, const dash_view *view)
     point p = {
         .t = t,
         .throughput_rps = view->throughput_rps,
-        .success_rate = view->packets ? (double)(view->packets - view->loss) / (double)view->packets
-                                      : NAN,
+        .success_rate =
+            view->packets ? (double)(view->packets - view->loss) / (double)view->packets : NAN,
         .p50 = tw_sketch_quantile(&view->latency, 0.50),
         .p95 = tw_sketch_quantile(&view->latency, 0.95),
         .p99 = tw_sketch_quantile(&view->latency, 0.99),

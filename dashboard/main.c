@@ -22,25 +22,24 @@
 #define SAMPLE_STEP_US 100000
 #define HISTORY_WINDOW_S 60
 #define MAX_REPLY_BYTES (64u << 20)
-#define US_PER_S 1000000
 
 typedef struct {
-    const char *listen_addr;   /* --listen */
-    int64_t port;              /* --port */
-    const char *analytics;     /* --analytics-addr */
-    int64_t timeout_ms;        /* --upstream-timeout-ms */
-    int64_t cache_ms;          /* --cache-ms */
-    int64_t resolve_s;         /* --resolve-interval */
-    const char *log_level;     /* --log-level */
-    tw_trace_settings trace;   /* --otlp-endpoint, --service-name, --trace-sample */
+    const char *listen_addr; /* --listen */
+    int64_t port;            /* --port */
+    const char *analytics;   /* --analytics-addr */
+    int64_t timeout_ms;      /* --upstream-timeout-ms */
+    int64_t cache_ms;        /* --cache-ms */
+    int64_t resolve_s;       /* --resolve-interval */
+    const char *log_level;   /* --log-level */
+    tw_trace_settings trace; /* --otlp-endpoint, --service-name, --trace-sample */
 } settings;
 
 static void parse_settings(settings *s, int argc, char **argv)
 {
     tw_option options[] = {
         {"port", "PORT", TW_OPT_INT, DEFAULT_PORT, "HTTP port", &s->port, 1, PORT_MAX, NULL},
-        {"listen", "LISTEN_ADDR", TW_OPT_STR, "0.0.0.0", "address to listen on", &s->listen_addr,
-         0, 0, NULL},
+        {"listen", "LISTEN_ADDR", TW_OPT_STR, "0.0.0.0", "address to listen on", &s->listen_addr, 0,
+         0, NULL},
         {"analytics-addr", "ANALYTICS_ADDR", TW_OPT_STR, "127.0.0.1:8001",
          "analytics replicas: comma-separated host:port (a host may resolve to several)",
          &s->analytics, 0, 0, NULL},
@@ -50,15 +49,13 @@ static void parse_settings(settings *s, int argc, char **argv)
          &s->cache_ms, 0, 10000, NULL},
         {"resolve-interval", "RESOLVE_INTERVAL_S", TW_OPT_INT, "5",
          "seconds between DNS re-resolutions of ANALYTICS_ADDR", &s->resolve_s, 1, 3600, NULL},
-        {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "debug|info|warn|error", &s->log_level, 0,
-         0, "debug|info|warn|error"},
+        TW_LOG_LEVEL_OPTION(&s->log_level),
         TW_TRACE_OPTIONS(&s->trace, "1"),
     };
-    tw_cli cli = {"dashboard",
-                  "Serves the towerwatch page and the analytics JSON API merged over every "
-                  "analytics replica.",
-                  options, sizeof options / sizeof options[0]};
-    tw_cli_parse(&cli, argc, argv);
+    TW_CLI_PARSE("dashboard",
+                 "Serves the towerwatch page and the analytics JSON API merged over every "
+                 "analytics replica.",
+                 options, argc, argv);
 }
 
 static int ready(void *arg, tw_buf *reason)
@@ -75,18 +72,18 @@ static int ready(void *arg, tw_buf *reason)
 /* Until a stop signal: re-resolve on schedule and add one history point a second. */
 static void run_sampler(dash_app *app, dash_upstreams *upstreams, int64_t resolve_s)
 {
-    int64_t next_resolve_us = tw_mono_us() + resolve_s * US_PER_S;
+    int64_t next_resolve_us = tw_mono_us() + resolve_s * TW_US_PER_S;
     int64_t next_sample_us = tw_mono_us();
     while (!tw_signal_stop_requested()) {
         int64_t now_us = tw_mono_us();
         if (now_us >= next_resolve_us) {
             dash_upstreams_resolve(upstreams);
-            next_resolve_us = now_us + resolve_s * US_PER_S;
+            next_resolve_us = now_us + resolve_s * TW_US_PER_S;
         }
         if (now_us >= next_sample_us) {
             dash_snapshot *snapshot = dash_source_get(app->source, HISTORY_WINDOW_S);
             if (snapshot->view.replicas_answered > 0)
-                dash_history_add(app->history, tw_wall_us() / US_PER_S, &snapshot->view);
+                dash_history_add(app->history, tw_wall_us() / TW_US_PER_S, &snapshot->view);
             dash_snapshot_release(snapshot);
             next_sample_us += SAMPLE_INTERVAL_US;
             if (next_sample_us < now_us)

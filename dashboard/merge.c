@@ -9,12 +9,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "tw_alloc.h"
 #include "tw_api.h"
 #include "tw_status.h"
+#include "tw_time.h"
 
 #define ANTENNA_INITIAL_CAP 16
-#define US_PER_S 1000000
-#define US_PER_MS 1000
 #define MS_DIGITS 3
 
 void dash_view_init(dash_view *view, int64_t window_s)
@@ -39,11 +39,8 @@ void dash_view_free(dash_view *view)
 
 void dash_view_add_down(dash_view *view, const char *address)
 {
-    char **down = realloc(view->down, (size_t)(view->down_count + 1) * sizeof *down);
-    if (!down)
-        abort();
-    view->down = down;
-    view->down[view->down_count++] = strdup(address);
+    view->down = tw_xrealloc(view->down, (size_t)(view->down_count + 1) * sizeof *view->down);
+    view->down[view->down_count++] = tw_xstrdup(address);
 }
 
 int dash_parse_rfc3339(const char *text, int64_t *out_us)
@@ -57,7 +54,7 @@ int dash_parse_rfc3339(const char *text, int64_t *out_us)
     const char *rest = text + consumed;
     int64_t fraction_us = 0;
     if (*rest == '.') {
-        int64_t scale = US_PER_S / 10;
+        int64_t scale = TW_US_PER_S / 10;
         for (rest++; *rest >= '0' && *rest <= '9'; rest++) {
             fraction_us += (*rest - '0') * scale;
             scale /= 10;
@@ -67,7 +64,7 @@ int dash_parse_rfc3339(const char *text, int64_t *out_us)
         return TW_INVALID;
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
-    *out_us = (int64_t)timegm(&tm) * US_PER_S + fraction_us;
+    *out_us = (int64_t)timegm(&tm) * TW_US_PER_S + fraction_us;
     return TW_OK;
 }
 
@@ -94,10 +91,7 @@ static dash_antenna *push_antenna(dash_view *view)
 {
     if (view->antenna_count == view->antenna_cap) {
         size_t cap = view->antenna_cap ? view->antenna_cap * 2 : ANTENNA_INITIAL_CAP;
-        dash_antenna *rows = realloc(view->antennas, cap * sizeof *rows);
-        if (!rows)
-            abort();
-        view->antennas = rows;
+        view->antennas = tw_xrealloc(view->antennas, cap * sizeof *view->antennas);
         view->antenna_cap = cap;
     }
     return &view->antennas[view->antenna_count++];
@@ -244,8 +238,8 @@ void dash_view_finish(dash_view *view)
     view->antennas_offline = 0;
     for (size_t i = 0; i < kept; i++) {
         dash_antenna *row = &view->antennas[i];
-        row->status = tw_antenna_status(view->now, row->last_seen, row->interval_s, row->packets,
-                                        row->loss);
+        row->status =
+            tw_antenna_status(view->now, row->last_seen, row->interval_s, row->packets, row->loss);
         view->antennas_active += row->records > 0;
         view->antennas_offline += !strcmp(row->status, "offline");
     }
@@ -328,9 +322,7 @@ static int compare_entries(const void *a, const void *b)
 cJSON *dash_view_antennas_json(const dash_view *view, dash_sort sort, size_t limit)
 {
     size_t n = view->antenna_count;
-    sort_entry *entries = malloc((n ? n : 1) * sizeof *entries);
-    if (!entries)
-        abort();
+    sort_entry *entries = tw_xcalloc(n, sizeof *entries);
     for (size_t i = 0; i < n; i++) {
         const dash_antenna *row = &view->antennas[i];
         entries[i].row = row;

@@ -10,54 +10,56 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fetch.h"
+#include "tw_alloc.h"
+#include "tw_http_client.h"
 #include "tw_log.h"
 #include "tw_status.h"
 #include "tw_time.h"
 #include "tw_trace.h"
 
 #define WINDOW_SLOTS 4
-#define US_PER_MS 1000
 #define FETCH_ERROR_BYTES 160
 #define MERGE_PATH_BYTES 64
+#define HTTP_STATUS_OK 200
+#define TRACEPARENT_HEADER_BYTES (sizeof "traceparent: " + TW_TRACEPARENT_TEXT_LEN)
 
 static const int64_t slot_windows_s[WINDOW_SLOTS] = {0, 60, 300, 900};
 
 typedef struct {
-    pthread_mutex_t lock;     /* guards the fields below */
-    pthread_cond_t done;      /* signalled when a refresh ends */
-    dash_snapshot *current;   /* newest snapshot, or NULL before the first */
-    int refreshing;           /* 1 while a thread asks the replicas */
+    pthread_mutex_t lock;   /* guards the fields below */
+    pthread_cond_t done;    /* signalled when a refresh ends */
+    dash_snapshot *current; /* newest snapshot, or NULL before the first */
+    int refreshing;         /* 1 while a thread asks the replicas */
 } window_slot;
 
 struct dash_source {
-    dash_source_config config;        /* settings */
-    window_slot slots[WINDOW_SLOTS];  /* one per window */
-    tw_counter *fetch_ok;             /* replica requests answered */
-    tw_counter *fetch_failed;         /* replica requests failed */
-    tw_counter *cache_hits;           /* requests served from cache */
-    tw_counter *cache_misses;         /* requests that refreshed */
-    tw_gauge *replicas_expected;      /* addresses asked in the last refresh */
-    tw_gauge *replicas_answered;      /* addresses that answered in the last refresh */
-    atomic_int last_answered;         /* answered count last logged, -1 before the first */
+    dash_source_config config;       /* settings */
+    window_slot slots[WINDOW_SLOTS]; /* one per window */
+    tw_counter *fetch_ok;            /* replica requests answered */
+    tw_counter *fetch_failed;        /* replica requests failed */
+    tw_counter *cache_hits;          /* requests served from cache */
+    tw_counter *cache_misses;        /* requests that refreshed */
+    tw_gauge *replicas_expected;     /* addresses asked in the last refresh */
+    tw_gauge *replicas_answered;     /* addresses that answered in the last refresh */
+    atomic_int last_answered;        /* answered count last logged, -1 before the first */
 };
 
 /* One replica request, run on its own thread. */
 typedef struct {
-    const dash_source *source; /* settings */
-    const dash_target *target; /* where */
-    const char *path;          /* what */
-    cJSON *doc;                /* parsed reply, or NULL on failure; owned by the caller */
+    const dash_source *source;     /* settings */
+    const dash_target *target;     /* where */
+    const char *path;              /* what */
+    cJSON *doc;                    /* parsed reply, or NULL on failure; owned by the caller */
     char error[FETCH_ERROR_BYTES]; /* why it failed */
-    pthread_t thread;          /* the thread */
-    int started;               /* 1 when thread was created */
-    tw_trace_context parent;   /* the requesting thread's span, when traced */
-    bool traced;               /* parent is set */
+    pthread_t thread;              /* the thread */
+    int started;                   /* 1 when thread was created */
+    tw_trace_context parent;       /* the requesting thread's span, when traced */
+    bool traced;                   /* parent is set */
 } fetch_job;
 
 dash_source *dash_source_new(const dash_source_config *config)
 {
-    dash_source *source = calloc(1, sizeof *source);
+    dash_source *source = tw_xcalloc(1, sizeof *source);
     source->config = *config;
     for (int i = 0; i < WINDOW_SLOTS; i++) {
         pthread_mutex_init(&source->slots[i].lock, NULL);
@@ -66,20 +68,20 @@ dash_source *dash_source_new(const dash_source_config *config)
     atomic_init(&source->last_answered, -1);
     tw_metrics *m = config->metrics;
     const char *fetch_help = "Requests to analytics replicas, by result.";
-    source->fetch_ok = tw_metrics_counter(m, "dashboard_upstream_requests_total", fetch_help,
-                                          "result=\"ok\"");
-    source->fetch_failed = tw_metrics_counter(m, "dashboard_upstream_requests_total",
-                                              fetch_help, "result=\"error\"");
+    source->fetch_ok =
+        tw_metrics_counter(m, "dashboard_upstream_requests_total", fetch_help, "result=\"ok\"");
+    source->fetch_failed =
+        tw_metrics_counter(m, "dashboard_upstream_requests_total", fetch_help, "result=\"error\"");
     const char *cache_help = "Merged-data lookups, by whether the cache answered.";
-    source->cache_hits = tw_metrics_counter(m, "dashboard_cache_lookups_total", cache_help,
-                                            "result=\"hit\"");
-    source->cache_misses = tw_metrics_counter(m, "dashboard_cache_lookups_total", cache_help,
-                                              "result=\"miss\"");
+    source->cache_hits =
+        tw_metrics_counter(m, "dashboard_cache_lookups_total", cache_help, "result=\"hit\"");
+    source->cache_misses =
+        tw_metrics_counter(m, "dashboard_cache_lookups_total", cache_help, "result=\"miss\"");
     source->replicas_expected = tw_metrics_gauge(
         m, "dashboard_replicas_expected", "Analytics addresses asked in the last refresh.", NULL);
-    source->replicas_answered = tw_metrics_gauge(
-        m, "dashboard_replicas_answered", "Analytics addresses that answered in the last refresh.",
-        NULL);
+    source->replicas_answered =
+        tw_metrics_gauge(m, "dashboard_replicas_answered",
+                         "Analytics addresses that answered in the last refresh.", NULL);
     return source;
 }
 
@@ -117,18 +119,34 @@ static bool begin_fetch_span(const fetch_job *job, tw_span *span,
     return true;
 }
 
+/* GETs the job's path from its replica; TW_OK with a 200 reply's body in body, else TW_ERR
+ * with why in the job's error. */
+static int fetch_merge(fetch_job *job, const char *traceparent, tw_buf *body)
+{
+    const dash_source_config *c = &job->source->config;
+    char header[TRACEPARENT_HEADER_BYTES] = "";
+    if (traceparent)
+        snprintf(header, sizeof header, "traceparent: %s", traceparent);
+    int status = 0;
+    if (tw_http_get((const struct sockaddr *)&job->target->addr, job->target->addr_len,
+                    job->target->name, job->path, traceparent ? header : NULL, c->timeout_ms,
+                    c->max_reply_bytes, &status, body, job->error, sizeof job->error) != TW_OK)
+        return TW_ERR;
+    if (status == HTTP_STATUS_OK)
+        return TW_OK;
+    snprintf(job->error, sizeof job->error, "HTTP status %d", status);
+    return TW_ERR;
+}
+
 static void *run_fetch(void *arg)
 {
     fetch_job *job = arg;
     tw_buf body;
     tw_buf_init(&body);
-    const dash_source_config *c = &job->source->config;
     tw_span span;
     char traceparent[TW_TRACEPARENT_TEXT_LEN + 1];
     bool traced = begin_fetch_span(job, &span, traceparent);
-    if (dash_fetch((const struct sockaddr *)&job->target->addr, job->target->addr_len, job->path,
-                   traced ? traceparent : NULL, c->timeout_ms, c->max_reply_bytes, &body,
-                   job->error, sizeof job->error) == TW_OK) {
+    if (fetch_merge(job, traced ? traceparent : NULL, &body) == TW_OK) {
         job->doc = cJSON_ParseWithLength(body.data ? body.data : "", body.len);
         if (!job->doc)
             snprintf(job->error, sizeof job->error, "reply is not JSON");
@@ -177,10 +195,10 @@ static dash_snapshot *gather(dash_source *source, int64_t window_s)
 {
     dash_target *targets = NULL;
     size_t count = dash_upstreams_targets(source->config.upstreams, &targets);
-    fetch_job *jobs = calloc(count ? count : 1, sizeof *jobs);
+    fetch_job *jobs = tw_xcalloc(count, sizeof *jobs);
     char path[MERGE_PATH_BYTES];
     snprintf(path, sizeof path, "/api/v1/merge?window=%lld", (long long)window_s);
-    dash_snapshot *snapshot = calloc(1, sizeof *snapshot);
+    dash_snapshot *snapshot = tw_xcalloc(1, sizeof *snapshot);
     snapshot->fetched_us = tw_mono_us();
     const tw_span *request_span = tw_trace_current();
     for (size_t i = 0; i < count; i++) {
@@ -231,7 +249,7 @@ static dash_snapshot *take(dash_snapshot *snapshot)
 dash_snapshot *dash_source_get(dash_source *source, int64_t window_s)
 {
     window_slot *slot = slot_for(source, window_s);
-    int64_t max_age_us = (int64_t)source->config.cache_ms * US_PER_MS;
+    int64_t max_age_us = (int64_t)source->config.cache_ms * TW_US_PER_MS;
     pthread_mutex_lock(&slot->lock);
     for (;;) {
         dash_snapshot *cur = slot->current;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tw_alloc.h"
 #include "tw_log.h"
 
 #define MAX_ENTRIES 32
@@ -48,7 +49,8 @@ static int parse_entry(const char *text, size_t len, entry *out, char *err, size
     char *colon = strrchr(item, ':');
     char *end = NULL;
     long port = colon ? strtol(colon + 1, &end, 10) : 0;
-    if (!colon || colon == item || !end || *end || end == colon + 1 || port < 1 || port > PORT_MAX) {
+    if (!colon || colon == item || !end || *end || end == colon + 1 || port < 1 ||
+        port > PORT_MAX) {
         snprintf(err, err_size, "ANALYTICS_ADDR entry '%s' is not host:port", item);
         return -1;
     }
@@ -70,7 +72,7 @@ static int parse_entry(const char *text, size_t len, entry *out, char *err, size
 
 dash_upstreams *dash_upstreams_new(const char *list, char *err, size_t err_size)
 {
-    dash_upstreams *upstreams = calloc(1, sizeof *upstreams);
+    dash_upstreams *upstreams = tw_xcalloc(1, sizeof *upstreams);
     const char *p = list;
     while (p && *p) {
         const char *comma = strchr(p, ',');
@@ -157,7 +159,7 @@ static size_t resolve_entry(const entry *e, dash_target *targets, size_t count)
 
 void dash_upstreams_resolve(dash_upstreams *upstreams)
 {
-    dash_target *targets = calloc(MAX_TARGETS, sizeof *targets);
+    dash_target *targets = tw_xcalloc(MAX_TARGETS, sizeof *targets);
     size_t count = 0;
     for (int i = 0; i < upstreams->entry_count; i++)
         count = resolve_entry(&upstreams->entries[i], targets, count);
@@ -173,7 +175,7 @@ size_t dash_upstreams_targets(dash_upstreams *upstreams, dash_target **out)
 {
     pthread_mutex_lock(&upstreams->lock);
     size_t count = upstreams->target_count;
-    *out = malloc((count ? count : 1) * sizeof **out);
+    *out = tw_xcalloc(count, sizeof **out);
     if (count)
         memcpy(*out, upstreams->targets, count * sizeof **out);
     pthread_mutex_unlock(&upstreams->lock);

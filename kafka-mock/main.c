@@ -31,13 +31,12 @@ static void parse_settings(mock_settings *s, int argc, char **argv)
         {"topic", "KAFKA_TOPIC", TW_OPT_STR, "antenna-reports", "report topic to create (and <topic>.dlq)", &s->topic, 0, 0, NULL},
         {"partitions", "PARTITIONS", TW_OPT_INT, "6", "partitions of the report topic", &s->partitions, 1, 1000, NULL},
         {"replication", "REPLICATION", TW_OPT_INT, "3", "replicas per partition (at most --brokers)", &s->replication, 1, 16, NULL},
-        {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "debug|info|warn|error", &s->log_level, 0, 0, "debug|info|warn|error"},
+        TW_LOG_LEVEL_OPTION(&s->log_level),
     };
-    tw_cli cli = {"kafka-mock",
-                  "Runs librdkafka's mock Kafka cluster with the report topics until SIGTERM; "
-                  "prints its bootstrap servers on stdout.",
-                  options, sizeof options / sizeof options[0]};
-    tw_cli_parse(&cli, argc, argv);
+    TW_CLI_PARSE("kafka-mock",
+                 "Runs librdkafka's mock Kafka cluster with the report topics until SIGTERM; "
+                 "prints its bootstrap servers on stdout.",
+                 options, argc, argv);
     if (s->replication > s->brokers) {
         fprintf(stderr, "kafka-mock: --replication must be at most --brokers\n");
         exit(2);

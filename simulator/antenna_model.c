@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tw_time.h"
+
 #define LATENCY_MIN_MS 5.0
 #define LATENCY_SPREAD_MS 75.0
 #define LATENCY_JITTER_SIGMA 0.15
@@ -107,7 +109,7 @@ void antenna_model_next(antenna_model *model, double interval_s, double fault_ra
 
     memset(out, 0, sizeof *out);
     copy_text(out->antenna_id, sizeof out->antenna_id, model->id);
-    out->timestamp = now_us / 1000000;
+    out->timestamp = now_us / TW_US_PER_S;
     out->packets = packets < 0 ? 0 : (uint64_t)llround(packets);
     out->loss = draw_loss(model, out->packets, loss_rate);
     out->latency_ms = model->baseline_latency_ms * factor *

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tw_alloc.h"
 #include "tw_kafka.h"
 #include "tw_log.h"
 #include "tw_report_json.h"
@@ -87,14 +88,11 @@ int kafka_writer_init(kafka_writer *writer, const kafka_writer_config *config,
     atomic_init(&writer->ready, false);
     tw_buf_init(&writer->value);
     writer->batch_max = config->batch_max;
-    writer->keep = calloc(config->batch_max, sizeof *writer->keep);
+    writer->keep = tw_xcalloc(config->batch_max, sizeof *writer->keep);
     register_metrics(writer, metrics);
     rd_kafka_conf_t *conf = configure(config, err, err_size);
-    if (!writer->keep || !conf) {
-        if (conf)
-            rd_kafka_conf_destroy(conf);
+    if (!conf)
         return TW_ERR;
-    }
     rd_kafka_conf_set_opaque(conf, writer);
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_error_cb(conf, on_error);

@@ -12,6 +12,7 @@
 #include "kafka_writer.h"
 #include "report_queue.h"
 #include "stream_writer.h"
+#include "tw_alloc.h"
 #include "tw_http.h"
 #include "tw_log.h"
 #include "tw_options.h"
@@ -88,7 +89,7 @@ static void parse_settings(sim_settings *s, int argc, char **argv)
         {"kafka-brokers", "KAFKA_BROKERS", TW_OPT_STR, "127.0.0.1:9092", "Kafka bootstrap servers (host:port,...)", &s->kafka_brokers, 0, 0, NULL},
         {"kafka-topic", "KAFKA_TOPIC", TW_OPT_STR, "antenna-reports", "Kafka topic for reports (key = antenna id)", &s->kafka_topic, 0, 0, NULL},
         {"kafka-linger-ms", "KAFKA_LINGER_MS", TW_OPT_INT, "5", "how long a Kafka batch may wait to fill (linger.ms)", &s->kafka_linger_ms, 0, 900000, NULL},
-        {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "debug|info|warn|error", &s->log_level, 0, 0, "debug|info|warn|error"},
+        TW_LOG_LEVEL_OPTION(&s->log_level),
         TW_TRACE_OPTIONS(&s->trace, "0.01"),
     };
     tw_cli cli = {"simulator",
@@ -117,10 +118,8 @@ static int setup_antennas(simulator *sim)
 {
     const sim_settings *s = &sim->settings;
     uint64_t seed = s->seed ? (uint64_t)s->seed : random_seed();
-    sim->antennas = calloc((size_t)s->antennas, sizeof *sim->antennas);
-    sim->next_due_us = calloc((size_t)s->antennas, sizeof *sim->next_due_us);
-    if (!sim->antennas || !sim->next_due_us)
-        return TW_ERR;
+    sim->antennas = tw_xcalloc((size_t)s->antennas, sizeof *sim->antennas);
+    sim->next_due_us = tw_xcalloc((size_t)s->antennas, sizeof *sim->next_due_us);
     for (int64_t i = 0; i < s->antennas; i++) {
         char id[TW_ANTENNA_ID_MAX_LEN + 1];
         int len = s->antennas == 1 ? snprintf(id, sizeof id, "%s", s->antenna_id)

@@ -3,17 +3,18 @@
 
 #include <stdlib.h>
 
+#include "tw_alloc.h"
 #include "tw_status.h"
 
 int report_queue_init(report_queue *queue, size_t capacity)
 {
-    queue->slots = calloc(capacity, sizeof *queue->slots);
+    queue->slots = tw_xcalloc(capacity, sizeof *queue->slots);
     queue->capacity = capacity;
     queue->head = 0;
     queue->count = 0;
     queue->pinned = 0;
     queue->dropped = 0;
-    return queue->slots ? TW_OK : TW_ERR;
+    return TW_OK;
 }
 
 void report_queue_free(report_queue *queue)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tw_alloc.h"
 #include "tw_log.h"
 #include "tw_resp.h"
 #include "tw_status.h"
@@ -19,7 +20,6 @@
 #define BACKOFF_INITIAL_US 100000
 #define BACKOFF_MAX_US 5000000
 #define REPORT_FIELD_COUNT 8
-#define NS_PER_US 1000
 
 static const double batch_bounds_s[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
                                         0.005,  0.01,    0.025,  0.05,  0.1};
@@ -32,7 +32,7 @@ int stream_writer_init(stream_writer *writer, const tw_redis_url *url, const cha
     writer->stream_key = stream_key;
     writer->maxlen = maxlen;
     writer->batch_max = batch_max;
-    writer->keep = calloc(batch_max, sizeof *writer->keep);
+    writer->keep = tw_xcalloc(batch_max, sizeof *writer->keep);
     tw_buf_init(&writer->command);
     tw_buf_init(&writer->next);
     tw_backoff_init(&writer->backoff, BACKOFF_INITIAL_US, BACKOFF_MAX_US);
@@ -81,7 +81,7 @@ static int ensure_connected(stream_writer *writer)
     writer->ctx = tw_redis_connect(&writer->url, CONNECT_TIMEOUT_MS, err, sizeof err);
     if (!writer->ctx) {
         tw_log_warn("redis connect failed", TW_STR("error", err),
-                    TW_INT("retry_in_ms", writer->backoff.current_us / 1000));
+                    TW_INT("retry_in_ms", writer->backoff.current_us / TW_US_PER_MS));
         tw_backoff_failed(&writer->backoff, tw_mono_us());
         return TW_AGAIN;
     }
@@ -167,7 +167,7 @@ static void trace_confirmed(const stream_writer *writer, const tw_report *report
         tw_traceparent_parse(report->traceparent, TW_TRACEPARENT_LEN, &ctx) != TW_OK)
         return;
     tw_span span;
-    tw_span_init(&span, "report.send", TW_SPAN_PRODUCER, NULL, report->sent_us * NS_PER_US);
+    tw_span_init(&span, "report.send", TW_SPAN_PRODUCER, NULL, report->sent_us * TW_NS_PER_US);
     span.ctx = ctx; /* the identity the stream entry already carries */
     tw_span_attr_str(&span, "messaging.system", "redis");
     tw_span_attr_str(&span, "messaging.destination.name", writer->stream_key);

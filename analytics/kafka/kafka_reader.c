@@ -12,6 +12,7 @@
 
 #include "aggregator_merge.h"
 #include "kafka_checkpoint.h"
+#include "tw_alloc.h"
 #include "tw_kafka.h"
 #include "tw_log.h"
 #include "tw_report_json.h"
@@ -237,9 +238,7 @@ static void ensure_capacity(kafka_reader *reader, int32_t partition)
     if ((size_t)partition < reader->part_cap)
         return;
     size_t cap = (size_t)partition + 1;
-    reader->parts = realloc(reader->parts, cap * sizeof *reader->parts);
-    if (!reader->parts)
-        abort();
+    reader->parts = tw_xrealloc(reader->parts, cap * sizeof *reader->parts);
     for (size_t i = reader->part_cap; i < cap; i++)
         reader->parts[i] = NULL;
     reader->part_cap = cap;
@@ -248,8 +247,8 @@ static void ensure_capacity(kafka_reader *reader, int32_t partition)
 /* Claims one partition's checkpoint, retrying while Redis is away; NULL after a stop. */
 static kafka_partition *claim(kafka_reader *reader, int32_t partition)
 {
-    kafka_partition *part = calloc(1, sizeof *part);
-    if (!part || aggregator_init(&part->agg) != TW_OK)
+    kafka_partition *part = tw_xcalloc(1, sizeof *part);
+    if (aggregator_init(&part->agg) != TW_OK)
         abort();
     part->partition = partition;
     part->high_watermark = -1;
@@ -425,7 +424,7 @@ static void *reader_main(void *arg)
         tw_log_error("cannot subscribe", TW_STR("error", rd_kafka_err2str(err)));
         exit(1);
     }
-    int64_t next_checkpoint_us = tw_mono_us() + reader->config.checkpoint_every_ms * 1000;
+    int64_t next_checkpoint_us = tw_mono_us() + reader->config.checkpoint_every_ms * TW_US_PER_MS;
     int64_t next_lag_us = 0;
     uint64_t since_checkpoint = 0;
     while (!tw_signal_stop_requested()) {
@@ -438,7 +437,7 @@ static void *reader_main(void *arg)
             now >= next_checkpoint_us) {
             checkpoint(reader, false);
             since_checkpoint = 0;
-            next_checkpoint_us = now + reader->config.checkpoint_every_ms * 1000;
+            next_checkpoint_us = now + reader->config.checkpoint_every_ms * TW_US_PER_MS;
         }
         if (now >= next_lag_us) {
             update_lag(reader);

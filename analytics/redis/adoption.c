@@ -6,6 +6,7 @@
 
 #include "stream_entry.h"
 #include "state_merge.h"
+#include "tw_alloc.h"
 #include "tw_log.h"
 #include "tw_redis.h"
 #include "tw_resp.h"
@@ -30,7 +31,7 @@ void adoption_init(adoption *adopt, aggregator *agg, owed_work *owed, const chec
     adopt->owed = owed;
     adopt->names = names;
     adopt->adopt_after_ms = adopt_after_ms;
-    int64_t every_us = adopt_after_ms * 1000 / CHECKS_PER_THRESHOLD;
+    int64_t every_us = adopt_after_ms * TW_US_PER_MS / CHECKS_PER_THRESHOLD;
     adopt->check_every_us = every_us < CHECK_MIN_US   ? CHECK_MIN_US
                             : every_us > CHECK_MAX_US ? CHECK_MAX_US
                                                       : every_us;
@@ -61,9 +62,7 @@ static void add_id(adoptee *gone, stream_id id)
 {
     if (gone->id_count == gone->id_cap) {
         gone->id_cap = gone->id_cap ? gone->id_cap * 2 : CLAIM_CHUNK;
-        gone->ids = realloc(gone->ids, gone->id_cap * sizeof *gone->ids);
-        if (!gone->ids)
-            abort();
+        gone->ids = tw_xrealloc(gone->ids, gone->id_cap * sizeof *gone->ids);
     }
     gone->ids[gone->id_count++] = id;
 }

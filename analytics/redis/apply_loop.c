@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tw_alloc.h"
 #include "tw_backoff.h"
 #include "tw_log.h"
 #include "tw_signal.h"
@@ -307,11 +308,11 @@ static void final_checkpoint(apply_loop *loop, redisContext **ctx, tw_backoff *b
 static void *apply_main(void *arg)
 {
     apply_loop *loop = arg;
-    analytics_entry *batch = calloc(APPLY_BATCH, sizeof *batch);
+    analytics_entry *batch = tw_xcalloc(APPLY_BATCH, sizeof *batch);
     redisContext *ctx = NULL;
     tw_backoff backoff;
     tw_backoff_init(&backoff, BACKOFF_INITIAL_US, BACKOFF_MAX_US);
-    int64_t next_checkpoint_us = tw_mono_us() + loop->checkpoint_every_ms * 1000;
+    int64_t next_checkpoint_us = tw_mono_us() + loop->checkpoint_every_ms * TW_US_PER_MS;
     int64_t next_adopt_us = tw_mono_us();
     uint64_t since_checkpoint = 0;
     int idle = 0;
@@ -322,7 +323,7 @@ static void *apply_main(void *arg)
         if (since_checkpoint >= (uint64_t)loop->checkpoint_records || now >= next_checkpoint_us) {
             if (save(loop, &ctx, &backoff) != TW_ERR)
                 since_checkpoint = 0;
-            next_checkpoint_us = now + loop->checkpoint_every_ms * 1000;
+            next_checkpoint_us = now + loop->checkpoint_every_ms * TW_US_PER_MS;
         }
         uint64_t drain = stream_reader_drain_wanted(loop->reader);
         if (drain && spsc_ring_size(loop->ring) == 0 && save_all(loop, &ctx, &backoff))

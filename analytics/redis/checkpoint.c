@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "state_codec.h"
+#include "tw_alloc.h"
 #include "tw_redis.h"
 #include "tw_resp.h"
 #include "tw_status.h"
@@ -143,10 +144,8 @@ void checkpoint_encode_dirty(aggregator *agg, checkpoint_fields *hset)
 /* Under the lock: encode dirty state into HSET fields and take the owed acks/dead letters. */
 static void collect(aggregator *agg, owed_work *owed, checkpoint_fields *hset, save_batch *batch)
 {
-    batch->seconds = malloc(agg->seconds.count * sizeof *batch->seconds);
-    batch->antennas = malloc((agg->antennas.count + 1) * sizeof *batch->antennas);
-    if (!batch->seconds || !batch->antennas)
-        abort();
+    batch->seconds = tw_xmalloc(agg->seconds.count * sizeof *batch->seconds);
+    batch->antennas = tw_xmalloc((agg->antennas.count + 1) * sizeof *batch->antennas);
     encode_dirty(agg, hset, batch);
     owed_take(owed, &batch->owed);
 }
@@ -351,7 +350,7 @@ int checkpoint_verify(redisContext *ctx, const checkpoint_names *names, char *er
 static bool lease_due(const checkpoint_lease *lease)
 {
     return lease && (lease->renewed_us == 0 || tw_mono_us() - lease->renewed_us >=
-                                                   lease->ttl_ms * 1000 / LEASE_RENEWALS_PER_TTL);
+                                                   lease->ttl_ms * TW_US_PER_MS / LEASE_RENEWALS_PER_TTL);
 }
 
 /* Runs the save transaction (fenced when there is a lease); TW_OK or TW_ERR. */

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tw_alloc.h"
+
 #define ARENA_BLOCK_BYTES (1u << 20)
 
 struct arena_block {
@@ -23,9 +25,7 @@ void reply_arena_init(reply_arena *arena)
 static arena_block *new_block(size_t at_least)
 {
     size_t cap = at_least > ARENA_BLOCK_BYTES ? at_least : ARENA_BLOCK_BYTES;
-    arena_block *block = malloc(sizeof *block + cap);
-    if (!block)
-        abort();
+    arena_block *block = tw_xmalloc(sizeof *block + cap);
     block->next = NULL;
     block->used = 0;
     block->cap = cap;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "stream_entry.h"
+#include "tw_alloc.h"
 #include "tw_backoff.h"
 #include "tw_log.h"
 #include "tw_signal.h"
@@ -312,7 +313,7 @@ static int read_once(stream_reader *reader, redisContext *ctx, analytics_entry *
     int64_t now = tw_mono_us();
     if (!*in_flight) {
         if (now >= *next_claim_us) {
-            *next_claim_us = now + reader->claim_every_ms * 1000;
+            *next_claim_us = now + reader->claim_every_ms * TW_US_PER_MS;
             if (claim_idle(reader, ctx, scratch) != TW_OK)
                 return TW_ERR;
         }
@@ -330,7 +331,7 @@ static int read_once(stream_reader *reader, redisContext *ctx, analytics_entry *
 static void *reader_main(void *arg)
 {
     stream_reader *reader = arg;
-    analytics_entry *scratch = calloc((size_t)reader->read_count, sizeof *scratch);
+    analytics_entry *scratch = tw_xcalloc((size_t)reader->read_count, sizeof *scratch);
     tw_backoff backoff;
     tw_backoff_init(&backoff, BACKOFF_INITIAL_US, BACKOFF_MAX_US);
     redisContext *ctx = NULL;

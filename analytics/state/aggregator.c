@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tw_alloc.h"
 #include "tw_status.h"
 #include "tw_time.h"
 
@@ -70,7 +71,7 @@ void aggregator_apply(aggregator *agg, const analytics_entry *entry, int64_t now
     else if (entry->malformed != TW_MALFORMED_NONE)
         agg->malformed[entry->malformed]++;
     else
-        apply_report(agg, &entry->report, now_us / 1000000);
+        apply_report(agg, &entry->report, now_us / TW_US_PER_S);
 }
 
 uint64_t aggregator_malformed_total(const aggregator *agg)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tw_alloc.h"
 #include "tw_api.h"
 #include "tw_status.h"
 
@@ -27,8 +28,8 @@ int antenna_table_init(antenna_table *table)
 {
     memset(table, 0, sizeof *table);
     table->slot_count = TABLE_INITIAL_SLOTS;
-    table->slots = calloc(table->slot_count, sizeof *table->slots);
-    return table->slots ? TW_OK : TW_ERR;
+    table->slots = tw_xcalloc(table->slot_count, sizeof *table->slots);
+    return TW_OK;
 }
 
 void antenna_table_free(antenna_table *table)
@@ -65,9 +66,7 @@ static void grow_slots(antenna_table *table)
 {
     free(table->slots);
     table->slot_count *= 2;
-    table->slots = calloc(table->slot_count, sizeof *table->slots);
-    if (!table->slots)
-        abort();
+    table->slots = tw_xcalloc(table->slot_count, sizeof *table->slots);
     for (size_t i = 0; i < table->count; i++)
         table->slots[probe(table, table->items[i]->id)] = (uint32_t)(i + 1);
 }
@@ -79,12 +78,10 @@ antenna_state *antenna_table_get(antenna_table *table, const char *id)
         return table->items[table->slots[slot] - 1];
     if (table->count == table->items_cap) {
         table->items_cap = table->items_cap ? table->items_cap * 2 : 64;
-        table->items = realloc(table->items, table->items_cap * sizeof *table->items);
-        if (!table->items)
-            abort();
+        table->items = tw_xrealloc(table->items, table->items_cap * sizeof *table->items);
     }
-    antenna_state *antenna = calloc(1, sizeof *antenna);
-    if (!antenna || bucket_ring_init(&antenna->slots, ANTENNA_SLOT_WIDTH_S, ANTENNA_SLOT_COUNT))
+    antenna_state *antenna = tw_xcalloc(1, sizeof *antenna);
+    if (bucket_ring_init(&antenna->slots, ANTENNA_SLOT_WIDTH_S, ANTENNA_SLOT_COUNT))
         abort();
     snprintf(antenna->id, sizeof antenna->id, "%s", id);
     antenna->interval_s = TW_DEFAULT_INTERVAL_S;
@@ -112,10 +109,7 @@ static void gaps_reserve(antenna_state *antenna)
     uint32_t cap = antenna->gap_cap ? antenna->gap_cap * 2 : GAPS_INITIAL_RANGES;
     if (cap > ANTENNA_SEQ_GAP_RANGES)
         cap = ANTENNA_SEQ_GAP_RANGES;
-    antenna_seq_gap *grown = realloc(antenna->gaps, cap * sizeof *grown);
-    if (!grown)
-        abort();
-    antenna->gaps = grown;
+    antenna->gaps = tw_xrealloc(antenna->gaps, cap * sizeof *antenna->gaps);
     antenna->gap_cap = cap;
 }
 
@@ -320,9 +314,7 @@ static void install_gaps(antenna_state *antenna, antenna_seq_gap *gaps, uint32_t
         free(gaps);
         return;
     }
-    antenna->gaps = realloc(gaps, count * sizeof *gaps);
-    if (!antenna->gaps)
-        abort();
+    antenna->gaps = tw_xrealloc(gaps, count * sizeof *gaps);
     antenna->gap_count = count;
     antenna->gap_cap = count;
 }
@@ -332,10 +324,7 @@ static antenna_seq_gap *gaps_alloc(uint32_t count)
 {
     if (count == 0)
         return NULL;
-    antenna_seq_gap *gaps = malloc(count * sizeof *gaps);
-    if (!gaps)
-        abort();
-    return gaps;
+    return tw_xmalloc(count * sizeof(antenna_seq_gap));
 }
 
 /* Unites two trackers of the same run. Each side counted the numbers it did not see up to

@@ -152,3 +152,20 @@ def test_prometheus_scrapes_every_http_service_and_the_config_is_valid():
         for sd in job.get("dns_sd_configs", []):
             ports[job["job_name"]] = (sd["names"][0], sd["port"])
     assert ports == {**{name: (name, port) for name, port in SCRAPED.items()}, "prometheus": ("localhost", 9090)}
+
+
+def image_args(service):
+    """The build arguments `make -s print-image-args` prints for service, as a dict."""
+    out = subprocess.run(["make", "-s", "print-image-args", f"SERVICE={service}"], cwd=REPO,
+                         capture_output=True, text=True, check=True, timeout=COMPOSE_TIMEOUT_S)
+    return dict(line.split("=", 1) for line in out.stdout.splitlines())
+
+
+def test_every_service_image_builds_from_deploy_dockerfile_with_the_printed_arguments(stack):
+    services = subprocess.run(["make", "-s", "print-services"], cwd=REPO, capture_output=True,
+                              text=True, check=True, timeout=COMPOSE_TIMEOUT_S).stdout.split()
+    built = {name: svc["build"] for name, svc in stack.items()
+             if svc.get("build", {}).get("dockerfile", "").endswith("deploy/Dockerfile")}
+    assert {b["args"]["SERVICE"] for b in built.values()} == set(services)
+    for build in built.values():
+        assert build["args"] == image_args(build["args"]["SERVICE"])

@@ -1,0 +1,190 @@
+/* Option table parsing: argv first, then environment, then defaults; strict validation
+ * with a single clear error line and exit status 2, as the contract requires. */
+#include "tw_options.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tw_http_client.h"
+#include "tw_status.h"
+
+#define USAGE_EXIT_BAD 2
+#define HTTP_URL_ERROR_BYTES 128
+
+static void print_usage(const tw_cli *cli)
+{
+    printf("Usage: %s [options]\n\n%s\n\nOptions (flag, env, default):\n", cli->program,
+           cli->summary);
+    for (size_t i = 0; i < cli->count; i++) {
+        const tw_option *opt = &cli->options[i];
+        char flag[64];
+        snprintf(flag, sizeof flag, "--%s%s", opt->name, opt->type == TW_OPT_BOOL ? "" : " V");
+        printf("  %-26s %s\n", flag, opt->help);
+        printf("  %-26s env %s, default %s\n", "", opt->env ? opt->env : "-",
+               opt->def && *opt->def ? opt->def : "(none)");
+    }
+    printf("  %-26s print this help and exit\n", "--help");
+}
+
+static void fail(const tw_cli *cli, const char *what, const char *name, const char *value)
+{
+    fprintf(stderr, "%s: %s --%s%s%s (see --help)\n", cli->program, what, name, value ? " " : "",
+            value ? value : "");
+    exit(USAGE_EXIT_BAD);
+}
+
+static bool in_range(const tw_option *opt, double value)
+{
+    if (opt->min == opt->max)
+        return true;
+    return value >= opt->min && value <= opt->max;
+}
+
+static bool choice_allowed(const char *choices, const char *value)
+{
+    size_t len = strlen(value);
+    for (const char *p = choices; p && *p;) {
+        const char *end = strchr(p, '|');
+        size_t choice_len = end ? (size_t)(end - p) : strlen(p);
+        if (choice_len == len && strncmp(p, value, len) == 0)
+            return true;
+        p = end ? end + 1 : NULL;
+    }
+    return false;
+}
+
+static int parse_bool(const char *text, bool *out)
+{
+    if (!strcmp(text, "1") || !strcmp(text, "true") || !strcmp(text, "yes")) {
+        *out = true;
+        return TW_OK;
+    }
+    if (!strcmp(text, "0") || !strcmp(text, "false") || !strcmp(text, "no")) {
+        *out = false;
+        return TW_OK;
+    }
+    return TW_INVALID;
+}
+
+/* True when text parses as an http:// URL. */
+static bool http_url_valid(const char *text)
+{
+    tw_http_url url;
+    char reason[HTTP_URL_ERROR_BYTES];
+    return tw_http_url_parse(text, &url, reason, sizeof reason) == TW_OK;
+}
+
+/* Converts text into the option's target; TW_INVALID when the text does not fit. */
+static int assign(const tw_option *opt, const char *text)
+{
+    char *end = NULL;
+    errno = 0;
+    switch (opt->type) {
+    case TW_OPT_STR:
+        if (opt->choices && !choice_allowed(opt->choices, text))
+            return TW_INVALID;
+        *(const char **)opt->target = text;
+        return TW_OK;
+    case TW_OPT_INT: {
+        long long value = strtoll(text, &end, 10);
+        if (errno || end == text || *end || !in_range(opt, (double)value))
+            return TW_INVALID;
+        *(int64_t *)opt->target = value;
+        return TW_OK;
+    }
+    case TW_OPT_DBL: {
+        double value = strtod(text, &end);
+        if (errno || end == text || *end || !isfinite(value) || !in_range(opt, value))
+            return TW_INVALID;
+        *(double *)opt->target = value;
+        return TW_OK;
+    }
+    case TW_OPT_BOOL:
+        return parse_bool(text, (bool *)opt->target);
+    case TW_OPT_HTTP_URL:
+        if (*text && !http_url_valid(text))
+            return TW_INVALID;
+        *(const char **)opt->target = text;
+        return TW_OK;
+    }
+    return TW_INVALID;
+}
+
+static tw_option *find_option(const tw_cli *cli, const char *name, size_t name_len)
+{
+    for (size_t i = 0; i < cli->count; i++) {
+        if (strlen(cli->options[i].name) == name_len &&
+            strncmp(cli->options[i].name, name, name_len) == 0)
+            return &cli->options[i];
+    }
+    return NULL;
+}
+
+/* Applies argv; marks each option given on the command line in seen[]. */
+static void parse_argv(const tw_cli *cli, int argc, char **argv, bool *seen)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+            print_usage(cli);
+            exit(0);
+        }
+        if (strncmp(arg, "--", 2) != 0)
+            fail(cli, "unexpected argument", "", arg);
+        const char *name = arg + 2;
+        const char *eq = strchr(name, '=');
+        size_t name_len = eq ? (size_t)(eq - name) : strlen(name);
+        tw_option *opt = find_option(cli, name, name_len);
+        if (!opt)
+            fail(cli, "unknown option", arg + 2, NULL);
+        const char *value = eq ? eq + 1 : NULL;
+        if (!value && opt->type == TW_OPT_BOOL)
+            value = "true";
+        if (!value && i + 1 < argc)
+            value = argv[++i];
+        if (!value)
+            fail(cli, "missing value for", opt->name, NULL);
+        if (assign(opt, value) != TW_OK)
+            fail(cli, "invalid value for", opt->name, value);
+        seen[opt - cli->options] = true;
+    }
+}
+
+int tw_cli_parse(const tw_cli *cli, int argc, char **argv)
+{
+    bool seen[cli->count + 1];
+    memset(seen, 0, sizeof seen);
+    parse_argv(cli, argc, argv, seen);
+    for (size_t i = 0; i < cli->count; i++) {
+        const tw_option *opt = &cli->options[i];
+        if (seen[i])
+            continue;
+        const char *env = opt->env ? getenv(opt->env) : NULL;
+        if (env && *env) {
+            if (assign(opt, env) != TW_OK) {
+                fprintf(stderr, "%s: invalid value for %s: %s (see --help)\n", cli->program,
+                        opt->env, env);
+                exit(USAGE_EXIT_BAD);
+            }
+        } else if (opt->def && assign(opt, opt->def) != TW_OK) {
+            fail(cli, "internal error: bad default for", opt->name, opt->def);
+        }
+    }
+    return TW_OK;
+}
+
+int tw_read_secret_file(const char *path, char *out, size_t out_size)
+{
+    FILE *file = fopen(path, "r");
+    if (!file)
+        return TW_ERR;
+    size_t len = fread(out, 1, out_size - 1, file);
+    fclose(file);
+    out[len] = '\0';
+    while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r'))
+        out[--len] = '\0';
+    return TW_OK;
+}

@@ -1,0 +1,165 @@
+/* Redis endpoint parsing and authenticated, time-bounded connections. */
+#include "tw_redis.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "tw_options.h"
+#include "tw_status.h"
+#include "tw_time.h"
+
+#define REDIS_DEFAULT_PORT 6379
+#define REDIS_SCHEME "redis://"
+
+static int copy_part(char *dst, size_t dst_size, const char *src, size_t len)
+{
+    if (len >= dst_size)
+        return TW_INVALID;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+    return TW_OK;
+}
+
+static int parse_port(const char *text, size_t len, int *out)
+{
+    if (len == 0 || len > 5)
+        return TW_INVALID;
+    int port = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] < '0' || text[i] > '9')
+            return TW_INVALID;
+        port = port * 10 + (text[i] - '0');
+    }
+    if (port < 1 || port > 65535)
+        return TW_INVALID;
+    *out = port;
+    return TW_OK;
+}
+
+static int parse_credentials(const char *start, size_t len, tw_redis_url *out)
+{
+    const char *colon = memchr(start, ':', len);
+    size_t user_len = colon ? (size_t)(colon - start) : len;
+    if (copy_part(out->user, sizeof out->user, start, user_len) != TW_OK)
+        return TW_INVALID;
+    if (colon)
+        return copy_part(out->password, sizeof out->password, colon + 1, len - user_len - 1);
+    return TW_OK;
+}
+
+int tw_redis_url_parse(const char *url, tw_redis_url *out, char *err, size_t err_size)
+{
+    memset(out, 0, sizeof *out);
+    out->port = REDIS_DEFAULT_PORT;
+    if (strncmp(url, REDIS_SCHEME, strlen(REDIS_SCHEME)) != 0) {
+        snprintf(err, err_size, "redis URL must start with redis://");
+        return TW_INVALID;
+    }
+    const char *rest = url + strlen(REDIS_SCHEME);
+    const char *at = strrchr(rest, '@');
+    if (at) {
+        if (parse_credentials(rest, (size_t)(at - rest), out) != TW_OK) {
+            snprintf(err, err_size, "redis URL credentials too long");
+            return TW_INVALID;
+        }
+        rest = at + 1;
+    }
+    size_t host_end = strcspn(rest, ":/");
+    if (host_end == 0 || copy_part(out->host, sizeof out->host, rest, host_end) != TW_OK) {
+        snprintf(err, err_size, "redis URL has no valid host");
+        return TW_INVALID;
+    }
+    if (rest[host_end] == ':') {
+        const char *port = rest + host_end + 1;
+        if (parse_port(port, strcspn(port, "/"), &out->port) != TW_OK) {
+            snprintf(err, err_size, "redis URL has an invalid port");
+            return TW_INVALID;
+        }
+    }
+    return TW_OK;
+}
+
+static int apply_credential_overrides(tw_redis_url *out, char *err, size_t err_size)
+{
+    const char *user = getenv("REDIS_USER");
+    const char *password = getenv("REDIS_PASSWORD");
+    const char *password_file = getenv("REDIS_PASSWORD_FILE");
+    if (user && *user && copy_part(out->user, sizeof out->user, user, strlen(user)) != TW_OK) {
+        snprintf(err, err_size, "REDIS_USER too long");
+        return TW_INVALID;
+    }
+    if (password && *password &&
+        copy_part(out->password, sizeof out->password, password, strlen(password)) != TW_OK) {
+        snprintf(err, err_size, "REDIS_PASSWORD too long");
+        return TW_INVALID;
+    }
+    if (password_file && *password_file &&
+        tw_read_secret_file(password_file, out->password, sizeof out->password) != TW_OK) {
+        snprintf(err, err_size, "cannot read REDIS_PASSWORD_FILE %s", password_file);
+        return TW_INVALID;
+    }
+    return TW_OK;
+}
+
+int tw_redis_url_resolve(const char *url, tw_redis_url *out, char *err, size_t err_size)
+{
+    char composed[512];
+    if (!url || !*url) {
+        const char *host = getenv("REDIS_HOST");
+        const char *port = getenv("REDIS_PORT");
+        if (host && *host) {
+            snprintf(composed, sizeof composed, REDIS_SCHEME "%s:%s", host,
+                     port && *port ? port : "6379");
+            url = composed;
+        } else {
+            url = TW_REDIS_DEFAULT_URL;
+        }
+    }
+    if (tw_redis_url_parse(url, out, err, err_size) != TW_OK)
+        return TW_INVALID;
+    return apply_credential_overrides(out, err, err_size);
+}
+
+int tw_redis_reply_is_error(const redisReply *reply, char *err, size_t err_size)
+{
+    if (reply && reply->type != REDIS_REPLY_ERROR)
+        return 0;
+    if (err)
+        snprintf(err, err_size, "%s", reply ? reply->str : "no reply");
+    return 1;
+}
+
+static int authenticate(redisContext *ctx, const tw_redis_url *url, char *err, size_t err_size)
+{
+    if (!url->password[0])
+        return TW_OK;
+    redisReply *reply = url->user[0] ? redisCommand(ctx, "AUTH %s %s", url->user, url->password)
+                                     : redisCommand(ctx, "AUTH %s", url->password);
+    int failed = tw_redis_reply_is_error(reply, err, err_size);
+    if (!reply)
+        snprintf(err, err_size, "AUTH: %s", ctx->errstr);
+    freeReplyObject(reply);
+    return failed ? TW_ERR : TW_OK;
+}
+
+redisContext *tw_redis_connect(const tw_redis_url *url, int timeout_ms, char *err, size_t err_size)
+{
+    struct timeval timeout = {.tv_sec = timeout_ms / TW_MS_PER_S,
+                              .tv_usec = (timeout_ms % TW_MS_PER_S) * TW_US_PER_MS};
+    redisContext *ctx = redisConnectWithTimeout(url->host, url->port, timeout);
+    if (!ctx || ctx->err) {
+        snprintf(err, err_size, "connect %s:%d: %s", url->host, url->port,
+                 ctx ? ctx->errstr : "out of memory");
+        redisFree(ctx);
+        return NULL;
+    }
+    redisSetTimeout(ctx, timeout);
+    redisEnableKeepAlive(ctx);
+    if (authenticate(ctx, url, err, err_size) != TW_OK) {
+        redisFree(ctx);
+        return NULL;
+    }
+    return ctx;
+}
