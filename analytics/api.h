@@ -1,8 +1,8 @@
 /* analytics' HTTP API: the contract's summary and antenna endpoints, the merge endpoint
  * the dashboard combines replicas with, and the malformed breakdown. Handlers read the
  * aggregate state under its lock and encode with common/tw_api. */
-#ifndef API_H
-#define API_H
+#ifndef ANALYTICS_API_H
+#define ANALYTICS_API_H
 
 #include <stdatomic.h>
 #include <stdint.h>

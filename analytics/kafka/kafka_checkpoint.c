@@ -123,12 +123,11 @@ int kafka_checkpoint_save(redisContext *ctx, const char *key, const char *owner,
     redisAppendCommand(ctx, "EXEC");
     tw_buf_free(&state);
     redisReply *exec = NULL;
-    status = read_replies(ctx, 3, &exec, err, err_size);
-    if (status == TW_OK && exec->type == REDIS_REPLY_NIL) {
+    status = tw_redis_read_transaction(ctx, 1, &exec, err, err_size);
+    if (status == TW_AGAIN) {
         snprintf(err, err_size, "partition taken over while saving");
         status = TW_INVALID;
-    } else if (status == TW_OK && (exec->type != REDIS_REPLY_ARRAY || exec->elements != 1 ||
-                                   tw_redis_reply_is_error(exec->element[0], err, err_size))) {
+    } else if (status == TW_OK && tw_redis_exec_errors(exec, err, err_size) > 0) {
         status = TW_ERR;
     }
     freeReplyObject(exec);

@@ -5,8 +5,8 @@
  * moves its state. A save only happens while the saver still owns the hash (WATCH +
  * HGET owner + MULTI/EXEC): a replica that lost its partition cannot overwrite the state
  * its successor restored. */
-#ifndef KAFKA_CHECKPOINT_H
-#define KAFKA_CHECKPOINT_H
+#ifndef ANALYTICS_KAFKA_CHECKPOINT_H
+#define ANALYTICS_KAFKA_CHECKPOINT_H
 
 #include <hiredis/hiredis.h>
 #include <stddef.h>

@@ -5,8 +5,8 @@
  * its offset is committed to Kafka only after that save, and a partition assigned here
  * starts from its saved state at its saved offset. Malformed messages are counted by
  * reason and copied to the dead-letter topic before the checkpoint that counts them. */
-#ifndef KAFKA_READER_H
-#define KAFKA_READER_H
+#ifndef ANALYTICS_KAFKA_READER_H
+#define ANALYTICS_KAFKA_READER_H
 
 #include <hiredis/hiredis.h>
 #include <librdkafka/rdkafka.h>

@@ -210,7 +210,8 @@ static void append_claims(const adoption *adopt, redisContext *ctx, const adopte
 /* EXEC's replies: our HSET, the adopted marker's commands, then one per XCLAIM chunk. */
 #define FIRST_CLAIM_REPLY (1 + CHECKPOINT_ADOPTED_MARKER_COMMANDS)
 
-/* Queues MULTI, the adoption and EXEC; returns how many replies precede EXEC's. */
+/* Queues MULTI, the adoption and EXEC; returns how many replies precede EXEC's (MULTI's
+ * included). */
 static size_t append_transaction(const adoption *adopt, redisContext *ctx, const adoptee *gone,
                                  const checkpoint_fields *hset)
 {
@@ -231,32 +232,6 @@ static size_t append_transaction(const adoption *adopt, redisContext *ctx, const
     checkpoint_append_lease(ctx, names);
     redisAppendCommand(ctx, "EXEC");
     return 1 + queued + 3;
-}
-
-/* Reads the replies to MULTI and the queued commands, then returns EXEC's reply (NULL on
- * a broken connection or when a command was refused at queueing). */
-static redisReply *read_exec(redisContext *ctx, size_t before_exec)
-{
-    bool refused = false;
-    for (size_t i = 0; i < before_exec; i++) {
-        redisReply *reply = NULL;
-        if (redisGetReply(ctx, (void **)&reply) != REDIS_OK)
-            return NULL;
-        char err[256];
-        if (tw_redis_reply_is_error(reply, err, sizeof err)) {
-            tw_log_error("adoption command refused", TW_STR("error", err));
-            refused = true;
-        }
-        freeReplyObject(reply);
-    }
-    redisReply *exec = NULL;
-    if (redisGetReply(ctx, (void **)&exec) != REDIS_OK)
-        return NULL;
-    if (refused || exec->type == REDIS_REPLY_ERROR) {
-        freeReplyObject(exec);
-        return NULL;
-    }
-    return exec;
 }
 
 /* Applies claimed entries (an XCLAIM reply) to our state; the caller holds the lock. */
@@ -359,11 +334,14 @@ static int adopt_one(adoption *adopt, redisContext *ctx, adoptee *gone)
     checkpoint_add_generation(&hset, adopt->names->lease->generation + 1);
     size_t before_exec = append_transaction(adopt, ctx, gone, &hset);
     tw_buf_free(&hset.body);
-    redisReply *exec = read_exec(ctx, before_exec);
-    if (!exec)
+    redisReply *exec = NULL;
+    char err[256] = "";
+    status = tw_redis_read_transaction(ctx, before_exec - 1, &exec, err, sizeof err);
+    if (status == TW_ERR) {
+        tw_log_error("adoption transaction refused", TW_STR("error", err));
         return TW_ERR;
-    if (exec->type != REDIS_REPLY_ARRAY) { /* nil: a WATCHed key changed */
-        freeReplyObject(exec);
+    }
+    if (status == TW_AGAIN) { /* a WATCHed key changed */
         tw_counter_add(adopt->abandoned, 1);
         tw_log_info("adoption abandoned: its state changed meanwhile",
                     TW_STR("consumer", gone->name));

@@ -8,8 +8,8 @@
  * group (XGROUP DELCONSUMER). Two survivors racing for the same consumer: the WATCH on its hash and
  * lease lets exactly one EXEC through. Runs on the aggregator thread, right after a checkpoint, so
  * this replica's saved state equals its state in memory. */
-#ifndef ADOPTION_H
-#define ADOPTION_H
+#ifndef ANALYTICS_ADOPTION_H
+#define ANALYTICS_ADOPTION_H
 
 #include <hiredis/hiredis.h>
 #include <stdint.h>

@@ -3,8 +3,8 @@
  * every N records, and once more before exiting after a stop. When a save finds that
  * Redis holds another checkpoint generation than the one saved last (Redis went back in
  * time), it reloads the state Redis holds and has the reader replay from there. */
-#ifndef APPLY_LOOP_H
-#define APPLY_LOOP_H
+#ifndef ANALYTICS_APPLY_LOOP_H
+#define ANALYTICS_APPLY_LOOP_H
 
 #include <pthread.h>
 #include <stdatomic.h>

@@ -245,35 +245,18 @@ void checkpoint_append_hset(redisContext *ctx, const char *key, const checkpoint
     tw_buf_free(&header);
 }
 
-/* Reads the replies of MULTI, the queued commands and EXEC; TW_OK when EXEC applied
- * them all. An EXEC aborted by WATCH (nil) is an error, with err saying so. */
-static int read_transaction(redisContext *ctx, size_t commands, char *err, size_t err_size)
+/* Reads the transaction's replies; TW_OK when EXEC applied every command. An EXEC
+ * aborted by WATCH (nil) is an error, with err saying so. */
+static int read_transaction(redisContext *ctx, size_t queued, char *err, size_t err_size)
 {
-    int status = TW_OK;
-    for (size_t i = 0; i < commands; i++) {
-        redisReply *reply = NULL;
-        if (redisGetReply(ctx, (void **)&reply) != REDIS_OK) {
-            snprintf(err, err_size, "checkpoint: %s", ctx->errstr);
-            return TW_ERR;
-        }
-        bool last = i + 1 == commands;
-        if (tw_redis_reply_is_error(reply, err, err_size))
-            status = TW_ERR;
-        if (last && reply->type == REDIS_REPLY_NIL) {
-            snprintf(err, err_size, "checkpoint transaction aborted: %s changed", "its hash");
-            status = TW_ERR;
-        } else if (last && reply->type != REDIS_REPLY_ARRAY) {
-            status = TW_ERR;
-        }
-        if (last && reply->type == REDIS_REPLY_ARRAY) {
-            for (size_t j = 0; j < reply->elements; j++) {
-                if (tw_redis_reply_is_error(reply->element[j], err, err_size))
-                    status = TW_ERR;
-            }
-        }
-        freeReplyObject(reply);
-    }
-    return status;
+    redisReply *exec = NULL;
+    int status = tw_redis_read_transaction(ctx, queued, &exec, err, err_size);
+    if (status == TW_AGAIN)
+        snprintf(err, err_size, "checkpoint transaction aborted: its hash changed");
+    else if (status == TW_OK && tw_redis_exec_errors(exec, err, err_size) > 0)
+        status = TW_ERR;
+    freeReplyObject(exec);
+    return status == TW_OK ? TW_OK : TW_ERR;
 }
 
 /* Sends MULTI ... EXEC and checks every reply; returns TW_OK when EXEC applied it all. */
@@ -298,7 +281,7 @@ static int run_transaction(redisContext *ctx, const checkpoint_names *names,
         commands++;
     }
     redisAppendCommand(ctx, "EXEC");
-    return read_transaction(ctx, commands, err, err_size);
+    return read_transaction(ctx, commands - 2, err, err_size); /* less MULTI and EXEC */
 }
 
 /* The generation Redis holds compared with ours: sets fenced or rolled_back and err. */

@@ -3,8 +3,8 @@
  * Redis in one MULTI/EXEC. An entry is therefore acknowledged if and only if its effect
  * is in the saved state; after a crash the pending entries are exactly those to apply
  * again on top of the restored state. */
-#ifndef CHECKPOINT_H
-#define CHECKPOINT_H
+#ifndef ANALYTICS_CHECKPOINT_H
+#define ANALYTICS_CHECKPOINT_H
 
 #include <hiredis/hiredis.h>
 #include <stdbool.h>

@@ -3,8 +3,8 @@
  * copy to the dead-letter stream. The aggregate state knows nothing of it. Only the
  * aggregator thread touches it (it applies entries, adopts and saves checkpoints), so it
  * needs no lock of its own. */
-#ifndef OWED_H
-#define OWED_H
+#ifndef ANALYTICS_OWED_H
+#define ANALYTICS_OWED_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -2,8 +2,8 @@
  * element of a reply separately (about 40 heap objects per stream entry); with these
  * object functions a reply is laid out in a few reused blocks and released at once by
  * reply_arena_reset. Replies keep the ordinary redisReply layout. */
-#ifndef REPLY_ARENA_H
-#define REPLY_ARENA_H
+#ifndef ANALYTICS_REPLY_ARENA_H
+#define ANALYTICS_REPLY_ARENA_H
 
 #include <hiredis/hiredis.h>
 #include <stddef.h>

@@ -2,8 +2,8 @@
  * Producer and consumer indices live on separate cache lines; each side keeps a cached
  * copy of the other's index and only reloads it when the cache says "full"/"empty", and
  * both sides move whole batches per index publish. */
-#ifndef SPSC_RING_H
-#define SPSC_RING_H
+#ifndef ANALYTICS_SPSC_RING_H
+#define ANALYTICS_SPSC_RING_H
 
 #include <stdalign.h>
 #include <stdatomic.h>

@@ -1,6 +1,6 @@
 /* Stream entries read from Redis, parsed into analytics entries; see stream_entry.c. */
-#ifndef STREAM_ENTRY_H
-#define STREAM_ENTRY_H
+#ifndef ANALYTICS_STREAM_ENTRY_H
+#define ANALYTICS_STREAM_ENTRY_H
 
 #include "entry.h"
 

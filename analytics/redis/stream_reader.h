@@ -8,8 +8,8 @@
  * applied and acknowledged everything handed over before, so that what is pending then
  * was never applied. When the aggregator reloads its state (Redis went back in time), the
  * reader starts over in a new epoch: a fresh connection and a new replay. */
-#ifndef STREAM_READER_H
-#define STREAM_READER_H
+#ifndef ANALYTICS_STREAM_READER_H
+#define ANALYTICS_STREAM_READER_H
 
 #include <pthread.h>
 #include <stdatomic.h>

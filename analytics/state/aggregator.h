@@ -3,8 +3,8 @@
  * flags a checkpoint saves by. It knows nothing of either broker: what a broker owes for
  * an entry lives in that broker's path. One mutex guards it: the thread that applies
  * holds it per batch, HTTP handlers hold it to read. */
-#ifndef AGGREGATOR_H
-#define AGGREGATOR_H
+#ifndef ANALYTICS_AGGREGATOR_H
+#define ANALYTICS_AGGREGATOR_H
 
 #include <pthread.h>
 #include <stdbool.h>

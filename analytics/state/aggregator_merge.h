@@ -1,8 +1,8 @@
 /* Whole-state operations the Kafka path needs on top of aggregator.c: merging one
  * aggregate state into another (a replica's view is the merge of its partitions' states),
  * and a complete snapshot in binary form (a partition's checkpoint). */
-#ifndef AGGREGATOR_MERGE_H
-#define AGGREGATOR_MERGE_H
+#ifndef ANALYTICS_AGGREGATOR_MERGE_H
+#define ANALYTICS_AGGREGATOR_MERGE_H
 
 #include <stddef.h>
 

@@ -3,8 +3,8 @@
  * (gaps = detected loss, repeats = duplicates), in an open-addressing hash table.
  * Sequence tracking is exact at any distance: it keeps the ranges of numbers never seen
  * below the newest, so its memory follows the gaps outstanding, not how late a report is. */
-#ifndef ANTENNA_TABLE_H
-#define ANTENNA_TABLE_H
+#ifndef ANALYTICS_ANTENNA_TABLE_H
+#define ANALYTICS_ANTENNA_TABLE_H
 
 #include <stdbool.h>
 #include <stddef.h>

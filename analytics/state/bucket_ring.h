@@ -2,8 +2,8 @@
  * each with record/packet/loss counts and a latency sketch. A bucket is reused when time
  * moves past it; a window sums the buckets that overlap it. Global windows use 1 s
  * buckets (exact to the second); per-antenna windows use 60 s buckets. */
-#ifndef BUCKET_RING_H
-#define BUCKET_RING_H
+#ifndef ANALYTICS_BUCKET_RING_H
+#define ANALYTICS_BUCKET_RING_H
 
 #include <stdbool.h>
 #include <stdint.h>

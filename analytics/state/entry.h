@@ -1,8 +1,8 @@
 /* One stream entry as it travels from the reader thread to the aggregator: its stream
  * id, the parsed report or the reason it is malformed, and, for malformed entries, the
  * raw fields for the dead-letter stream. Fixed size, so it can sit in ring slots. */
-#ifndef ENTRY_H
-#define ENTRY_H
+#ifndef ANALYTICS_ENTRY_H
+#define ANALYTICS_ENTRY_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* The binary form of the aggregate state's totals; see state_codec.c. */
-#ifndef STATE_CODEC_H
-#define STATE_CODEC_H
+#ifndef ANALYTICS_STATE_CODEC_H
+#define ANALYTICS_STATE_CODEC_H
 
 #include "aggregator.h"
 #include "tw_wire.h"

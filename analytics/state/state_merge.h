@@ -2,8 +2,8 @@
  * is combined with this replica's own in a scratch aggregator (own stays untouched, so an
  * adoption that loses a race costs nothing), and once the combination is saved, the
  * combined parts are moved into own. */
-#ifndef STATE_MERGE_H
-#define STATE_MERGE_H
+#ifndef ANALYTICS_STATE_MERGE_H
+#define ANALYTICS_STATE_MERGE_H
 
 #include "aggregator.h"
 

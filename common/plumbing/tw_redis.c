@@ -1,6 +1,7 @@
 /* Redis endpoint parsing and authenticated, time-bounded connections. */
 #include "tw_redis.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,47 @@ int tw_redis_reply_is_error(const redisReply *reply, char *err, size_t err_size)
     if (err)
         snprintf(err, err_size, "%s", reply ? reply->str : "no reply");
     return 1;
+}
+
+int tw_redis_read_transaction(redisContext *ctx, size_t queued, redisReply **exec, char *err,
+                              size_t err_size)
+{
+    *exec = NULL;
+    bool refused = false;
+    for (size_t i = 0; i < 1 + queued; i++) { /* MULTI's OK, then one QUEUED each */
+        redisReply *reply = NULL;
+        if (redisGetReply(ctx, (void **)&reply) != REDIS_OK || !reply) {
+            snprintf(err, err_size, "redis: %s", ctx->errstr[0] ? ctx->errstr : "no reply");
+            return TW_ERR;
+        }
+        refused |= tw_redis_reply_is_error(reply, err, err_size);
+        freeReplyObject(reply);
+    }
+    redisReply *reply = NULL;
+    if (redisGetReply(ctx, (void **)&reply) != REDIS_OK || !reply) {
+        snprintf(err, err_size, "redis: %s", ctx->errstr[0] ? ctx->errstr : "no reply");
+        return TW_ERR;
+    }
+    if (refused || tw_redis_reply_is_error(reply, refused ? NULL : err, err_size) ||
+        (reply->type != REDIS_REPLY_ARRAY && reply->type != REDIS_REPLY_NIL)) {
+        freeReplyObject(reply);
+        return TW_ERR;
+    }
+    if (reply->type == REDIS_REPLY_NIL) {
+        freeReplyObject(reply);
+        snprintf(err, err_size, "transaction aborted: a watched key changed");
+        return TW_AGAIN;
+    }
+    *exec = reply;
+    return TW_OK;
+}
+
+size_t tw_redis_exec_errors(const redisReply *exec, char *err, size_t err_size)
+{
+    size_t errors = 0;
+    for (size_t i = 0; exec && i < exec->elements; i++)
+        errors += (size_t)tw_redis_reply_is_error(exec->element[i], err, err_size);
+    return errors;
 }
 
 static int authenticate(redisContext *ctx, const tw_redis_url *url, char *err, size_t err_size)

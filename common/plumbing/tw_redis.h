@@ -27,5 +27,15 @@ redisContext *tw_redis_connect(const tw_redis_url *url, int timeout_ms, char *er
                                size_t err_size);
 /* True when reply is an error reply (or missing); copies its text into err when given. */
 int tw_redis_reply_is_error(const redisReply *reply, char *err, size_t err_size);
+/* Reads the replies of a pipelined MULTI, `queued` commands and EXEC. TW_OK: EXEC ran
+ * them, *exec holds its array reply (the caller frees it). TW_AGAIN: a WATCHed key had
+ * changed, EXEC answered nil and nothing ran. TW_ERR: the connection failed, a command
+ * was refused when queued (so EXEC discarded them all) or EXEC itself failed; err says
+ * why and *exec is NULL. */
+int tw_redis_read_transaction(redisContext *ctx, size_t queued, redisReply **exec, char *err,
+                              size_t err_size);
+/* Errors among the replies EXEC returned (commands that ran and failed); err holds the
+ * last one. */
+size_t tw_redis_exec_errors(const redisReply *exec, char *err, size_t err_size);
 
 #endif
