@@ -57,6 +57,16 @@ def http_get(port, path, host="127.0.0.1", timeout_s=5.0):
     return status, (json.loads(text) if "json" in ctype else text)
 
 
+def metric_value(port, name, host="127.0.0.1"):
+    """The value of an unlabelled series on a service's /metrics, None when absent."""
+    status, text = http_get(port, "/metrics", host=host)
+    assert status == 200
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
 class Process:
     """One of our binaries running in the background, stderr captured to a file."""
 

@@ -3,7 +3,7 @@ a topic back with Debian's kcat, and starting simulator/analytics with --broker 
 import json
 import subprocess
 
-from conftest import free_port, http_get, wait_until
+from conftest import free_port, http_get, metric_value, wait_until
 from pipeline import record_sums
 
 TOPIC = "antenna-reports"
@@ -84,12 +84,7 @@ def start_kafka_analytics(spawn, redis_server, bootstrap, consumer, args=(), hos
 
 
 def metric(proc, name):
-    status, text = http_get(proc.port, "/metrics", host=proc.host)
-    assert status == 200
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    return None
+    return metric_value(proc.port, name, host=proc.host)
 
 
 def summary_of(proc):

@@ -12,7 +12,7 @@ import time
 import pytest
 import redis
 
-from conftest import http_get, wait_until
+from conftest import http_get, metric_value, wait_until
 from pipeline import run_simulator, start_analytics, stream_fields, stream_sums, summary
 
 KEY = "antenna_stream"
@@ -36,12 +36,9 @@ def add_up(*totals):
 
 
 def metric(port, name):
-    status, text = http_get(port, "/metrics")
-    assert status == 200
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise AssertionError(f"{name} not exported")
+    value = metric_value(port, name)
+    assert value is not None, f"{name} not exported"
+    return value
 
 
 def quality(port):

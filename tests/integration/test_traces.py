@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from conftest import free_port, http_get, wait_until
+from conftest import free_port, http_get, metric_value, wait_until
 from otlp_receiver import OtlpReceiver
 from pipeline import run_simulator, start_analytics, stream_sums, summary, wait_drained
 from robot_support import Robots
@@ -29,12 +29,9 @@ def receiver():
 
 
 def metric(port, name):
-    status, text = http_get(port, "/metrics")
-    assert status == 200
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise AssertionError(f"{name} not in /metrics")
+    value = metric_value(port, name)
+    assert value is not None, f"{name} not in /metrics"
+    return value
 
 
 def get_with_traceparent(port, path, traceparent):
