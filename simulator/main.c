@@ -266,6 +266,23 @@ static void flush_before_exit(simulator *sim)
                     TW_INT("reports", sim->queue.count + (size_t)in_flight));
 }
 
+static void log_stopped(const simulator *sim)
+{
+    const char *msg = "simulator stopped";
+    if (sim->kafka) {
+        tw_log_info(msg, TW_INT("generated", sim->generated),
+                    TW_INT("sent", tw_counter_value(sim->kwriter.sent)),
+                    TW_INT("dropped", sim->queue.dropped));
+        return;
+    }
+    const stream_writer *w = &sim->writer;
+    tw_log_info(msg, TW_INT("generated", sim->generated), TW_INT("sent", tw_counter_value(w->sent)),
+                TW_INT("dropped", sim->queue.dropped),
+                TW_INT("resent", tw_counter_value(w->resent)),
+                TW_INT("resolved", tw_counter_value(w->resolved)),
+                TW_INT("rollbacks", tw_counter_value(w->rollbacks)));
+}
+
 static int broker_ready(void *arg, tw_buf *reason)
 {
     simulator *sim = arg;
@@ -354,9 +371,7 @@ int main(int argc, char **argv)
                 TW_INT("count", sim.settings.count));
     run_loop(&sim);
     flush_before_exit(&sim);
-    tw_log_info("simulator stopped", TW_INT("generated", sim.generated),
-                TW_INT("sent", tw_counter_value(sim.kafka ? sim.kwriter.sent : sim.writer.sent)),
-                TW_INT("dropped", sim.queue.dropped));
+    log_stopped(&sim);
     tw_http_stop(http);
     tw_trace_stop();
     if (sim.kafka)
