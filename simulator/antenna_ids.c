@@ -17,16 +17,26 @@ int antenna_ids_init(antenna_ids *ids, size_t max_ids)
     while (slots < max_ids * SLOTS_PER_ID)
         slots *= 2;
     ids->names = calloc(slots, sizeof *ids->names);
+    ids->followed_by = malloc(slots * sizeof *ids->followed_by);
     ids->slots = slots;
     ids->max_ids = max_ids;
+    ids->last = ANTENNA_IDS_NONE;
     ids->count = 0;
-    return ids->names ? TW_OK : TW_ERR;
+    if (!ids->names || !ids->followed_by) {
+        antenna_ids_free(ids);
+        return TW_ERR;
+    }
+    for (size_t i = 0; i < slots; i++)
+        ids->followed_by[i] = ANTENNA_IDS_NONE;
+    return TW_OK;
 }
 
 void antenna_ids_free(antenna_ids *ids)
 {
     free(ids->names);
+    free(ids->followed_by);
     ids->names = NULL;
+    ids->followed_by = NULL;
 }
 
 static uint64_t hash_of(const char *id)
@@ -37,7 +47,8 @@ static uint64_t hash_of(const char *id)
     return hash;
 }
 
-uint32_t antenna_ids_intern(antenna_ids *ids, const char *id)
+/* The slot of id by hash and linear probe, adding it when new. */
+static uint32_t lookup(antenna_ids *ids, const char *id)
 {
     size_t mask = ids->slots - 1;
     for (size_t slot = (size_t)hash_of(id) & mask;; slot = (slot + 1) & mask) {
@@ -52,6 +63,19 @@ uint32_t antenna_ids_intern(antenna_ids *ids, const char *id)
         if (!strcmp(name, id))
             return (uint32_t)slot;
     }
+}
+
+uint32_t antenna_ids_intern(antenna_ids *ids, const char *id)
+{
+    uint32_t guess = ids->last == ANTENNA_IDS_NONE ? ANTENNA_IDS_NONE : ids->followed_by[ids->last];
+    if (guess != ANTENNA_IDS_NONE && !strcmp(ids->names[guess], id))
+        return ids->last = guess;
+    uint32_t slot = lookup(ids, id);
+    if (slot == ANTENNA_IDS_NONE)
+        return slot;
+    if (ids->last != ANTENNA_IDS_NONE)
+        ids->followed_by[ids->last] = slot;
+    return ids->last = slot;
 }
 
 const char *antenna_ids_name(const antenna_ids *ids, uint32_t i)

@@ -1,6 +1,8 @@
 /* Interned antenna ids: a fixed-size open-addressing table that gives each distinct id a
  * small index, so the re-send window stores 4 bytes per report instead of the 65-byte id.
- * Sized once for the antennas this process simulates; never allocates afterwards. */
+ * Sized once for the antennas this process simulates; never allocates afterwards. Ids
+ * mostly come round-robin, so the table remembers which id followed each one last time
+ * and tries that first: one string comparison instead of a hash and a probe. */
 #ifndef ANTENNA_IDS_H
 #define ANTENNA_IDS_H
 
@@ -15,7 +17,9 @@ typedef struct {
     char (*names)[TW_ANTENNA_ID_MAX_LEN + 1]; /* slot names, "" when free; owned */
     size_t slots;                             /* table size, a power of two */
     size_t max_ids;                           /* distinct ids accepted at most */
-    size_t count;                             /* distinct ids held */
+    uint32_t *followed_by; /* per slot: the slot interned right after it last time; owned */
+    uint32_t last;         /* slot interned last, or ANTENNA_IDS_NONE */
+    size_t count;          /* distinct ids held */
 } antenna_ids;
 
 /* Allocates a table for at most max_ids distinct ids; TW_OK or TW_ERR. */

@@ -10,22 +10,29 @@
 #include "tw_status.h"
 
 #define US_PER_MS 1000
+#define U64_DIGITS_MAX 20 /* 18446744073709551615 */
 
 _Static_assert(sizeof(resend_entry) == RESEND_WINDOW_ENTRY_BYTES,
                "RESEND_WINDOW_ENTRY_BYTES must state the real entry size");
 
 /* Parses the decimal digits of text[0..len) into *out; TW_INVALID when empty, not
- * digits, or beyond 64 bits. */
+ * digits, or beyond 64 bits. This runs for every confirmed report: no division, and
+ * overflow checks only for numbers long enough to overflow. */
 static int parse_u64(const char *text, size_t len, uint64_t *out)
 {
     uint64_t value = 0;
-    if (len == 0)
+    if (len == 0 || len > U64_DIGITS_MAX)
         return TW_INVALID;
+    bool may_overflow = len == U64_DIGITS_MAX;
     for (size_t i = 0; i < len; i++) {
         unsigned digit = (unsigned)(text[i] - '0');
-        if (digit > 9 || value > (UINT64_MAX - digit) / 10)
+        if (digit > 9)
             return TW_INVALID;
-        value = value * 10 + digit;
+        if (!may_overflow)
+            value = value * 10 + digit;
+        else if (__builtin_mul_overflow(value, 10, &value) ||
+                 __builtin_add_overflow(value, digit, &value))
+            return TW_INVALID;
     }
     *out = value;
     return TW_OK;
@@ -111,11 +118,10 @@ void resend_window_expire(resend_window *window, int64_t now_us)
         drop_oldest(window);
 }
 
-/* Copies the report into entry; false when it cannot be kept compactly. */
+/* Copies the report (of the window's run: not checked, this runs for every confirmed
+ * report) into entry; false when its antenna id does not fit. */
 static bool compact(resend_window *window, const tw_report *report, resend_entry *entry)
 {
-    if (strcmp(report->run, window->run) != 0)
-        return false;
     entry->antenna = antenna_ids_intern(&window->antennas, report->antenna_id);
     if (entry->antenna == ANTENNA_IDS_NONE)
         return false;

@@ -74,8 +74,9 @@ void resend_window_free(resend_window *window);
 bool resend_window_enabled(const resend_window *window);
 /* Drops the entries confirmed more than the window before now_us. */
 void resend_window_expire(resend_window *window, int64_t now_us);
-/* Keeps a report Redis confirmed as entry id at now_us (expiring old entries, evicting the
- * oldest when full). An id not newer than the newest entry empties the window first. */
+/* Keeps a report of the window's run that Redis confirmed as entry id at now_us (expiring
+ * old entries, evicting the oldest when full). An id not newer than the newest entry
+ * empties the window first. */
 void resend_window_push(resend_window *window, const tw_report *report, stream_id id,
                         int64_t now_us);
 /* The i-th oldest entry (i < count). */

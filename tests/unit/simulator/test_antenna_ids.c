@@ -52,5 +52,25 @@ static void test_many_ids_stay_distinct(void)
     antenna_ids_free(&ids);
 }
 
-TW_TEST_MAIN("antenna_ids", TW_TEST(test_same_id_same_index),
-             TW_TEST(test_full_table_refuses_new_ids), TW_TEST(test_many_ids_stay_distinct))
+/* The remembered successor is only a guess: any order gives the same indices. */
+static void test_order_changes_keep_indices(void)
+{
+    antenna_ids ids;
+    antenna_ids_init(&ids, 3);
+    uint32_t a = antenna_ids_intern(&ids, "a"), b = antenna_ids_intern(&ids, "b");
+    uint32_t c = antenna_ids_intern(&ids, "c");
+    const char *order[] = {"a", "b", "c", "a", "c", "b", "b", "a", "c", "a", "b", "c"};
+    const uint32_t expected[] = {a, b, c, a, c, b, b, a, c, a, b, c};
+    int same = 0;
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+        same += antenna_ids_intern(&ids, order[i]) == expected[i];
+    TW_CHECK_INT(same, 12);
+    TW_CHECK_INT(antenna_ids_intern(&ids, "d"), ANTENNA_IDS_NONE);
+    TW_CHECK_INT(antenna_ids_intern(&ids, "a"), a);
+    TW_CHECK_INT(ids.count, 3);
+    antenna_ids_free(&ids);
+}
+
+TW_TEST_MAIN("antenna_ids", TW_TEST(test_order_changes_keep_indices),
+             TW_TEST(test_same_id_same_index), TW_TEST(test_full_table_refuses_new_ids),
+             TW_TEST(test_many_ids_stay_distinct))
