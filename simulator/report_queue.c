@@ -1,4 +1,6 @@
-/* Circular buffer of reports; see report_queue.h. */
+/* Circular buffer of reports; see report_queue.h. An empty queue starts again at slot 0,
+ * so at low rates only its first slots are ever touched (resident memory follows what it
+ * holds, not its capacity). */
 #include "report_queue.h"
 
 #include <assert.h>
@@ -69,15 +71,15 @@ void report_queue_remove_done(report_queue *queue, size_t n, const bool *keep)
                 queue->slots[slot_index(queue, write)] = queue->slots[slot_index(queue, read)];
         }
     }
-    queue->head = slot_index(queue, write);
     queue->count -= write;
+    queue->head = queue->count ? slot_index(queue, write) : 0;
 }
 
 void report_queue_pop_front(report_queue *queue, size_t n)
 {
     assert(queue->pinned == 0 && n <= queue->count);
-    queue->head = slot_index(queue, n);
     queue->count -= n;
+    queue->head = queue->count ? slot_index(queue, n) : 0;
 }
 
 size_t report_queue_reserve_front(report_queue *queue, size_t n)

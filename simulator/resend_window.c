@@ -105,10 +105,12 @@ const resend_entry *resend_window_at(const resend_window *window, size_t i)
     return &window->slots[slot_index(window, i)];
 }
 
+/* An empty window starts again at slot 0: at low rates only the first slots are ever
+ * touched, so the memory in use follows what the window holds, not its cap. */
 static void drop_oldest(resend_window *window)
 {
-    window->head = slot_index(window, 1);
     window->count--;
+    window->head = window->count ? slot_index(window, 1) : 0;
 }
 
 void resend_window_expire(resend_window *window, int64_t now_us)
@@ -143,7 +145,7 @@ void resend_window_push(resend_window *window, const tw_report *report, stream_i
     if (!window->slots)
         return;
     if (window->has_newest && stream_id_compare(id, window->newest_id) <= 0)
-        window->count = 0; /* another history: entries older than id no longer order by id */
+        window->count = window->head = 0; /* another history: older ids no longer order */
     resend_entry entry;
     if (!compact(window, report, &entry)) {
         window->unkept++;
@@ -199,6 +201,7 @@ void resend_window_drop_after(resend_window *window, stream_id after)
 {
     window->count -= resend_window_count_after(window, after);
     if (window->count == 0) {
+        window->head = 0;
         window->has_newest = false;
         return;
     }

@@ -81,7 +81,25 @@ static void test_pop_front_removes_oldest(void)
     report_queue_free(&queue);
 }
 
-TW_TEST_MAIN("report_queue", TW_TEST(test_put_back_goes_first_in_order),
+/* Emptied, the queue starts over at its first slot: memory touched follows what it holds. */
+static void test_empty_queue_restarts_at_first_slot(void)
+{
+    report_queue queue;
+    report_queue_init(&queue, 4);
+    for (int round = 0; round < 10; round++) {
+        push_seqs(&queue, 1, 2);
+        bool keep[2] = {false, false};
+        report_queue_remove_done(&queue, 2, keep);
+    }
+    TW_CHECK_INT(queue.head, 0);
+    push_seqs(&queue, 1, 3);
+    report_queue_pop_front(&queue, 3);
+    TW_CHECK_INT(queue.head, 0);
+    report_queue_free(&queue);
+}
+
+TW_TEST_MAIN("report_queue", TW_TEST(test_empty_queue_restarts_at_first_slot),
+             TW_TEST(test_put_back_goes_first_in_order),
              TW_TEST(test_put_back_into_a_full_queue_drops_oldest_unsent),
              TW_TEST(test_put_back_more_than_capacity_keeps_newest_lost),
              TW_TEST(test_pop_front_removes_oldest))

@@ -172,9 +172,25 @@ static void test_reports_that_cannot_be_kept_are_counted(void)
     resend_window_free(&w);
 }
 
-TW_TEST_MAIN("resend_window", TW_TEST(test_stream_id_parse_and_format),
-             TW_TEST(test_window_off_keeps_nothing), TW_TEST(test_entry_rebuilds_the_report),
-             TW_TEST(test_entries_expire_after_the_window),
+/* One report every 5 s with a 2 s window: the window is empty at each push and stays in
+ * its first slot. */
+static void test_low_rate_stays_in_first_slot(void)
+{
+    resend_window w;
+    resend_window_init(&w, WINDOW_MS, 1024, 4, RUN);
+    for (uint64_t seq = 1; seq <= 100; seq++) {
+        tw_report r = report_of("a", seq);
+        resend_window_push(&w, &r, id_of(seq * 5000, 0), (int64_t)seq * 5000 * MS_US);
+    }
+    TW_CHECK_INT(w.count, 1);
+    TW_CHECK_INT(w.head, 0);
+    TW_CHECK_INT(resend_window_at(&w, 0)->seq, 100);
+    resend_window_free(&w);
+}
+
+TW_TEST_MAIN("resend_window", TW_TEST(test_low_rate_stays_in_first_slot),
+             TW_TEST(test_stream_id_parse_and_format), TW_TEST(test_window_off_keeps_nothing),
+             TW_TEST(test_entry_rebuilds_the_report), TW_TEST(test_entries_expire_after_the_window),
              TW_TEST(test_cap_evicts_oldest_and_counts), TW_TEST(test_count_and_drop_after_an_id),
              TW_TEST(test_older_id_starts_a_new_history),
              TW_TEST(test_reports_that_cannot_be_kept_are_counted))
