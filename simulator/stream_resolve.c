@@ -25,12 +25,13 @@ typedef struct {
     uint64_t seq;           /* seq field, 0 when absent or not a number */
 } entry_view;
 
-/* TW_OK for an array reply; TW_ERR for a failed connection; TW_INVALID for anything else. */
+/* TW_OK for an array reply; TW_ERR for a failed connection; TW_INVALID for anything else
+ * (an error reply, or a failure that is not the connection's). */
 static int reply_status(redisContext *ctx, const redisReply *reply, char *err, size_t err_size)
 {
     if (!reply) {
         snprintf(err, err_size, "%s", ctx->errstr[0] ? ctx->errstr : "no reply");
-        return TW_ERR;
+        return ctx->err == REDIS_ERR_IO || ctx->err == REDIS_ERR_EOF ? TW_ERR : TW_INVALID;
     }
     if (reply->type == REDIS_REPLY_ARRAY)
         return TW_OK;

@@ -27,7 +27,8 @@ typedef struct {
 /* Resolves against the stream key on ctx. in_flight_max bounds how many reports at the front
  * of the queue may have been applied without a reply (0: none were in flight); keep is
  * scratch for that many flags. Returns TW_OK; TW_ERR when the connection failed (reconnect
- * and resolve again); TW_INVALID when Redis refused a command (err says why; what was found
+ * and resolve again); TW_INVALID when Redis refused a command or the command failed otherwise
+ * (err says why; ctx->err is set when the context is no longer usable; what was found
  * before is applied, the rest is re-sent as queued). */
 int stream_resolve(redisContext *ctx, const char *key, resend_window *window, report_queue *queue,
                    size_t in_flight_max, bool *keep, stream_resolve_result *out, char *err,

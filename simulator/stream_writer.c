@@ -112,7 +112,7 @@ static int ensure_connected(stream_writer *writer)
     }
     if (writer->connections++ > 0) {
         tw_counter_add(writer->reconnects, 1);
-        writer->resolve_pending = resend_window_enabled(&writer->window);
+        writer->resolve_pending = resend_window_enabled(&writer->window) && !writer->resolve_disabled;
     }
     tw_backoff_succeeded(&writer->backoff);
     atomic_store(&writer->connected, true);
@@ -326,6 +326,13 @@ static int resolve(stream_writer *writer, report_queue *queue)
         tw_log_warn("cannot read the stream back after reconnecting; unconfirmed reports are "
                     "re-sent as queued",
                     TW_STR("error", err));
+    }
+    if (status == TW_INVALID && writer->ctx->err) {
+        /* not Redis refusing but this client failing: never try again, or every
+         * reconnection would end here */
+        writer->resolve_disabled = true;
+        disconnect(writer, err);
+        return TW_AGAIN;
     }
     return TW_OK;
 }

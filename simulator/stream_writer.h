@@ -54,6 +54,7 @@ typedef struct {
     bool resolve_pending;    /* reconnected: resolve before sending anything */
     size_t unreplied;        /* reports sent without a reply when the connection broke */
     bool resolve_warned;     /* a refused resolution was logged once */
+    bool resolve_disabled;   /* resolving failed on this side: never tried again */
     tw_counter *resent;      /* confirmed reports Redis lost, re-sent */
     tw_counter *resolved;    /* in-flight reports found applied after a reconnection */
     tw_counter *rollbacks;   /* reconnections to a Redis that lost confirmed reports */
