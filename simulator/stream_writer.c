@@ -54,6 +54,7 @@ int stream_writer_init(stream_writer *writer, const stream_writer_config *config
     writer->maxlen = config->maxlen;
     writer->batch_max = config->batch_max;
     writer->keep = calloc(config->batch_max, sizeof *writer->keep);
+    writer->ids = calloc(config->batch_max, sizeof *writer->ids);
     tw_buf_init(&writer->command);
     tw_buf_init(&writer->next);
     tw_backoff_init(&writer->backoff, BACKOFF_INITIAL_US, BACKOFF_MAX_US);
@@ -72,7 +73,7 @@ int stream_writer_init(stream_writer *writer, const stream_writer_config *config
     register_window_metrics(writer, metrics);
     int window = resend_window_init(&writer->window, config->resend_window_ms,
                                     config->resend_window_max, config->antennas, config->run);
-    return writer->keep && window == TW_OK ? TW_OK : TW_ERR;
+    return writer->keep && writer->ids && window == TW_OK ? TW_OK : TW_ERR;
 }
 
 static void disconnect(stream_writer *writer, const char *why)
@@ -93,6 +94,7 @@ void stream_writer_free(stream_writer *writer)
     tw_buf_free(&writer->command);
     tw_buf_free(&writer->next);
     free(writer->keep);
+    free(writer->ids);
     resend_window_free(&writer->window);
 }
 
@@ -204,15 +206,28 @@ static void trace_confirmed(const stream_writer *writer, const tw_report *report
     tw_trace_end(&span);
 }
 
-/* A report Redis confirmed with entry id reply: into the window, its span ended. */
-static void keep_confirmed(stream_writer *writer, const tw_report *report, const redisReply *reply,
-                           int64_t now_us)
+/* A report Redis confirmed with entry id reply: the id noted for the window (0-0 when it
+ * cannot be parsed), its span ended. */
+static void note_confirmed(stream_writer *writer, size_t i, const tw_report *report,
+                           const redisReply *reply)
 {
-    stream_id id;
-    if (writer->window.slots && stream_id_parse(reply->str, reply->len, &id) == TW_OK)
-        resend_window_push(&writer->window, report, id, now_us);
+    if (writer->window.slots && stream_id_parse(reply->str, reply->len, &writer->ids[i]) != TW_OK)
+        writer->ids[i] = (stream_id){0, 0};
     if (report->traceparent[0])
         trace_confirmed(writer, report, reply->str);
+}
+
+/* Copies the confirmed reports among the first n queued into the window, with their ids. */
+static void keep_in_window(stream_writer *writer, const report_queue *queue, size_t n,
+                           int confirmed)
+{
+    if (!writer->window.slots || confirmed == 0)
+        return;
+    int64_t now_us = tw_mono_us();
+    for (size_t i = 0; i < n; i++) {
+        if (!writer->keep[i] && (writer->ids[i].ms | writer->ids[i].seq))
+            resend_window_push(&writer->window, report_queue_at(queue, i), writer->ids[i], now_us);
+    }
 }
 
 /* Reads one reply per sent report; returns how many were confirmed, or TW_ERR when the
@@ -223,7 +238,6 @@ static int read_replies(stream_writer *writer, const report_queue *queue, size_t
     *confirmed = 0;
     for (size_t i = 0; i < n; i++)
         writer->keep[i] = true;
-    int64_t now_us = tw_mono_us();
     for (size_t i = 0; i < n; i++) {
         redisReply *reply = NULL;
         if (redisGetReply(writer->ctx, (void **)&reply) != REDIS_OK || !reply) {
@@ -240,7 +254,9 @@ static int read_replies(stream_writer *writer, const report_queue *queue, size_t
             (*confirmed)++;
             const tw_report *report = report_queue_at(queue, i);
             if (reply->type == REDIS_REPLY_STRING)
-                keep_confirmed(writer, report, reply, now_us);
+                note_confirmed(writer, i, report, reply);
+            else
+                writer->ids[i] = (stream_id){0, 0};
         }
         freeReplyObject(reply);
     }
@@ -256,10 +272,8 @@ static void format_batch(stream_writer *writer, const report_queue *queue, size_
         format_xadd(writer, out, report_queue_at(queue, first + i));
 }
 
-/* Hands a formatted batch of n reports (the oldest queued ones) to the socket; their replies
- * are read by the next flush. */
-static void send_batch(stream_writer *writer, report_queue *queue, const tw_buf *batch,
-                       size_t n)
+/* Hands a formatted batch of n reports to the socket; false when the connection failed. */
+static bool write_batch(stream_writer *writer, const tw_buf *batch, size_t n)
 {
     redisAppendFormattedCommand(writer->ctx, batch->data, batch->len);
     int done = 0;
@@ -267,9 +281,15 @@ static void send_batch(stream_writer *writer, report_queue *queue, const tw_buf 
         if (redisBufferWrite(writer->ctx, &done) != REDIS_OK) {
             writer->unreplied = n; /* part of the batch may have reached Redis */
             disconnect(writer, writer->ctx->errstr[0] ? writer->ctx->errstr : "write failed");
-            return; /* nothing is in flight: the reports stay queued */
+            return false; /* nothing is in flight: the reports stay queued */
         }
     }
+    return true;
+}
+
+/* The oldest n queued reports were written: their replies are read by the next flush. */
+static void mark_in_flight(stream_writer *writer, report_queue *queue, size_t n)
+{
     writer->in_flight = n;
     writer->in_flight_since_us = tw_mono_us();
     queue->pinned = n;
@@ -337,13 +357,12 @@ static int resolve(stream_writer *writer, report_queue *queue)
     return TW_OK;
 }
 
-/* Reads the in-flight batch's replies and removes the confirmed reports. Returns how many
- * were confirmed; *clean is true when every report was. */
-static int collect_replies(stream_writer *writer, report_queue *queue, bool *clean)
+/* After the in-flight batch's replies were read (status and confirmed from read_replies):
+ * keeps the confirmed reports in the window and removes them from the queue. */
+static void finish_batch(stream_writer *writer, report_queue *queue, int status, int confirmed)
 {
     size_t n = writer->in_flight;
-    int confirmed = 0;
-    int status = read_replies(writer, queue, n, &confirmed);
+    keep_in_window(writer, queue, n, confirmed);
     report_queue_remove_done(queue, n, writer->keep);
     writer->in_flight = 0;
     queue->pinned = 0;
@@ -351,12 +370,11 @@ static int collect_replies(stream_writer *writer, report_queue *queue, bool *cle
     sync_window_metrics(writer);
     tw_histogram_observe(writer->batch_seconds,
                          (double)(tw_mono_us() - writer->in_flight_since_us) / 1e6);
-    *clean = status == TW_OK && (size_t)confirmed == n;
-    if (status == TW_OK && !*clean)
+    bool clean = status == TW_OK && (size_t)confirmed == n;
+    if (status == TW_OK && !clean)
         tw_backoff_failed(&writer->backoff, tw_mono_us()); /* error replies: pause retries */
-    else if (*clean)
+    else if (clean && writer->ctx) /* not when writing the next batch failed meanwhile */
         tw_backoff_succeeded(&writer->backoff);
-    return confirmed;
 }
 
 static size_t batch_size(const stream_writer *writer, size_t available)
@@ -374,22 +392,27 @@ int stream_writer_flush(stream_writer *writer, report_queue *queue)
         size_t n = batch_size(writer, queue->count);
         if (n > 0) {
             format_batch(writer, queue, 0, n, &writer->command);
-            send_batch(writer, queue, &writer->command, n);
+            if (write_batch(writer, &writer->command, n))
+                mark_in_flight(writer, queue, n);
         }
         return 0;
     }
     /* Redis works on the batch in flight while the next one is formatted here */
     size_t next = batch_size(writer, queue->count - writer->in_flight);
     format_batch(writer, queue, writer->in_flight, next, &writer->next);
-    bool clean = false;
-    int confirmed = collect_replies(writer, queue, &clean);
-    if (clean && next > 0) {
-        /* the next batch now starts the queue; after an error it is formatted again later,
-         * behind the reports kept for retry */
+    int confirmed = 0;
+    int status = read_replies(writer, queue, writer->in_flight, &confirmed);
+    /* all confirmed: the next batch goes out before the window copies are made, so Redis
+     * is not kept waiting for them; after an error it is formatted again later, behind the
+     * reports kept for retry */
+    bool written = status == TW_OK && (size_t)confirmed == writer->in_flight && next > 0 &&
+                   write_batch(writer, &writer->next, next);
+    finish_batch(writer, queue, status, confirmed);
+    if (written) {
         tw_buf swap = writer->command;
         writer->command = writer->next;
         writer->next = swap;
-        send_batch(writer, queue, &writer->command, next);
+        mark_in_flight(writer, queue, next); /* the next batch now starts the queue */
     }
     return confirmed;
 }

@@ -43,6 +43,7 @@ typedef struct {
     size_t in_flight;        /* oldest queued reports sent and awaiting replies */
     int64_t in_flight_since_us; /* when the batch in flight was sent (monotonic) */
     bool *keep;              /* per-report "still queued" flags for one batch */
+    stream_id *ids;          /* per-report entry ids Redis returned, for one batch */
     size_t batch_max;        /* most reports per pipelined batch */
     atomic_bool connected;   /* read by /readyz from HTTP threads */
     tw_counter *sent;        /* reports confirmed by Redis */
