@@ -11,6 +11,7 @@
 #include "antenna_model.h"
 #include "kafka_writer.h"
 #include "report_queue.h"
+#include "resend_window.h"
 #include "stream_writer.h"
 #include "tw_alloc.h"
 #include "tw_http.h"
@@ -25,6 +26,8 @@
 #define SHUTDOWN_FLUSH_MAX_US 3000000
 #define DEFAULT_ANTENNA_ID "antenna"
 #define KAFKA_FLUSH_STEP_MS 100
+#define STRINGIFY(x) #x
+#define TEXT_OF(x) STRINGIFY(x)
 
 typedef struct {
     const char *listen_addr;
@@ -41,6 +44,8 @@ typedef struct {
     int64_t maxlen;
     int64_t queue_size;
     int64_t batch;
+    int64_t resend_window_ms;
+    int64_t resend_window_max;
     const char *broker;
     const char *kafka_brokers;
     const char *kafka_topic;
@@ -85,6 +90,8 @@ static void parse_settings(sim_settings *s, int argc, char **argv)
         {"maxlen", "STREAM_MAXLEN", TW_OPT_INT, "5000000", "approximate stream length cap (MAXLEN ~); 0 = no trimming", &s->maxlen, 0, INT64_MAX, NULL},
         {"queue-size", "QUEUE_SIZE", TW_OPT_INT, "100000", "reports held while Redis is unreachable", &s->queue_size, 1, 100000000, NULL},
         {"batch", "BATCH", TW_OPT_INT, "1024", "reports per pipelined XADD batch", &s->batch, 1, 65536, NULL},
+        {"resend-window-ms", "RESEND_WINDOW_MS", TW_OPT_INT, "2000", "ms a report stays kept after Redis confirms it, re-sent if Redis comes back without it (0: off)", &s->resend_window_ms, 0, 86400000, NULL},
+        {"resend-window-max", "RESEND_WINDOW_MAX", TW_OPT_INT, "262144", "reports the re-send window keeps at most (" TEXT_OF(RESEND_WINDOW_ENTRY_BYTES) " bytes each, allocated at start)", &s->resend_window_max, 1, 100000000, NULL},
         {"broker", "BROKER", TW_OPT_STR, "redis", "where reports go: the Redis stream or a Kafka topic", &s->broker, 0, 0, "redis|kafka"},
         {"kafka-brokers", "KAFKA_BROKERS", TW_OPT_STR, "127.0.0.1:9092", "Kafka bootstrap servers (host:port,...)", &s->kafka_brokers, 0, 0, NULL},
         {"kafka-topic", "KAFKA_TOPIC", TW_OPT_STR, "antenna-reports", "Kafka topic for reports (key = antenna id)", &s->kafka_topic, 0, 0, NULL},
@@ -151,7 +158,6 @@ static void generate_one(simulator *sim, size_t antenna, double interval_s, int6
     if (tw_trace_sample_new())
         stream_writer_start_trace(&report);
     if (report_queue_push(&sim->queue, &report)) {
-        tw_counter_add(sim->dropped_total, 1);
         if (sim->queue.dropped == 1 || sim->queue.dropped % 10000 == 0)
             tw_log_warn("queue full: oldest report dropped",
                         TW_INT("dropped_total", sim->queue.dropped));
@@ -212,6 +218,15 @@ static int flush_queue(simulator *sim)
                       : stream_writer_flush(&sim->writer, &sim->queue);
 }
 
+/* Queue depth, and drops (by new reports, or by re-sent ones put back at the front). */
+static void update_queue_metrics(simulator *sim)
+{
+    tw_gauge_set(sim->queue_depth, (double)sim->queue.count);
+    uint64_t counted = tw_counter_value(sim->dropped_total);
+    if (sim->queue.dropped > counted)
+        tw_counter_add(sim->dropped_total, sim->queue.dropped - counted);
+}
+
 static void run_loop(simulator *sim)
 {
     while (!tw_signal_stop_requested()) {
@@ -223,7 +238,7 @@ static void run_loop(simulator *sim)
                 generate_by_interval(sim, now_us, tw_wall_us());
         }
         int written = flush_queue(sim);
-        tw_gauge_set(sim->queue_depth, (double)sim->queue.count);
+        update_queue_metrics(sim);
         if (count_reached(sim) && sim->queue.count == 0)
             return;
         bool busy = written > 0 || (!sim->kafka && stream_writer_busy(&sim->writer)) ||
@@ -254,6 +269,27 @@ static void flush_before_exit(simulator *sim)
                     TW_INT("reports", sim->queue.count + (size_t)in_flight));
 }
 
+static void log_stopped(const simulator *sim)
+{
+    const char *msg = "simulator stopped";
+    if (sim->kafka) {
+        tw_log_info(msg, TW_INT("generated", sim->generated),
+                    TW_INT("generated_packets", sim->generated_packets),
+                    TW_INT("generated_loss", sim->generated_loss),
+                    TW_INT("sent", tw_counter_value(sim->kwriter.sent)),
+                    TW_INT("dropped", sim->queue.dropped));
+        return;
+    }
+    const stream_writer *w = &sim->writer;
+    tw_log_info(msg, TW_INT("generated", sim->generated),
+                TW_INT("generated_packets", sim->generated_packets),
+                TW_INT("generated_loss", sim->generated_loss), TW_INT("sent", tw_counter_value(w->sent)),
+                TW_INT("dropped", sim->queue.dropped),
+                TW_INT("resent", tw_counter_value(w->resent)),
+                TW_INT("resolved", tw_counter_value(w->resolved)),
+                TW_INT("rollbacks", tw_counter_value(w->rollbacks)));
+}
+
 static int broker_ready(void *arg, tw_buf *reason)
 {
     simulator *sim = arg;
@@ -266,9 +302,17 @@ static int broker_ready(void *arg, tw_buf *reason)
 static int start_writer(simulator *sim, const tw_redis_url *url, tw_metrics *metrics)
 {
     const sim_settings *s = &sim->settings;
-    if (!sim->kafka)
-        return stream_writer_init(&sim->writer, url, s->stream_key, s->maxlen,
-                                  (size_t)s->batch, metrics);
+    if (!sim->kafka) {
+        stream_writer_config config = {url,
+                                       s->stream_key,
+                                       s->maxlen,
+                                       (size_t)s->batch,
+                                       sim->run,
+                                       s->resend_window_ms,
+                                       (size_t)s->resend_window_max,
+                                       (size_t)s->antennas};
+        return stream_writer_init(&sim->writer, &config, metrics);
+    }
     char err[256] = "";
     kafka_writer_config config = {s->kafka_brokers, s->kafka_topic, s->antenna_id,
                                   s->queue_size,    s->kafka_linger_ms, (size_t)s->batch};
@@ -334,11 +378,7 @@ int main(int argc, char **argv)
                 TW_INT("count", sim.settings.count));
     run_loop(&sim);
     flush_before_exit(&sim);
-    tw_log_info("simulator stopped", TW_INT("generated", sim.generated),
-                TW_INT("generated_packets", sim.generated_packets),
-                TW_INT("generated_loss", sim.generated_loss),
-                TW_INT("sent", tw_counter_value(sim.kafka ? sim.kwriter.sent : sim.writer.sent)),
-                TW_INT("dropped", sim.queue.dropped));
+    log_stopped(&sim);
     tw_http_stop(http);
     tw_trace_stop();
     if (sim.kafka)

@@ -1,6 +1,9 @@
-/* Circular buffer of reports; see report_queue.h. */
+/* Circular buffer of reports; see report_queue.h. An empty queue starts again at slot 0,
+ * so at low rates only its first slots are ever touched (resident memory follows what it
+ * holds, not its capacity). */
 #include "report_queue.h"
 
+#include <assert.h>
 #include <stdlib.h>
 
 #include "tw_alloc.h"
@@ -69,6 +72,32 @@ void report_queue_remove_done(report_queue *queue, size_t n, const bool *keep)
                 queue->slots[slot_index(queue, write)] = queue->slots[slot_index(queue, read)];
         }
     }
-    queue->head = slot_index(queue, write);
     queue->count -= write;
+    queue->head = queue->count ? slot_index(queue, write) : 0;
+}
+
+void report_queue_pop_front(report_queue *queue, size_t n)
+{
+    assert(queue->pinned == 0 && n <= queue->count);
+    queue->count -= n;
+    queue->head = queue->count ? slot_index(queue, n) : 0;
+}
+
+size_t report_queue_reserve_front(report_queue *queue, size_t n)
+{
+    assert(queue->pinned == 0);
+    size_t room = n < queue->capacity ? n : queue->capacity;
+    size_t overflow =
+        queue->count + room > queue->capacity ? queue->count + room - queue->capacity : 0;
+    report_queue_pop_front(queue, overflow);
+    queue->dropped += overflow + (n - room);
+    return room;
+}
+
+void report_queue_push_front(report_queue *queue, const tw_report *report)
+{
+    assert(queue->count < queue->capacity);
+    queue->head = slot_index(queue, queue->capacity - 1);
+    queue->slots[queue->head] = *report;
+    queue->count++;
 }

@@ -2,7 +2,7 @@
  * queue holds reports; when it is full the oldest report is dropped (and counted), so
  * memory stays bounded and the freshest data survives. The oldest `pinned` reports are in
  * flight (sent, reply pending) and are never dropped: the writer matches replies to them
- * by position. */
+ * by position. Reports Redis lost after confirming them come back at the front. */
 #ifndef REPORT_QUEUE_H
 #define REPORT_QUEUE_H
 
@@ -33,5 +33,13 @@ const tw_report *report_queue_at(const report_queue *queue, size_t i);
 /* Removes the first n reports whose keep[i] is false, keeping the rest in order at the
  * front (used after a pipelined batch in which some writes failed). */
 void report_queue_remove_done(report_queue *queue, size_t n, const bool *keep);
+/* Removes the n oldest reports (none may be pinned). */
+void report_queue_pop_front(report_queue *queue, size_t n);
+/* Makes room for n reports to be put back at the front (none may be pinned): drops the
+ * oldest held reports as needed, and when n exceeds the capacity, counts the n - capacity
+ * that cannot come back as dropped too. Returns how many may be put back. */
+size_t report_queue_reserve_front(report_queue *queue, size_t n);
+/* Puts a report back ahead of every held one (room reserved first). */
+void report_queue_push_front(report_queue *queue, const tw_report *report);
 
 #endif

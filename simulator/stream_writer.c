@@ -2,13 +2,15 @@
  * parsing per field) and written as one batch; one batch is in flight while the next is
  * generated and formatted, so the simulator and Redis work at the same time. Replies are
  * matched to reports in order: success removes a report from the queue, an error reply
- * keeps it for a later retry, a lost connection keeps every unconfirmed one. */
+ * keeps it for a later retry, a lost connection keeps every unconfirmed one. A confirmed
+ * report is copied into the re-send window with the entry id of its reply. */
 #include "stream_writer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "stream_resolve.h"
 #include "tw_alloc.h"
 #include "tw_log.h"
 #include "tw_resp.h"
@@ -24,15 +26,35 @@
 static const double batch_bounds_s[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
                                         0.005,  0.01,    0.025,  0.05,  0.1};
 
-int stream_writer_init(stream_writer *writer, const tw_redis_url *url, const char *stream_key,
-                       int64_t maxlen, size_t batch_max, tw_metrics *metrics)
+/* The re-send window's series. */
+static void register_window_metrics(stream_writer *writer, tw_metrics *metrics)
+{
+    writer->resent = tw_metrics_counter(
+        metrics, "simulator_reports_resent_total",
+        "Confirmed reports Redis lost (it came back behind them), written again.", NULL);
+    writer->resolved = tw_metrics_counter(
+        metrics, "simulator_reports_resolved_total",
+        "In-flight reports found applied after a reconnection, so not written again.", NULL);
+    writer->rollbacks = tw_metrics_counter(
+        metrics, "simulator_redis_rollbacks_total",
+        "Reconnections to a Redis that no longer held the last confirmed report.", NULL);
+    writer->evicted = tw_metrics_counter(
+        metrics, "simulator_resend_window_evicted_total",
+        "Confirmed reports dropped from the re-send window by its cap before its time.", NULL);
+    writer->window_reports = tw_metrics_gauge(metrics, "simulator_resend_window_reports",
+                                              "Confirmed reports held for re-sending.", NULL);
+}
+
+int stream_writer_init(stream_writer *writer, const stream_writer_config *config,
+                       tw_metrics *metrics)
 {
     memset(writer, 0, sizeof *writer);
-    writer->url = *url;
-    writer->stream_key = stream_key;
-    writer->maxlen = maxlen;
-    writer->batch_max = batch_max;
-    writer->keep = tw_xcalloc(batch_max, sizeof *writer->keep);
+    writer->url = *config->url;
+    writer->stream_key = config->stream_key;
+    writer->maxlen = config->maxlen;
+    writer->batch_max = config->batch_max;
+    writer->keep = tw_xcalloc(config->batch_max, sizeof *writer->keep);
+    writer->ids = tw_xcalloc(config->batch_max, sizeof *writer->ids);
     tw_buf_init(&writer->command);
     tw_buf_init(&writer->next);
     tw_backoff_init(&writer->backoff, BACKOFF_INITIAL_US, BACKOFF_MAX_US);
@@ -48,7 +70,10 @@ int stream_writer_init(stream_writer *writer, const tw_redis_url *url, const cha
         metrics, "simulator_batch_duration_seconds",
         "Time to write one pipelined XADD batch and read its replies.", NULL, batch_bounds_s,
         sizeof batch_bounds_s / sizeof batch_bounds_s[0]);
-    return writer->keep ? TW_OK : TW_ERR;
+    register_window_metrics(writer, metrics);
+    int window = resend_window_init(&writer->window, config->resend_window_ms,
+                                    config->resend_window_max, config->antennas, config->run);
+    return writer->keep && writer->ids && window == TW_OK ? TW_OK : TW_ERR;
 }
 
 static void disconnect(stream_writer *writer, const char *why)
@@ -69,6 +94,8 @@ void stream_writer_free(stream_writer *writer)
     tw_buf_free(&writer->command);
     tw_buf_free(&writer->next);
     free(writer->keep);
+    free(writer->ids);
+    resend_window_free(&writer->window);
 }
 
 static int ensure_connected(stream_writer *writer)
@@ -85,8 +112,10 @@ static int ensure_connected(stream_writer *writer)
         tw_backoff_failed(&writer->backoff, tw_mono_us());
         return TW_AGAIN;
     }
-    if (writer->connections++ > 0)
+    if (writer->connections++ > 0) {
         tw_counter_add(writer->reconnects, 1);
+        writer->resolve_pending = resend_window_enabled(&writer->window) && !writer->resolve_disabled;
+    }
     tw_backoff_succeeded(&writer->backoff);
     atomic_store(&writer->connected, true);
     tw_log_info("redis connected", TW_STR("host", writer->url.host),
@@ -177,6 +206,30 @@ static void trace_confirmed(const stream_writer *writer, const tw_report *report
     tw_trace_end(&span);
 }
 
+/* A report Redis confirmed with entry id reply: the id noted for the window (0-0 when it
+ * cannot be parsed), its span ended. */
+static void note_confirmed(stream_writer *writer, size_t i, const tw_report *report,
+                           const redisReply *reply)
+{
+    if (writer->window.slots && stream_id_parse(reply->str, reply->len, &writer->ids[i]) != TW_OK)
+        writer->ids[i] = (stream_id){0, 0};
+    if (report->traceparent[0])
+        trace_confirmed(writer, report, reply->str);
+}
+
+/* Copies the confirmed reports among the first n queued into the window, with their ids. */
+static void keep_in_window(stream_writer *writer, const report_queue *queue, size_t n,
+                           int confirmed)
+{
+    if (!writer->window.slots || confirmed == 0)
+        return;
+    int64_t now_us = tw_mono_us();
+    for (size_t i = 0; i < n; i++) {
+        if (!writer->keep[i] && (writer->ids[i].ms | writer->ids[i].seq))
+            resend_window_push(&writer->window, report_queue_at(queue, i), writer->ids[i], now_us);
+    }
+}
+
 /* Reads one reply per sent report; returns how many were confirmed, or TW_ERR when the
  * connection failed part-way (reports without a reply stay queued). */
 static int read_replies(stream_writer *writer, const report_queue *queue, size_t n,
@@ -188,6 +241,7 @@ static int read_replies(stream_writer *writer, const report_queue *queue, size_t
     for (size_t i = 0; i < n; i++) {
         redisReply *reply = NULL;
         if (redisGetReply(writer->ctx, (void **)&reply) != REDIS_OK || !reply) {
+            writer->unreplied = n - i;
             disconnect(writer, writer->ctx->errstr[0] ? writer->ctx->errstr : "no reply");
             return TW_ERR;
         }
@@ -199,8 +253,10 @@ static int read_replies(stream_writer *writer, const report_queue *queue, size_t
             writer->keep[i] = false;
             (*confirmed)++;
             const tw_report *report = report_queue_at(queue, i);
-            if (report->traceparent[0] && reply->type == REDIS_REPLY_STRING)
-                trace_confirmed(writer, report, reply->str);
+            if (reply->type == REDIS_REPLY_STRING)
+                note_confirmed(writer, i, report, reply);
+            else
+                writer->ids[i] = (stream_id){0, 0};
         }
         freeReplyObject(reply);
     }
@@ -216,43 +272,109 @@ static void format_batch(stream_writer *writer, const report_queue *queue, size_
         format_xadd(writer, out, report_queue_at(queue, first + i));
 }
 
-/* Hands a formatted batch of n reports (the oldest queued ones) to the socket; their replies
- * are read by the next flush. */
-static void send_batch(stream_writer *writer, report_queue *queue, const tw_buf *batch,
-                       size_t n)
+/* Hands a formatted batch of n reports to the socket; false when the connection failed. */
+static bool write_batch(stream_writer *writer, const tw_buf *batch, size_t n)
 {
     redisAppendFormattedCommand(writer->ctx, batch->data, batch->len);
     int done = 0;
     while (!done) {
         if (redisBufferWrite(writer->ctx, &done) != REDIS_OK) {
+            writer->unreplied = n; /* part of the batch may have reached Redis */
             disconnect(writer, writer->ctx->errstr[0] ? writer->ctx->errstr : "write failed");
-            return; /* nothing is in flight: the reports stay queued */
+            return false; /* nothing is in flight: the reports stay queued */
         }
     }
+    return true;
+}
+
+/* The oldest n queued reports were written: their replies are read by the next flush. */
+static void mark_in_flight(stream_writer *writer, report_queue *queue, size_t n)
+{
     writer->in_flight = n;
     writer->in_flight_since_us = tw_mono_us();
     queue->pinned = n;
 }
 
-/* Reads the in-flight batch's replies and removes the confirmed reports. Returns how many
- * were confirmed; *clean is true when every report was. */
-static int collect_replies(stream_writer *writer, report_queue *queue, bool *clean)
+static void sync_window_metrics(stream_writer *writer)
+{
+    uint64_t evicted = writer->window.evicted;
+    uint64_t counted = tw_counter_value(writer->evicted);
+    if (evicted > counted)
+        tw_counter_add(writer->evicted, evicted - counted);
+    tw_gauge_set(writer->window_reports, (double)writer->window.count);
+}
+
+/* Counts and logs what a resolution found. */
+static void account_resolution(stream_writer *writer, const stream_resolve_result *result)
+{
+    tw_counter_add(writer->resent, result->resent);
+    tw_counter_add(writer->resolved, result->resolved);
+    tw_counter_add(writer->sent, result->resolved);
+    sync_window_metrics(writer);
+    if (result->rollback) {
+        char survivor[STREAM_ID_MAX_LEN + 1] = "none";
+        if (result->has_survivor)
+            stream_id_format(result->survivor, survivor);
+        tw_counter_add(writer->rollbacks, 1);
+        tw_log_warn("redis lost confirmed reports; re-sending", TW_INT("reports", result->resent),
+                    TW_STR("last_held_id", survivor));
+    } else if (result->checked) {
+        tw_log_info("redis holds every confirmed report",
+                    TW_INT("in_flight_applied", result->resolved),
+                    TW_INT("scan_cut", result->scan_cut));
+    }
+}
+
+/* After a reconnection, before anything is sent: what Redis still holds (stream_resolve).
+ * TW_OK to go on sending, TW_AGAIN when the connection failed meanwhile. */
+static int resolve(stream_writer *writer, report_queue *queue)
+{
+    stream_resolve_result result;
+    char err[256] = "";
+    size_t in_flight_max = writer->unreplied > 0 ? writer->batch_max : 0;
+    int status = stream_resolve(writer->ctx, writer->stream_key, &writer->window, queue,
+                                in_flight_max, writer->keep, &result, err, sizeof err);
+    account_resolution(writer, &result);
+    if (status == TW_ERR) {
+        disconnect(writer, err);
+        return TW_AGAIN;
+    }
+    writer->resolve_pending = false;
+    writer->unreplied = 0;
+    if (status == TW_INVALID && !writer->resolve_warned) {
+        writer->resolve_warned = true;
+        tw_log_warn("cannot read the stream back after reconnecting; unconfirmed reports are "
+                    "re-sent as queued",
+                    TW_STR("error", err));
+    }
+    if (status == TW_INVALID && writer->ctx->err) {
+        /* not Redis refusing but this client failing: never try again, or every
+         * reconnection would end here */
+        writer->resolve_disabled = true;
+        disconnect(writer, err);
+        return TW_AGAIN;
+    }
+    return TW_OK;
+}
+
+/* After the in-flight batch's replies were read (status and confirmed from read_replies):
+ * keeps the confirmed reports in the window and removes them from the queue. */
+static void finish_batch(stream_writer *writer, report_queue *queue, int status, int confirmed)
 {
     size_t n = writer->in_flight;
-    int confirmed = 0;
-    int status = read_replies(writer, queue, n, &confirmed);
+    keep_in_window(writer, queue, n, confirmed);
     report_queue_remove_done(queue, n, writer->keep);
     writer->in_flight = 0;
     queue->pinned = 0;
     tw_counter_add(writer->sent, (uint64_t)confirmed);
+    sync_window_metrics(writer);
     tw_histogram_observe(writer->batch_seconds,
                          (double)(tw_mono_us() - writer->in_flight_since_us) / 1e6);
-    *clean = status == TW_OK && (size_t)confirmed == n;
-    if (status == TW_OK && !*clean)
+    bool clean = status == TW_OK && (size_t)confirmed == n;
+    if (status == TW_OK && !clean)
         tw_backoff_failed(&writer->backoff, tw_mono_us()); /* error replies: pause retries */
-    else if (*clean)
+    else if (clean && writer->ctx) /* not when writing the next batch failed meanwhile */
         tw_backoff_succeeded(&writer->backoff);
-    return confirmed;
 }
 
 static size_t batch_size(const stream_writer *writer, size_t available)
@@ -265,25 +387,32 @@ int stream_writer_flush(stream_writer *writer, report_queue *queue)
     if (writer->in_flight == 0) {
         if (ensure_connected(writer) != TW_OK)
             return TW_AGAIN;
+        if (writer->resolve_pending && resolve(writer, queue) != TW_OK)
+            return TW_AGAIN;
         size_t n = batch_size(writer, queue->count);
         if (n > 0) {
             format_batch(writer, queue, 0, n, &writer->command);
-            send_batch(writer, queue, &writer->command, n);
+            if (write_batch(writer, &writer->command, n))
+                mark_in_flight(writer, queue, n);
         }
         return 0;
     }
     /* Redis works on the batch in flight while the next one is formatted here */
     size_t next = batch_size(writer, queue->count - writer->in_flight);
     format_batch(writer, queue, writer->in_flight, next, &writer->next);
-    bool clean = false;
-    int confirmed = collect_replies(writer, queue, &clean);
-    if (clean && next > 0) {
-        /* the next batch now starts the queue; after an error it is formatted again later,
-         * behind the reports kept for retry */
+    int confirmed = 0;
+    int status = read_replies(writer, queue, writer->in_flight, &confirmed);
+    /* all confirmed: the next batch goes out before the window copies are made, so Redis
+     * is not kept waiting for them; after an error it is formatted again later, behind the
+     * reports kept for retry */
+    bool written = status == TW_OK && (size_t)confirmed == writer->in_flight && next > 0 &&
+                   write_batch(writer, &writer->next, next);
+    finish_batch(writer, queue, status, confirmed);
+    if (written) {
         tw_buf swap = writer->command;
         writer->command = writer->next;
         writer->next = swap;
-        send_batch(writer, queue, &writer->command, next);
+        mark_in_flight(writer, queue, next); /* the next batch now starts the queue */
     }
     return confirmed;
 }

@@ -1,5 +1,6 @@
 /* The bounded report queue: oldest dropped when full, pinned reports kept, failed ones
- * back in order. */
+ * back in order; and its front: reports Redis lost come back ahead of every queued one,
+ * and take priority over the oldest unsent ones when the queue is full. */
 #include <string.h>
 
 #include "report_queue.h"
@@ -69,6 +70,103 @@ static void test_queue_keeps_failed_in_order(void)
     report_queue_free(&queue);
 }
 
+static void push_seqs(report_queue *queue, uint64_t first, uint64_t last)
+{
+    for (uint64_t seq = first; seq <= last; seq++) {
+        tw_report r = {.seq = seq};
+        report_queue_push(queue, &r);
+    }
+}
+
+static void check_seqs(const report_queue *queue, const uint64_t *expected, size_t n)
+{
+    TW_CHECK_INT(queue->count, n);
+    for (size_t i = 0; i < n && i < queue->count; i++)
+        TW_CHECK_INT(report_queue_at(queue, i)->seq, expected[i]);
+}
+
+/* Puts seqs first..last back, newest first, as the writer does. */
+static void put_back(report_queue *queue, uint64_t first, uint64_t last)
+{
+    size_t room = report_queue_reserve_front(queue, (size_t)(last - first + 1));
+    for (uint64_t seq = last; seq + room > last; seq--) {
+        tw_report r = {.seq = seq};
+        report_queue_push_front(queue, &r);
+    }
+}
+
+static void test_put_back_goes_first_in_order(void)
+{
+    report_queue queue;
+    TW_CHECK_INT(report_queue_init(&queue, 8), TW_OK);
+    push_seqs(&queue, 10, 12);
+    put_back(&queue, 1, 3);
+    const uint64_t expected[] = {1, 2, 3, 10, 11, 12};
+    check_seqs(&queue, expected, 6);
+    TW_CHECK_INT(queue.dropped, 0);
+    report_queue_free(&queue);
+}
+
+static void test_put_back_into_a_full_queue_drops_oldest_unsent(void)
+{
+    report_queue queue;
+    report_queue_init(&queue, 5);
+    push_seqs(&queue, 10, 14);
+    put_back(&queue, 1, 2);
+    const uint64_t expected[] = {1, 2, 12, 13, 14};
+    check_seqs(&queue, expected, 5);
+    TW_CHECK_INT(queue.dropped, 2);
+    report_queue_free(&queue);
+}
+
+static void test_put_back_more_than_capacity_keeps_newest_lost(void)
+{
+    report_queue queue;
+    report_queue_init(&queue, 3);
+    push_seqs(&queue, 10, 11);
+    put_back(&queue, 1, 5);
+    const uint64_t expected[] = {3, 4, 5};
+    check_seqs(&queue, expected, 3);
+    TW_CHECK_INT(queue.dropped, 4); /* 10 and 11, and lost 1 and 2 */
+    report_queue_free(&queue);
+}
+
+static void test_pop_front_removes_oldest(void)
+{
+    report_queue queue;
+    report_queue_init(&queue, 4);
+    push_seqs(&queue, 1, 6); /* wraps: holds 3..6 */
+    report_queue_pop_front(&queue, 3);
+    const uint64_t expected[] = {6};
+    check_seqs(&queue, expected, 1);
+    push_seqs(&queue, 7, 9);
+    const uint64_t after[] = {6, 7, 8, 9};
+    check_seqs(&queue, after, 4);
+    report_queue_free(&queue);
+}
+
+/* Emptied, the queue starts over at its first slot: memory touched follows what it holds. */
+static void test_empty_queue_restarts_at_first_slot(void)
+{
+    report_queue queue;
+    report_queue_init(&queue, 4);
+    for (int round = 0; round < 10; round++) {
+        push_seqs(&queue, 1, 2);
+        bool keep[2] = {false, false};
+        report_queue_remove_done(&queue, 2, keep);
+    }
+    TW_CHECK_INT(queue.head, 0);
+    push_seqs(&queue, 1, 3);
+    report_queue_pop_front(&queue, 3);
+    TW_CHECK_INT(queue.head, 0);
+    report_queue_free(&queue);
+}
+
 TW_TEST_MAIN("report_queue", TW_TEST(test_queue_drops_oldest_when_full),
              TW_TEST(test_queue_never_drops_pinned_reports),
-             TW_TEST(test_queue_keeps_failed_in_order))
+             TW_TEST(test_queue_keeps_failed_in_order),
+             TW_TEST(test_empty_queue_restarts_at_first_slot),
+             TW_TEST(test_put_back_goes_first_in_order),
+             TW_TEST(test_put_back_into_a_full_queue_drops_oldest_unsent),
+             TW_TEST(test_put_back_more_than_capacity_keeps_newest_lost),
+             TW_TEST(test_pop_front_removes_oldest))
