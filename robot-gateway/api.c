@@ -27,7 +27,7 @@ static int handle_page(struct mg_connection *conn, void *arg)
     (void)arg;
     if (!tw_http_allow_methods(conn, "GET,HEAD"))
         return 0;
-    rg_page_file file;
+    tw_embedded_file file;
     if (!rg_page_find(tw_http_path(conn), &file))
         return tw_http_reply_error(conn, HTTP_NOT_FOUND, "no such path: %s", tw_http_path(conn));
     return tw_http_reply(conn, HTTP_OK, file.content_type, file.data, file.len);
