@@ -5,9 +5,9 @@
 #include <stddef.h>
 
 #include "tw_log.h"
+#include "tw_time.h"
 
 #define SERVO_PERIOD_US 20000          /* servo pulses repeat at 50 Hz */
-#define US_PER_S 1000000               /* microseconds in a second */
 #define SIM_HARDWARE_REVISION 0xa020d3 /* a Raspberry Pi 3 Model B+ */
 #define SIM_PIGPIO_VERSION 79          /* daemon version reported by PIGPV */
 #define BANK1_GPIOS 32                 /* GPIO 0..31 form bank 1 */
@@ -68,7 +68,7 @@ static int gpio_level(const sim_gpio *g, int64_t now_us)
             return 0;
         if (g->dutycycle >= g->range)
             return 1;
-        int64_t period_us = US_PER_S / g->freq_hz;
+        int64_t period_us = TW_US_PER_S / g->freq_hz;
         return (now_us % period_us) < period_us * g->dutycycle / g->range;
     }
     if (g->function == SIM_FN_SERVO)

@@ -10,9 +10,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tw_time.h"
+
 #define GPIO_OP_BASE 1000 /* instruction op for a GPIO command = command number + this */
 #define TOKEN_BYTES 32    /* longest token (names and numbers are short) */
-#define US_PER_MS 1000
 
 enum {
     OP_ADD,
@@ -431,7 +432,7 @@ static bool step(sim_script *s, const sim_instruction *in, int64_t now_us, sim_s
         uint32_t delay = (uint32_t)value(s, &in->args[0]);
         if (delay > (in->op == OP_MILS ? TW_PIGPIO_MAX_MILS : TW_PIGPIO_MAX_MICS))
             return false;
-        s->wake_us = now_us + (in->op == OP_MILS ? (int64_t)delay * US_PER_MS : delay);
+        s->wake_us = now_us + (in->op == OP_MILS ? (int64_t)delay * TW_US_PER_MS : delay);
         return true;
     }
     case OP_HALT:

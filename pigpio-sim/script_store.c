@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 
+#include "tw_alloc.h"
 #include "tw_log.h"
 
 #define SLICE_INSTRUCTIONS 1000 /* instructions a script runs per turn of the server loop */
@@ -23,7 +24,7 @@ struct sim_scripts {
 
 sim_scripts *sim_scripts_new(sim_script_exec exec, void *arg)
 {
-    sim_scripts *store = calloc(1, sizeof *store);
+    sim_scripts *store = tw_xcalloc(1, sizeof *store);
     store->exec = exec;
     store->arg = arg;
     return store;

@@ -19,6 +19,7 @@
 
 #include "gpio_state.h"
 #include "script_store.h"
+#include "tw_alloc.h"
 #include "tw_log.h"
 #include "tw_pigpio.h"
 #include "tw_signal.h"
@@ -30,8 +31,7 @@
 #define POLL_INTERVAL_MS 100     /* how often the loop checks for a stop signal */
 #define LISTEN_BACKLOG 64        /* pending connections */
 #define DISCARD_CHUNK_BYTES 4096 /* extension bytes skipped per read */
-#define US_PER_MS 1000
-#define REPORT_BYTES 12 /* one notification report */
+#define REPORT_BYTES 12          /* one notification report */
 
 typedef struct {
     int fd;                               /* socket, -1 when the slot is free */
@@ -84,7 +84,7 @@ sim_server *sim_server_open(const char *listen_addr, int port)
             close(fd);
         return NULL;
     }
-    sim_server *server = calloc(1, sizeof *server);
+    sim_server *server = tw_xcalloc(1, sizeof *server);
     server->listen_fd = fd;
     for (int i = 0; i < MAX_CLIENTS; i++)
         server->clients[i].fd = -1;
@@ -237,7 +237,7 @@ static int read_extension(client *c)
         uint8_t discard[DISCARD_CHUNK_BYTES];
         bool keep = c->ext_want <= SIM_SCRIPT_MAX_TEXT_BYTES;
         if (keep && !c->ext)
-            c->ext = malloc(SIM_SCRIPT_MAX_TEXT_BYTES);
+            c->ext = tw_xmalloc(SIM_SCRIPT_MAX_TEXT_BYTES);
         uint32_t left = c->ext_want - c->ext_have;
         size_t want = keep ? left : (left < sizeof discard ? left : sizeof discard);
         ssize_t got = recv(c->fd, keep ? c->ext + c->ext_have : discard, want, 0);
@@ -288,8 +288,8 @@ int sim_server_run(sim_server *server)
             }
         }
         int64_t due_us =
-            sim_scripts_due_in_us(server->scripts, tw_mono_us(), POLL_INTERVAL_MS * US_PER_MS);
-        int ready = poll(fds, n, (int)((due_us + US_PER_MS - 1) / US_PER_MS));
+            sim_scripts_due_in_us(server->scripts, tw_mono_us(), POLL_INTERVAL_MS * TW_US_PER_MS);
+        int ready = poll(fds, n, (int)((due_us + TW_US_PER_MS - 1) / TW_US_PER_MS));
         sim_scripts_run(server->scripts, tw_mono_us());
         report_changes(server);
         if (ready <= 0)
