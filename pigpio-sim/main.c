@@ -32,12 +32,12 @@ int main(int argc, char **argv)
     tw_log_start(SERVICE, log_level);
     tw_signal_install();
 
-    sim_server *server = sim_server_open(listen_addr, (int)port);
+    pgs_server *server = pgs_server_open(listen_addr, (int)port);
     if (!server)
         return EXIT_FAILURE;
     tw_log_info("listening", TW_STR("listen", listen_addr), TW_INT("port", port));
-    sim_server_run(server);
-    sim_server_close(server);
+    pgs_server_run(server);
+    pgs_server_close(server);
     tw_log_info("stopped");
     return EXIT_SUCCESS;
 }
