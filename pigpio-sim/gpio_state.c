@@ -154,6 +154,20 @@ static int32_t do_write(pgs_state *s, uint32_t gpio, uint32_t level)
     return 0;
 }
 
+/* Makes gpio an output driven by function; switching the generator on logs it and starts
+ * its value (the dutycycle or pulse width it owns) from 0. */
+static void start_function(pgs_gpio *g, uint32_t gpio, pgs_function function, const char *event,
+                           uint32_t *value)
+{
+    if (g->function != function) {
+        stop_function(g, gpio);
+        g->function = function;
+        *value = 0;
+        log_change(event, gpio, 0, 1);
+    }
+    set_mode(g, gpio, TW_PI_OUTPUT);
+}
+
 static int32_t do_pwm(pgs_state *s, uint32_t gpio, uint32_t dutycycle)
 {
     if (gpio > TW_PIGPIO_MAX_USER_GPIO)
@@ -161,13 +175,7 @@ static int32_t do_pwm(pgs_state *s, uint32_t gpio, uint32_t dutycycle)
     pgs_gpio *g = &s->gpio[gpio];
     if (dutycycle > g->range)
         return TW_PI_BAD_DUTYCYCLE;
-    if (g->function != PGS_FN_PWM) {
-        stop_function(g, gpio);
-        g->function = PGS_FN_PWM;
-        g->dutycycle = 0;
-        log_change("pwm_on", gpio, 0, 1);
-    }
-    set_mode(g, gpio, TW_PI_OUTPUT);
+    start_function(g, gpio, PGS_FN_PWM, "pwm_on", &g->dutycycle);
     log_change("dutycycle", gpio, g->dutycycle, dutycycle);
     g->dutycycle = dutycycle;
     return 0;
@@ -180,13 +188,7 @@ static int32_t do_servo(pgs_state *s, uint32_t gpio, uint32_t pulse_us)
     if (pulse_us != 0 && (pulse_us < TW_PIGPIO_SERVO_MIN_US || pulse_us > TW_PIGPIO_SERVO_MAX_US))
         return TW_PI_BAD_PULSEWIDTH;
     pgs_gpio *g = &s->gpio[gpio];
-    if (g->function != PGS_FN_SERVO) {
-        stop_function(g, gpio);
-        g->function = PGS_FN_SERVO;
-        g->pulse_us = 0;
-        log_change("servo_on", gpio, 0, 1);
-    }
-    set_mode(g, gpio, TW_PI_OUTPUT);
+    start_function(g, gpio, PGS_FN_SERVO, "servo_on", &g->pulse_us);
     log_change("pulsewidth", gpio, g->pulse_us, pulse_us);
     g->pulse_us = pulse_us;
     return 0;
