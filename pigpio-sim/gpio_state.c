@@ -5,11 +5,11 @@
 #include <stddef.h>
 
 #include "tw_log.h"
+#include "tw_time.h"
 
 #define SERVO_PERIOD_US 20000          /* servo pulses repeat at 50 Hz */
-#define US_PER_S 1000000               /* microseconds in a second */
-#define SIM_HARDWARE_REVISION 0xa020d3 /* a Raspberry Pi 3 Model B+ */
-#define SIM_PIGPIO_VERSION 79          /* daemon version reported by PIGPV */
+#define PGS_HARDWARE_REVISION 0xa020d3 /* a Raspberry Pi 3 Model B+ */
+#define PGS_PIGPIO_VERSION 79          /* daemon version reported by PIGPV */
 #define BANK1_GPIOS 32                 /* GPIO 0..31 form bank 1 */
 
 /* PWM frequencies available at the daemon's default 5 us sample rate, with the real
@@ -51,34 +51,34 @@ static uint32_t nearest_frequency(uint32_t wanted_hz)
     return best;
 }
 
-void sim_state_init(sim_state *state, int64_t now_us)
+void pgs_state_init(pgs_state *state, int64_t now_us)
 {
     state->start_us = now_us;
-    for (int i = 0; i < SIM_GPIO_COUNT; i++) {
-        state->gpio[i] = (sim_gpio){.mode = TW_PI_INPUT,
+    for (int i = 0; i < PGS_GPIO_COUNT; i++) {
+        state->gpio[i] = (pgs_gpio){.mode = TW_PI_INPUT,
                                     .range = TW_PIGPIO_DEFAULT_RANGE,
                                     .freq_hz = TW_PIGPIO_DEFAULT_FREQ_HZ};
     }
 }
 
-static int gpio_level(const sim_gpio *g, int64_t now_us)
+static int gpio_level(const pgs_gpio *g, int64_t now_us)
 {
-    if (g->function == SIM_FN_PWM) {
+    if (g->function == PGS_FN_PWM) {
         if (g->dutycycle == 0)
             return 0;
         if (g->dutycycle >= g->range)
             return 1;
-        int64_t period_us = US_PER_S / g->freq_hz;
+        int64_t period_us = TW_US_PER_S / g->freq_hz;
         return (now_us % period_us) < period_us * g->dutycycle / g->range;
     }
-    if (g->function == SIM_FN_SERVO)
+    if (g->function == PGS_FN_SERVO)
         return g->pulse_us && (now_us % SERVO_PERIOD_US) < g->pulse_us;
     if (g->mode == TW_PI_INPUT && g->pud != TW_PI_PUD_OFF)
         return g->pud == TW_PI_PUD_UP;
     return g->level;
 }
 
-uint32_t sim_state_bank1(const sim_state *state, int64_t now_us)
+uint32_t pgs_state_bank1(const pgs_state *state, int64_t now_us)
 {
     uint32_t bits = 0;
     for (int i = 0; i < BANK1_GPIOS; i++)
@@ -86,10 +86,10 @@ uint32_t sim_state_bank1(const sim_state *state, int64_t now_us)
     return bits;
 }
 
-static uint32_t bank2(const sim_state *state, int64_t now_us)
+static uint32_t bank2(const pgs_state *state, int64_t now_us)
 {
     uint32_t bits = 0;
-    for (int i = BANK1_GPIOS; i < SIM_GPIO_COUNT; i++)
+    for (int i = BANK1_GPIOS; i < PGS_GPIO_COUNT; i++)
         bits |= (uint32_t)gpio_level(&state->gpio[i], now_us) << (i - BANK1_GPIOS);
     return bits;
 }
@@ -101,35 +101,35 @@ static void log_change(const char *what, uint32_t gpio, uint32_t from, uint32_t 
                     TW_INT("from", from), TW_INT("to", to));
 }
 
-static void stop_function(sim_gpio *g, uint32_t gpio)
+static void stop_function(pgs_gpio *g, uint32_t gpio)
 {
-    if (g->function == SIM_FN_PWM)
+    if (g->function == PGS_FN_PWM)
         log_change("pwm_off", gpio, g->dutycycle, 0);
-    if (g->function == SIM_FN_SERVO)
+    if (g->function == PGS_FN_SERVO)
         log_change("servo_off", gpio, g->pulse_us, 0);
-    g->function = SIM_FN_NONE;
+    g->function = PGS_FN_NONE;
 }
 
-static void set_mode(sim_gpio *g, uint32_t gpio, uint32_t mode)
+static void set_mode(pgs_gpio *g, uint32_t gpio, uint32_t mode)
 {
     log_change("mode", gpio, g->mode, mode);
     g->mode = (uint8_t)mode;
 }
 
-static int32_t do_modes(sim_state *s, uint32_t gpio, uint32_t mode)
+static int32_t do_modes(pgs_state *s, uint32_t gpio, uint32_t mode)
 {
     if (gpio > TW_PIGPIO_MAX_GPIO)
         return TW_PI_BAD_GPIO;
     if (mode > TW_PI_ALT3)
         return TW_PI_BAD_MODE;
-    sim_gpio *g = &s->gpio[gpio];
+    pgs_gpio *g = &s->gpio[gpio];
     if (mode != TW_PI_OUTPUT)
         stop_function(g, gpio);
     set_mode(g, gpio, mode);
     return 0;
 }
 
-static int32_t do_pud(sim_state *s, uint32_t gpio, uint32_t pud)
+static int32_t do_pud(pgs_state *s, uint32_t gpio, uint32_t pud)
 {
     if (gpio > TW_PIGPIO_MAX_GPIO)
         return TW_PI_BAD_GPIO;
@@ -140,13 +140,13 @@ static int32_t do_pud(sim_state *s, uint32_t gpio, uint32_t pud)
     return 0;
 }
 
-static int32_t do_write(sim_state *s, uint32_t gpio, uint32_t level)
+static int32_t do_write(pgs_state *s, uint32_t gpio, uint32_t level)
 {
     if (gpio > TW_PIGPIO_MAX_GPIO)
         return TW_PI_BAD_GPIO;
     if (level > 1)
         return TW_PI_BAD_LEVEL;
-    sim_gpio *g = &s->gpio[gpio];
+    pgs_gpio *g = &s->gpio[gpio];
     stop_function(g, gpio);
     set_mode(g, gpio, TW_PI_OUTPUT);
     log_change("level", gpio, g->level, level);
@@ -154,59 +154,61 @@ static int32_t do_write(sim_state *s, uint32_t gpio, uint32_t level)
     return 0;
 }
 
-static int32_t do_pwm(sim_state *s, uint32_t gpio, uint32_t dutycycle)
+/* Makes gpio an output driven by function; switching the generator on logs it and starts
+ * its value (the dutycycle or pulse width it owns) from 0. */
+static void start_function(pgs_gpio *g, uint32_t gpio, pgs_function function, const char *event,
+                           uint32_t *value)
+{
+    if (g->function != function) {
+        stop_function(g, gpio);
+        g->function = function;
+        *value = 0;
+        log_change(event, gpio, 0, 1);
+    }
+    set_mode(g, gpio, TW_PI_OUTPUT);
+}
+
+static int32_t do_pwm(pgs_state *s, uint32_t gpio, uint32_t dutycycle)
 {
     if (gpio > TW_PIGPIO_MAX_USER_GPIO)
         return TW_PI_BAD_USER_GPIO;
-    sim_gpio *g = &s->gpio[gpio];
+    pgs_gpio *g = &s->gpio[gpio];
     if (dutycycle > g->range)
         return TW_PI_BAD_DUTYCYCLE;
-    if (g->function != SIM_FN_PWM) {
-        stop_function(g, gpio);
-        g->function = SIM_FN_PWM;
-        g->dutycycle = 0;
-        log_change("pwm_on", gpio, 0, 1);
-    }
-    set_mode(g, gpio, TW_PI_OUTPUT);
+    start_function(g, gpio, PGS_FN_PWM, "pwm_on", &g->dutycycle);
     log_change("dutycycle", gpio, g->dutycycle, dutycycle);
     g->dutycycle = dutycycle;
     return 0;
 }
 
-static int32_t do_servo(sim_state *s, uint32_t gpio, uint32_t pulse_us)
+static int32_t do_servo(pgs_state *s, uint32_t gpio, uint32_t pulse_us)
 {
     if (gpio > TW_PIGPIO_MAX_USER_GPIO)
         return TW_PI_BAD_USER_GPIO;
     if (pulse_us != 0 && (pulse_us < TW_PIGPIO_SERVO_MIN_US || pulse_us > TW_PIGPIO_SERVO_MAX_US))
         return TW_PI_BAD_PULSEWIDTH;
-    sim_gpio *g = &s->gpio[gpio];
-    if (g->function != SIM_FN_SERVO) {
-        stop_function(g, gpio);
-        g->function = SIM_FN_SERVO;
-        g->pulse_us = 0;
-        log_change("servo_on", gpio, 0, 1);
-    }
-    set_mode(g, gpio, TW_PI_OUTPUT);
+    pgs_gpio *g = &s->gpio[gpio];
+    start_function(g, gpio, PGS_FN_SERVO, "servo_on", &g->pulse_us);
     log_change("pulsewidth", gpio, g->pulse_us, pulse_us);
     g->pulse_us = pulse_us;
     return 0;
 }
 
-static int32_t do_prs(sim_state *s, uint32_t gpio, uint32_t range)
+static int32_t do_prs(pgs_state *s, uint32_t gpio, uint32_t range)
 {
     if (gpio > TW_PIGPIO_MAX_USER_GPIO)
         return TW_PI_BAD_USER_GPIO;
     if (range < TW_PIGPIO_MIN_RANGE || range > TW_PIGPIO_MAX_RANGE)
         return TW_PI_BAD_DUTYRANGE;
-    sim_gpio *g = &s->gpio[gpio];
+    pgs_gpio *g = &s->gpio[gpio];
     log_change("range", gpio, g->range, range);
-    if (g->function == SIM_FN_PWM)
+    if (g->function == PGS_FN_PWM)
         g->dutycycle = (uint32_t)((uint64_t)g->dutycycle * range / g->range);
     g->range = range;
     return (int32_t)setting_for(g->freq_hz)->real_range;
 }
 
-static int32_t do_pfs(sim_state *s, uint32_t gpio, uint32_t freq_hz)
+static int32_t do_pfs(pgs_state *s, uint32_t gpio, uint32_t freq_hz)
 {
     if (gpio > TW_PIGPIO_MAX_USER_GPIO)
         return TW_PI_BAD_USER_GPIO;
@@ -216,28 +218,28 @@ static int32_t do_pfs(sim_state *s, uint32_t gpio, uint32_t freq_hz)
     return (int32_t)chosen;
 }
 
-static int32_t do_gdc(const sim_state *s, uint32_t gpio)
+static int32_t do_gdc(const pgs_state *s, uint32_t gpio)
 {
     if (gpio > TW_PIGPIO_MAX_USER_GPIO)
         return TW_PI_BAD_USER_GPIO;
-    const sim_gpio *g = &s->gpio[gpio];
-    return g->function == SIM_FN_PWM ? (int32_t)g->dutycycle : TW_PI_NOT_PWM_GPIO;
+    const pgs_gpio *g = &s->gpio[gpio];
+    return g->function == PGS_FN_PWM ? (int32_t)g->dutycycle : TW_PI_NOT_PWM_GPIO;
 }
 
-static int32_t do_gpw(const sim_state *s, uint32_t gpio)
+static int32_t do_gpw(const pgs_state *s, uint32_t gpio)
 {
     if (gpio > TW_PIGPIO_MAX_USER_GPIO)
         return TW_PI_BAD_USER_GPIO;
-    const sim_gpio *g = &s->gpio[gpio];
-    return g->function == SIM_FN_SERVO ? (int32_t)g->pulse_us : TW_PI_NOT_SERVO_GPIO;
+    const pgs_gpio *g = &s->gpio[gpio];
+    return g->function == PGS_FN_SERVO ? (int32_t)g->pulse_us : TW_PI_NOT_SERVO_GPIO;
 }
 
 /* PRG, PFG and PRRG: one PWM setting of a user GPIO. */
-static int32_t do_pwm_query(const sim_state *s, uint32_t cmd, uint32_t gpio)
+static int32_t do_pwm_query(const pgs_state *s, uint32_t cmd, uint32_t gpio)
 {
     if (gpio > TW_PIGPIO_MAX_USER_GPIO)
         return TW_PI_BAD_USER_GPIO;
-    const sim_gpio *g = &s->gpio[gpio];
+    const pgs_gpio *g = &s->gpio[gpio];
     if (cmd == TW_PI_CMD_PRG)
         return (int32_t)g->range;
     if (cmd == TW_PI_CMD_PFG)
@@ -252,7 +254,7 @@ static const uint32_t handled_commands[] = {
     TW_PI_CMD_PRRG,  TW_PI_CMD_PIGPV, TW_PI_CMD_GDC,   TW_PI_CMD_GPW,
 };
 
-bool sim_state_handles(uint32_t cmd)
+bool pgs_state_handles(uint32_t cmd)
 {
     for (size_t i = 0; i < sizeof handled_commands / sizeof handled_commands[0]; i++) {
         if (handled_commands[i] == cmd)
@@ -261,7 +263,7 @@ bool sim_state_handles(uint32_t cmd)
     return false;
 }
 
-int32_t sim_state_execute(sim_state *s, const tw_pigpio_frame *req, int64_t now_us)
+int32_t pgs_state_execute(pgs_state *s, const tw_pigpio_frame *req, int64_t now_us)
 {
     uint32_t gpio = req->p1, arg = req->p2;
     int64_t since_us = now_us - s->start_us;
@@ -293,15 +295,15 @@ int32_t sim_state_execute(sim_state *s, const tw_pigpio_frame *req, int64_t now_
     case TW_PI_CMD_PRRG:
         return do_pwm_query(s, req->cmd, gpio);
     case TW_PI_CMD_BR1:
-        return (int32_t)sim_state_bank1(s, now_us);
+        return (int32_t)pgs_state_bank1(s, now_us);
     case TW_PI_CMD_BR2:
         return (int32_t)bank2(s, since_us);
     case TW_PI_CMD_TICK:
         return (int32_t)(uint32_t)since_us;
     case TW_PI_CMD_HWVER:
-        return SIM_HARDWARE_REVISION;
+        return PGS_HARDWARE_REVISION;
     case TW_PI_CMD_PIGPV:
-        return SIM_PIGPIO_VERSION;
+        return PGS_PIGPIO_VERSION;
     default:
         return TW_PI_UNKNOWN_COMMAND;
     }

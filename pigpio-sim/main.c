@@ -22,24 +22,22 @@ int main(int argc, char **argv)
          MIN_PORT, MAX_PORT, NULL},
         {"listen", "LISTEN_ADDR", TW_OPT_STR, "0.0.0.0", "IPv4 address to listen on", &listen_addr,
          0, 0, NULL},
-        {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "lowest log level printed", &log_level, 0, 0,
-         "debug|info|warn|error"},
+        TW_LOG_LEVEL_OPTION(&log_level),
     };
-    tw_cli cli = {SERVICE,
-                  "Emulates a Raspberry Pi's pigpio daemon: GPIO modes, levels, PWM and servo "
-                  "pulses, and stored scripts (PROC, PROCR, PROCU, PROCP, PROCS, PROCD) over "
-                  "the pigpio socket protocol, for tests and demos.",
-                  options, sizeof options / sizeof options[0]};
-    tw_cli_parse(&cli, argc, argv);
+    TW_CLI_PARSE(SERVICE,
+                 "Emulates a Raspberry Pi's pigpio daemon: GPIO modes, levels, PWM and servo "
+                 "pulses, and stored scripts (PROC, PROCR, PROCU, PROCP, PROCS, PROCD) over "
+                 "the pigpio socket protocol, for tests and demos.",
+                 options, argc, argv);
     tw_log_start(SERVICE, log_level);
     tw_signal_install();
 
-    sim_server *server = sim_server_open(listen_addr, (int)port);
+    pgs_server *server = pgs_server_open(listen_addr, (int)port);
     if (!server)
         return EXIT_FAILURE;
     tw_log_info("listening", TW_STR("listen", listen_addr), TW_INT("port", port));
-    sim_server_run(server);
-    sim_server_close(server);
+    pgs_server_run(server);
+    pgs_server_close(server);
     tw_log_info("stopped");
     return EXIT_SUCCESS;
 }

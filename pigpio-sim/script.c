@@ -10,9 +10,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tw_time.h"
+
 #define GPIO_OP_BASE 1000 /* instruction op for a GPIO command = command number + this */
 #define TOKEN_BYTES 32    /* longest token (names and numbers are short) */
-#define US_PER_MS 1000
 
 enum {
     OP_ADD,
@@ -120,8 +121,8 @@ static const op_info ops[] = {
 
 /* Tags seen while parsing: tag number and the instruction index it names. */
 typedef struct {
-    int32_t label[SIM_SCRIPT_MAX_TAGS]; /* tag numbers */
-    int index[SIM_SCRIPT_MAX_TAGS];     /* instruction each names */
+    int32_t label[PGS_SCRIPT_MAX_TAGS]; /* tag numbers */
+    int index[PGS_SCRIPT_MAX_TAGS];     /* instruction each names */
     int count;                          /* tags seen */
 } tag_table;
 
@@ -168,7 +169,7 @@ static bool parse_number(const char *text, int32_t *out)
 }
 
 /* Parses an operand of kind 'x' (value), 'y' (register) or 'L' (tag number). */
-static int32_t parse_arg(const char *text, char kind, sim_arg *out)
+static int32_t parse_arg(const char *text, char kind, pgs_arg *out)
 {
     char first = (char)tolower((unsigned char)text[0]);
     if (kind != 'L' && (first == 'p' || first == 'v')) {
@@ -180,7 +181,7 @@ static int32_t parse_arg(const char *text, char kind, sim_arg *out)
             return TW_PI_BAD_PARAM_NUM;
         if (!param && (n < 0 || n >= TW_PIGPIO_SCRIPT_VARS))
             return TW_PI_BAD_VAR_NUM;
-        *out = (sim_arg){param ? SIM_ARG_PARAM : SIM_ARG_VAR, n};
+        *out = (pgs_arg){param ? PGS_ARG_PARAM : PGS_ARG_VAR, n};
         return 0;
     }
     int32_t n;
@@ -188,7 +189,7 @@ static int32_t parse_arg(const char *text, char kind, sim_arg *out)
         return TW_PI_BAD_SCRIPT;
     if (kind == 'y' && (n < 0 || n >= TW_PIGPIO_SCRIPT_VARS))
         return TW_PI_BAD_VAR_NUM;
-    *out = (sim_arg){kind == 'y' ? SIM_ARG_VAR : SIM_ARG_CONST, n};
+    *out = (pgs_arg){kind == 'y' ? PGS_ARG_VAR : PGS_ARG_CONST, n};
     return 0;
 }
 
@@ -198,7 +199,7 @@ static int32_t add_tag(tag_table *tags, int32_t label, int index)
         if (tags->label[i] == label)
             return TW_PI_DUP_TAG;
     }
-    if (tags->count == SIM_SCRIPT_MAX_TAGS)
+    if (tags->count == PGS_SCRIPT_MAX_TAGS)
         return TW_PI_TOO_MANY_TAGS;
     tags->label[tags->count] = label;
     tags->index[tags->count++] = index;
@@ -206,10 +207,10 @@ static int32_t add_tag(tag_table *tags, int32_t label, int index)
 }
 
 /* Points every jump and call at its tag's instruction. */
-static int32_t resolve_tags(sim_program *program, const tag_table *tags)
+static int32_t resolve_tags(pgs_program *program, const tag_table *tags)
 {
     for (int i = 0; i < program->count; i++) {
-        sim_instruction *in = &program->code[i];
+        pgs_instruction *in = &program->code[i];
         const op_info *info = NULL;
         for (size_t k = 0; k < sizeof ops / sizeof ops[0] && !info; k++) {
             if (ops[k].op == in->op)
@@ -229,7 +230,7 @@ static int32_t resolve_tags(sim_program *program, const tag_table *tags)
 }
 
 /* Parses the operands of one command into in. */
-static int32_t parse_operands(cursor *c, const op_info *info, sim_instruction *in)
+static int32_t parse_operands(cursor *c, const op_info *info, pgs_instruction *in)
 {
     for (size_t a = 0; a < strlen(info->args); a++) {
         char token[TOKEN_BYTES];
@@ -240,7 +241,7 @@ static int32_t parse_operands(cursor *c, const op_info *info, sim_instruction *i
         if (rc)
             return rc;
     }
-    if ((info->op == OP_MILS || info->op == OP_MICS) && in->args[0].kind == SIM_ARG_CONST) {
+    if ((info->op == OP_MILS || info->op == OP_MICS) && in->args[0].kind == PGS_ARG_CONST) {
         uint32_t delay = (uint32_t)in->args[0].value;
         if (info->op == OP_MILS && delay > TW_PIGPIO_MAX_MILS)
             return TW_PI_BAD_MILS_DELAY;
@@ -250,9 +251,9 @@ static int32_t parse_operands(cursor *c, const op_info *info, sim_instruction *i
     return 0;
 }
 
-int32_t sim_script_parse(const char *text, size_t len, sim_program *program)
+int32_t pgs_script_parse(const char *text, size_t len, pgs_program *program)
 {
-    if (len > SIM_SCRIPT_MAX_TEXT_BYTES)
+    if (len > PGS_SCRIPT_MAX_TEXT_BYTES)
         return TW_PI_BAD_SCRIPT;
     cursor c = {text, text + len};
     tag_table tags = {.count = 0};
@@ -263,7 +264,7 @@ int32_t sim_script_parse(const char *text, size_t len, sim_program *program)
         const op_info *info = too_long ? NULL : find_op(token);
         if (!info)
             return TW_PI_BAD_SCRIPT_CMD;
-        sim_instruction in = {.op = info->op, .target = -1};
+        pgs_instruction in = {.op = info->op, .target = -1};
         int32_t rc = parse_operands(&c, info, &in);
         if (rc)
             return rc;
@@ -273,14 +274,14 @@ int32_t sim_script_parse(const char *text, size_t len, sim_program *program)
                 return rc;
             continue;
         }
-        if (program->count == SIM_SCRIPT_MAX_INSTRUCTIONS)
+        if (program->count == PGS_SCRIPT_MAX_INSTRUCTIONS)
             return TW_PI_BAD_SCRIPT;
         program->code[program->count++] = in;
     }
     return resolve_tags(program, &tags);
 }
 
-void sim_script_start(sim_script *s, const int32_t *params, int count)
+void pgs_script_start(pgs_script *s, const int32_t *params, int count)
 {
     for (int i = 0; i < count && i < TW_PIGPIO_SCRIPT_PARAMS; i++)
         s->params[i] = params[i];
@@ -291,18 +292,18 @@ void sim_script_start(sim_script *s, const int32_t *params, int count)
 }
 
 /* The register an operand names (parameter or variable). */
-static int32_t *reg(sim_script *s, const sim_arg *arg)
+static int32_t *reg(pgs_script *s, const pgs_arg *arg)
 {
-    return arg->kind == SIM_ARG_PARAM ? &s->params[arg->value] : &s->vars[arg->value];
+    return arg->kind == PGS_ARG_PARAM ? &s->params[arg->value] : &s->vars[arg->value];
 }
 
-static int32_t value(sim_script *s, const sim_arg *arg)
+static int32_t value(pgs_script *s, const pgs_arg *arg)
 {
-    return arg->kind == SIM_ARG_CONST ? arg->value : *reg(s, arg);
+    return arg->kind == PGS_ARG_CONST ? arg->value : *reg(s, arg);
 }
 
 /* Arithmetic on A; false when it must fail the script (division by zero). */
-static bool arith(sim_script *s, int op, int32_t x)
+static bool arith(pgs_script *s, int op, int32_t x)
 {
     uint32_t a = (uint32_t)s->a, ux = (uint32_t)x;
     switch (op) {
@@ -335,15 +336,15 @@ static bool arith(sim_script *s, int op, int32_t x)
     return true;
 }
 
-static bool push(sim_script *s, int32_t v)
+static bool push(pgs_script *s, int32_t v)
 {
-    if (s->sp == SIM_SCRIPT_STACK_DEPTH)
+    if (s->sp == PGS_SCRIPT_STACK_DEPTH)
         return false;
     s->stack[s->sp++] = v;
     return true;
 }
 
-static bool pop(sim_script *s, int32_t *v)
+static bool pop(pgs_script *s, int32_t *v)
 {
     if (s->sp == 0)
         return false;
@@ -352,9 +353,9 @@ static bool pop(sim_script *s, int32_t *v)
 }
 
 /* Flow control and registers; false when the script must fail. */
-static bool step_control(sim_script *s, const sim_instruction *in)
+static bool step_control(pgs_script *s, const pgs_instruction *in)
 {
-    bool is_reg = in->args[0].kind == SIM_ARG_PARAM || in->args[0].kind == SIM_ARG_VAR;
+    bool is_reg = in->args[0].kind == PGS_ARG_PARAM || in->args[0].kind == PGS_ARG_VAR;
     int32_t *y = is_reg ? reg(s, &in->args[0]) : NULL;
     int32_t t;
     switch (in->op) {
@@ -414,7 +415,7 @@ static bool step_control(sim_script *s, const sim_instruction *in)
 }
 
 /* Executes one instruction; false when the script must fail. */
-static bool step(sim_script *s, const sim_instruction *in, int64_t now_us, sim_script_exec exec,
+static bool step(pgs_script *s, const pgs_instruction *in, int64_t now_us, pgs_script_exec exec,
                  void *arg)
 {
     if (in->op >= GPIO_OP_BASE) {
@@ -431,7 +432,7 @@ static bool step(sim_script *s, const sim_instruction *in, int64_t now_us, sim_s
         uint32_t delay = (uint32_t)value(s, &in->args[0]);
         if (delay > (in->op == OP_MILS ? TW_PIGPIO_MAX_MILS : TW_PIGPIO_MAX_MICS))
             return false;
-        s->wake_us = now_us + (in->op == OP_MILS ? (int64_t)delay * US_PER_MS : delay);
+        s->wake_us = now_us + (in->op == OP_MILS ? (int64_t)delay * TW_US_PER_MS : delay);
         return true;
     }
     case OP_HALT:
@@ -466,7 +467,7 @@ static bool step(sim_script *s, const sim_instruction *in, int64_t now_us, sim_s
     }
 }
 
-void sim_script_run(sim_script *s, int64_t now_us, int budget, sim_script_exec exec, void *arg)
+void pgs_script_run(pgs_script *s, int64_t now_us, int budget, pgs_script_exec exec, void *arg)
 {
     while (budget-- > 0 && s->status == TW_PI_SCRIPT_RUNNING) {
         if (s->wake_us > now_us)
@@ -475,7 +476,7 @@ void sim_script_run(sim_script *s, int64_t now_us, int budget, sim_script_exec e
             s->status = TW_PI_SCRIPT_HALTED;
             return;
         }
-        const sim_instruction *in = &s->program.code[s->pc++];
+        const pgs_instruction *in = &s->program.code[s->pc++];
         if (!step(s, in, now_us, exec, arg))
             s->status = TW_PI_SCRIPT_FAILED;
     }

@@ -6,50 +6,51 @@
 
 #include <stdlib.h>
 
+#include "tw_alloc.h"
 #include "tw_log.h"
 
 #define SLICE_INSTRUCTIONS 1000 /* instructions a script runs per turn of the server loop */
 
 typedef struct {
     bool used;         /* slot holds a script */
-    sim_script script; /* program and run state */
+    pgs_script script; /* program and run state */
 } slot;
 
-struct sim_scripts {
+struct pgs_scripts {
     slot slots[TW_PIGPIO_MAX_SCRIPTS]; /* script id = index */
-    sim_script_exec exec;              /* GPIO commands of scripts */
+    pgs_script_exec exec;              /* GPIO commands of scripts */
     void *arg;                         /* for exec */
 };
 
-sim_scripts *sim_scripts_new(sim_script_exec exec, void *arg)
+pgs_scripts *pgs_scripts_new(pgs_script_exec exec, void *arg)
 {
-    sim_scripts *store = calloc(1, sizeof *store);
+    pgs_scripts *store = tw_xcalloc(1, sizeof *store);
     store->exec = exec;
     store->arg = arg;
     return store;
 }
 
-void sim_scripts_free(sim_scripts *store)
+void pgs_scripts_free(pgs_scripts *store)
 {
     free(store);
 }
 
-bool sim_scripts_handles(uint32_t cmd)
+bool pgs_scripts_handles(uint32_t cmd)
 {
     return cmd == TW_PI_CMD_PROC || cmd == TW_PI_CMD_PROCD || cmd == TW_PI_CMD_PROCR ||
            cmd == TW_PI_CMD_PROCS || cmd == TW_PI_CMD_PROCP || cmd == TW_PI_CMD_PROCU;
 }
 
-static int32_t store_script(sim_scripts *store, const uint8_t *text, size_t len)
+static int32_t store_script(pgs_scripts *store, const uint8_t *text, size_t len)
 {
     int id = 0;
     while (id < TW_PIGPIO_MAX_SCRIPTS && store->slots[id].used)
         id++;
     if (id == TW_PIGPIO_MAX_SCRIPTS)
         return TW_PI_NO_SCRIPT_ROOM;
-    sim_script *s = &store->slots[id].script;
-    *s = (sim_script){.status = TW_PI_SCRIPT_HALTED};
-    int32_t rc = sim_script_parse((const char *)text, len, &s->program);
+    pgs_script *s = &store->slots[id].script;
+    *s = (pgs_script){.status = TW_PI_SCRIPT_HALTED};
+    int32_t rc = pgs_script_parse((const char *)text, len, &s->program);
     if (rc < 0)
         return rc;
     store->slots[id].used = true;
@@ -70,16 +71,16 @@ static int decode_params(const uint8_t *ext, size_t len, int32_t *params)
     return (int)count;
 }
 
-static size_t encode_status(const sim_script *s, uint8_t *reply)
+static size_t encode_status(const pgs_script *s, uint8_t *reply)
 {
     tw_pigpio_put_word(reply, (uint32_t)s->status);
     for (int i = 0; i < TW_PIGPIO_SCRIPT_PARAMS; i++)
         tw_pigpio_put_word(reply + (size_t)(i + 1) * TW_PIGPIO_WORD_BYTES, (uint32_t)s->params[i]);
-    return SIM_PROCP_REPLY_BYTES;
+    return PGS_PROCP_REPLY_BYTES;
 }
 
 /* Commands on an existing script id. */
-static int32_t script_command(sim_scripts *store, sim_script *s, const tw_pigpio_frame *req,
+static int32_t script_command(pgs_scripts *store, pgs_script *s, const tw_pigpio_frame *req,
                               const uint8_t *ext, size_t ext_len, uint8_t *reply, size_t *reply_len,
                               int64_t now_us)
 {
@@ -96,8 +97,8 @@ static int32_t script_command(sim_scripts *store, sim_script *s, const tw_pigpio
                 s->params[i] = params[i];
             return 0;
         }
-        sim_script_start(s, params, count);
-        sim_script_run(s, now_us, SLICE_INSTRUCTIONS, store->exec, store->arg);
+        pgs_script_start(s, params, count);
+        pgs_script_run(s, now_us, SLICE_INSTRUCTIONS, store->exec, store->arg);
         tw_log_info("script started", TW_INT("script", req->p1), TW_INT("params", count));
         return 0;
     case TW_PI_CMD_PROCP:
@@ -115,7 +116,7 @@ static int32_t script_command(sim_scripts *store, sim_script *s, const tw_pigpio
     }
 }
 
-int32_t sim_scripts_execute(sim_scripts *store, const tw_pigpio_frame *req, const uint8_t *ext,
+int32_t pgs_scripts_execute(pgs_scripts *store, const tw_pigpio_frame *req, const uint8_t *ext,
                             size_t ext_len, uint8_t *reply, size_t *reply_len, int64_t now_us)
 {
     *reply_len = 0;
@@ -127,24 +128,24 @@ int32_t sim_scripts_execute(sim_scripts *store, const tw_pigpio_frame *req, cons
                           now_us);
 }
 
-void sim_scripts_run(sim_scripts *store, int64_t now_us)
+void pgs_scripts_run(pgs_scripts *store, int64_t now_us)
 {
     for (int id = 0; id < TW_PIGPIO_MAX_SCRIPTS; id++) {
-        sim_script *s = &store->slots[id].script;
+        pgs_script *s = &store->slots[id].script;
         if (!store->slots[id].used || s->status != TW_PI_SCRIPT_RUNNING)
             continue;
-        sim_script_run(s, now_us, SLICE_INSTRUCTIONS, store->exec, store->arg);
+        pgs_script_run(s, now_us, SLICE_INSTRUCTIONS, store->exec, store->arg);
         if (s->status == TW_PI_SCRIPT_FAILED)
             tw_log_warn("script failed", TW_INT("script", id), TW_INT("pc", s->pc),
                         TW_INT("a", s->a));
     }
 }
 
-int64_t sim_scripts_due_in_us(const sim_scripts *store, int64_t now_us, int64_t limit_us)
+int64_t pgs_scripts_due_in_us(const pgs_scripts *store, int64_t now_us, int64_t limit_us)
 {
     int64_t due = limit_us;
     for (int id = 0; id < TW_PIGPIO_MAX_SCRIPTS; id++) {
-        const sim_script *s = &store->slots[id].script;
+        const pgs_script *s = &store->slots[id].script;
         if (!store->slots[id].used || s->status != TW_PI_SCRIPT_RUNNING)
             continue;
         int64_t in_us = s->wake_us > now_us ? s->wake_us - now_us : 0;

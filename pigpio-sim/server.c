@@ -1,6 +1,6 @@
 /* pigpio-sim server loop: poll(2) over the listening socket and every client. Each client
  * sends 16-byte requests plus p3 extension bytes (a script's text or parameters; beyond
- * SIM_SCRIPT_MAX_TEXT_BYTES they are discarded); each gets a 16-byte reply, followed by the
+ * PGS_SCRIPT_MAX_TEXT_BYTES they are discarded); each gets a 16-byte reply, followed by the
  * result's count of bytes for PROCP. Stored scripts run between socket events. A socket that asked
  * for NOIB becomes an in-band notification stream: whenever a monitored GPIO 0..31 changes level it
  * receives a 12-byte report (seq, flags, tick, levels), as the daemon sends them. */
@@ -19,6 +19,7 @@
 
 #include "gpio_state.h"
 #include "script_store.h"
+#include "tw_alloc.h"
 #include "tw_log.h"
 #include "tw_pigpio.h"
 #include "tw_signal.h"
@@ -30,8 +31,7 @@
 #define POLL_INTERVAL_MS 100     /* how often the loop checks for a stop signal */
 #define LISTEN_BACKLOG 64        /* pending connections */
 #define DISCARD_CHUNK_BYTES 4096 /* extension bytes skipped per read */
-#define US_PER_MS 1000
-#define REPORT_BYTES 12 /* one notification report */
+#define REPORT_BYTES 12          /* one notification report */
 
 typedef struct {
     int fd;                               /* socket, -1 when the slot is free */
@@ -50,23 +50,23 @@ typedef struct {
     uint16_t seq;  /* next report sequence number */
 } notify_handle;
 
-struct sim_server {
+struct pgs_server {
     int listen_fd;                         /* listening socket */
     client clients[MAX_CLIENTS];           /* connected clients */
     notify_handle handles[NOTIFY_HANDLES]; /* notification handles */
-    sim_state state;                       /* the emulated GPIO */
-    sim_scripts *scripts;                  /* stored scripts */
+    pgs_state state;                       /* the emulated GPIO */
+    pgs_scripts *scripts;                  /* stored scripts */
     uint32_t last_bank1;                   /* levels last reported */
 };
 
 /* GPIO commands of scripts run on the same state as the clients' commands. */
 static int32_t script_exec(void *arg, const tw_pigpio_frame *request)
 {
-    sim_server *server = arg;
-    return sim_state_execute(&server->state, request, tw_mono_us());
+    pgs_server *server = arg;
+    return pgs_state_execute(&server->state, request, tw_mono_us());
 }
 
-sim_server *sim_server_open(const char *listen_addr, int port)
+pgs_server *pgs_server_open(const char *listen_addr, int port)
 {
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     if (inet_pton(AF_INET, listen_addr, &addr.sin_addr) != 1) {
@@ -84,16 +84,16 @@ sim_server *sim_server_open(const char *listen_addr, int port)
             close(fd);
         return NULL;
     }
-    sim_server *server = calloc(1, sizeof *server);
+    pgs_server *server = tw_xcalloc(1, sizeof *server);
     server->listen_fd = fd;
     for (int i = 0; i < MAX_CLIENTS; i++)
         server->clients[i].fd = -1;
-    sim_state_init(&server->state, tw_mono_us());
-    server->scripts = sim_scripts_new(script_exec, server);
+    pgs_state_init(&server->state, tw_mono_us());
+    server->scripts = pgs_scripts_new(script_exec, server);
     return server;
 }
 
-static void drop_client(sim_server *server, int index)
+static void drop_client(pgs_server *server, int index)
 {
     client *c = &server->clients[index];
     for (int h = 0; h < NOTIFY_HANDLES; h++) {
@@ -106,7 +106,7 @@ static void drop_client(sim_server *server, int index)
     tw_log_debug("client closed", TW_INT("slot", index));
 }
 
-static void accept_client(sim_server *server)
+static void accept_client(pgs_server *server)
 {
     int fd = accept4(server->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0)
@@ -131,7 +131,7 @@ static bool send_all(int fd, const void *bytes, size_t len)
     return send(fd, bytes, len, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)len;
 }
 
-static int32_t open_notify(sim_server *server, int index)
+static int32_t open_notify(pgs_server *server, int index)
 {
     for (int h = 0; h < NOTIFY_HANDLES; h++) {
         if (!server->handles[h].open) {
@@ -143,7 +143,7 @@ static int32_t open_notify(sim_server *server, int index)
     return TW_PI_NO_HANDLE;
 }
 
-static int32_t notify_command(sim_server *server, int index, const tw_pigpio_frame *req)
+static int32_t notify_command(pgs_server *server, int index, const tw_pigpio_frame *req)
 {
     if (req->cmd == TW_PI_CMD_NOIB)
         return open_notify(server, index);
@@ -163,10 +163,10 @@ static int32_t notify_command(sim_server *server, int index, const tw_pigpio_fra
     return 0;
 }
 
-static void report_changes(sim_server *server)
+static void report_changes(pgs_server *server)
 {
     int64_t now_us = tw_mono_us();
-    uint32_t levels = sim_state_bank1(&server->state, now_us);
+    uint32_t levels = pgs_state_bank1(&server->state, now_us);
     uint32_t changed = levels ^ server->last_bank1;
     server->last_bank1 = levels;
     if (!changed)
@@ -188,28 +188,28 @@ static void report_changes(sim_server *server)
 }
 
 /* Executes the request now complete in the client's buffers. */
-static int32_t execute(sim_server *server, int index, const tw_pigpio_frame *req, uint8_t *reply,
+static int32_t execute(pgs_server *server, int index, const tw_pigpio_frame *req, uint8_t *reply,
                        size_t *reply_len)
 {
     const client *c = &server->clients[index];
     *reply_len = 0;
     if (req->cmd == TW_PI_CMD_NOIB || req->cmd == TW_PI_CMD_NB || req->cmd == TW_PI_CMD_NC)
         return notify_command(server, index, req);
-    if (sim_scripts_handles(req->cmd)) {
-        if (c->ext_want > SIM_SCRIPT_MAX_TEXT_BYTES)
+    if (pgs_scripts_handles(req->cmd)) {
+        if (c->ext_want > PGS_SCRIPT_MAX_TEXT_BYTES)
             return req->cmd == TW_PI_CMD_PROC ? TW_PI_BAD_SCRIPT : TW_PI_TOO_MANY_PARAM;
-        return sim_scripts_execute(server->scripts, req, c->ext, c->ext_have, reply, reply_len,
+        return pgs_scripts_execute(server->scripts, req, c->ext, c->ext_have, reply, reply_len,
                                    tw_mono_us());
     }
-    return sim_state_execute(&server->state, req, tw_mono_us());
+    return pgs_state_execute(&server->state, req, tw_mono_us());
 }
 
-static void handle_request(sim_server *server, int index)
+static void handle_request(pgs_server *server, int index)
 {
     client *c = &server->clients[index];
     tw_pigpio_frame req;
     tw_pigpio_decode(c->frame, &req);
-    uint8_t extra[SIM_PROCP_REPLY_BYTES];
+    uint8_t extra[PGS_PROCP_REPLY_BYTES];
     size_t extra_len;
     int32_t result = execute(server, index, &req, extra, &extra_len);
     c->have = 0;
@@ -219,7 +219,7 @@ static void handle_request(sim_server *server, int index)
                     TW_INT("cmd_number", req.cmd), TW_INT("p1", req.p1), TW_INT("p2", req.p2),
                     TW_STR("error", tw_pigpio_error_name(result)), TW_INT("result", result));
     tw_pigpio_frame reply = tw_pigpio_reply(&req, result);
-    uint8_t out[TW_PIGPIO_FRAME_BYTES + SIM_PROCP_REPLY_BYTES];
+    uint8_t out[TW_PIGPIO_FRAME_BYTES + PGS_PROCP_REPLY_BYTES];
     tw_pigpio_encode(&reply, out);
     memcpy(out + TW_PIGPIO_FRAME_BYTES, extra, extra_len);
     if (!send_all(c->fd, out, TW_PIGPIO_FRAME_BYTES + extra_len) || c->close_after_reply) {
@@ -229,15 +229,15 @@ static void handle_request(sim_server *server, int index)
     report_changes(server);
 }
 
-/* Receives extension bytes: kept up to SIM_SCRIPT_MAX_TEXT_BYTES, the rest discarded.
+/* Receives extension bytes: kept up to PGS_SCRIPT_MAX_TEXT_BYTES, the rest discarded.
  * Returns 1 when all arrived, 0 when more must come, -1 when the client closed or failed. */
 static int read_extension(client *c)
 {
     while (c->ext_have < c->ext_want) {
         uint8_t discard[DISCARD_CHUNK_BYTES];
-        bool keep = c->ext_want <= SIM_SCRIPT_MAX_TEXT_BYTES;
+        bool keep = c->ext_want <= PGS_SCRIPT_MAX_TEXT_BYTES;
         if (keep && !c->ext)
-            c->ext = malloc(SIM_SCRIPT_MAX_TEXT_BYTES);
+            c->ext = tw_xmalloc(PGS_SCRIPT_MAX_TEXT_BYTES);
         uint32_t left = c->ext_want - c->ext_have;
         size_t want = keep ? left : (left < sizeof discard ? left : sizeof discard);
         ssize_t got = recv(c->fd, keep ? c->ext + c->ext_have : discard, want, 0);
@@ -249,7 +249,7 @@ static int read_extension(client *c)
 }
 
 /* Reads what the client sent; returns false when it closed or failed. */
-static bool read_client(sim_server *server, int index)
+static bool read_client(pgs_server *server, int index)
 {
     client *c = &server->clients[index];
     for (;;) {
@@ -274,7 +274,7 @@ static bool read_client(sim_server *server, int index)
     }
 }
 
-int sim_server_run(sim_server *server)
+int pgs_server_run(pgs_server *server)
 {
     struct pollfd fds[MAX_CLIENTS + 1];
     int slot_of[MAX_CLIENTS + 1];
@@ -288,9 +288,9 @@ int sim_server_run(sim_server *server)
             }
         }
         int64_t due_us =
-            sim_scripts_due_in_us(server->scripts, tw_mono_us(), POLL_INTERVAL_MS * US_PER_MS);
-        int ready = poll(fds, n, (int)((due_us + US_PER_MS - 1) / US_PER_MS));
-        sim_scripts_run(server->scripts, tw_mono_us());
+            pgs_scripts_due_in_us(server->scripts, tw_mono_us(), POLL_INTERVAL_MS * TW_US_PER_MS);
+        int ready = poll(fds, n, (int)((due_us + TW_US_PER_MS - 1) / TW_US_PER_MS));
+        pgs_scripts_run(server->scripts, tw_mono_us());
         report_changes(server);
         if (ready <= 0)
             continue;
@@ -306,7 +306,7 @@ int sim_server_run(sim_server *server)
     return TW_OK;
 }
 
-void sim_server_close(sim_server *server)
+void pgs_server_close(pgs_server *server)
 {
     if (!server)
         return;
@@ -315,7 +315,7 @@ void sim_server_close(sim_server *server)
             close(server->clients[i].fd);
         free(server->clients[i].ext);
     }
-    sim_scripts_free(server->scripts);
+    pgs_scripts_free(server->scripts);
     close(server->listen_fd);
     free(server);
 }

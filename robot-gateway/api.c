@@ -26,8 +26,8 @@ static int handle_page(struct mg_connection *conn, void *arg)
 {
     (void)arg;
     if (!tw_http_allow_methods(conn, "GET,HEAD"))
-        return 0;
-    rg_page_file file;
+        return TW_HTTP_METHOD_NOT_ALLOWED;
+    tw_embedded_file file;
     if (!rg_page_find(tw_http_path(conn), &file))
         return tw_http_reply_error(conn, HTTP_NOT_FOUND, "no such path: %s", tw_http_path(conn));
     return tw_http_reply(conn, HTTP_OK, file.content_type, file.data, file.len);
@@ -44,7 +44,7 @@ static int handle_robots(struct mg_connection *conn, void *arg)
 {
     rg_api *api = arg;
     if (!tw_http_allow_methods(conn, "GET,HEAD"))
-        return 0;
+        return TW_HTTP_METHOD_NOT_ALLOWED;
     cJSON *doc = cJSON_CreateObject();
     cJSON *list = cJSON_AddArrayToObject(doc, "robots");
     for (int i = 0; i < RG_ROBOT_COUNT; i++)
@@ -221,7 +221,7 @@ static int handle_command(struct mg_connection *conn, rg_api *api, int index,
                       : eyes ? ROBOTS_PREFIX "{robot}/eyes"
                              : ROBOTS_PREFIX "{robot}/servos/{servo}");
     if (!tw_http_allow_methods(conn, "POST"))
-        return 0;
+        return TW_HTTP_METHOD_NOT_ALLOWED;
     const char *auth = mg_get_header(conn, "Authorization");
     if (!rg_auth_check(auth, api->token))
         return tw_http_reply_error(conn, HTTP_UNAUTHORIZED,
@@ -253,7 +253,7 @@ static int handle_robot(struct mg_connection *conn, void *arg)
         return handle_command(conn, api, index, seg, count);
     tw_http_set_route(ROBOTS_PREFIX "{robot}");
     if (!tw_http_allow_methods(conn, "GET,HEAD"))
-        return 0;
+        return TW_HTTP_METHOD_NOT_ALLOWED;
     cJSON *doc = read_robot(api, index);
     int status = tw_http_reply_json(conn, HTTP_OK, doc);
     cJSON_Delete(doc);

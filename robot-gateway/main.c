@@ -60,17 +60,15 @@ static void parse_settings(settings *s, int argc, char **argv)
         {"dashboard-url", "DASHBOARD_URL", TW_OPT_STR, "",
          "the dashboard's address for the control page's link (empty: this host, port 8000)",
          &s->dashboard_url, 0, 0, NULL},
-        {"log-level", "LOG_LEVEL", TW_OPT_STR, "info", "lowest log level printed", &s->log_level, 0,
-         0, "debug|info|warn|error"},
+        TW_LOG_LEVEL_OPTION(&s->log_level),
         TW_TRACE_OPTIONS(&s->trace, "1"),
     };
-    tw_cli cli = {SERVICE,
-                  "Drives the robots linus and torvalds through their pigpio daemons: an "
-                  "authenticated JSON API, a control page at /, a drive watchdog, and a "
-                  "dead-man's script on each Pi that stops the motors should the gateway die "
-                  "or lose its link.",
-                  options, sizeof options / sizeof options[0]};
-    tw_cli_parse(&cli, argc, argv);
+    TW_CLI_PARSE(SERVICE,
+                 "Drives the robots linus and torvalds through their pigpio daemons: an "
+                 "authenticated JSON API, a control page at /, a drive watchdog, and a "
+                 "dead-man's script on each Pi that stops the motors should the gateway die "
+                 "or lose its link.",
+                 options, argc, argv);
 }
 
 /* Loads pins and checks both daemon addresses; exits 2 like a bad flag would. */

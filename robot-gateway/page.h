@@ -1,17 +1,11 @@
-/* The control page's files (index.html, app.js, style.css), embedded in the binary. */
+/* The control page's files (index.html, app.js, style.css, and the dashboard's stylesheet
+ * as its theme), embedded into the binary at build time (tw_embed). */
 #ifndef RG_PAGE_H
 #define RG_PAGE_H
 
-#include <stddef.h>
+#include "tw_embed.h"
 
-typedef struct {
-    const char *path;         /* URL path, e.g. "/app.js" */
-    const char *content_type; /* MIME type */
-    const char *data;         /* file bytes */
-    size_t len;               /* byte count */
-} rg_page_file;
-
-/* Fills out with the embedded file served at path; returns 1, or 0 when there is none. */
-int rg_page_find(const char *path, rg_page_file *out);
+/* Fills out with the embedded file served at path (exact match only); 1 if found, else 0. */
+int rg_page_find(const char *path, tw_embedded_file *out);
 
 #endif

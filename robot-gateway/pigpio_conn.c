@@ -14,7 +14,6 @@
 #include "tw_status.h"
 #include "tw_time.h"
 
-#define US_PER_MS 1000
 #define MAX_PORT 65535
 
 int rg_parse_host_port(const char *text, char *host, size_t host_size, int *port)
@@ -36,8 +35,8 @@ int rg_pigpio_open(rg_pigpio_conn *conn, const char *host, int port, int timeout
                    int io_timeout_ms, char *err, size_t err_size)
 {
     conn->io_timeout_ms = io_timeout_ms;
-    conn->fd =
-        tw_net_connect(host, port, tw_mono_us() + (int64_t)timeout_ms * US_PER_MS, err, err_size);
+    conn->fd = tw_net_connect(host, port, tw_mono_us() + (int64_t)timeout_ms * TW_US_PER_MS, err,
+                              err_size);
     if (conn->fd < 0)
         return TW_ERR;
     int one = 1;
@@ -50,7 +49,7 @@ int rg_pigpio_batch_ext(rg_pigpio_conn *conn, const tw_pigpio_frame *requests,
 {
     if (conn->fd < 0 || count < 1 || count > RG_PIGPIO_MAX_BATCH)
         return TW_ERR;
-    int64_t deadline_us = tw_mono_us() + (int64_t)conn->io_timeout_ms * US_PER_MS;
+    int64_t deadline_us = tw_mono_us() + (int64_t)conn->io_timeout_ms * TW_US_PER_MS;
     uint8_t bytes[RG_PIGPIO_MAX_BATCH * TW_PIGPIO_FRAME_BYTES + RG_PIGPIO_MAX_EXT_BYTES];
     size_t len = 0;
     for (int i = 0; i < count; i++) {
@@ -92,7 +91,7 @@ int rg_pigpio_query(rg_pigpio_conn *conn, uint32_t cmd, uint32_t p1, uint8_t *da
         return TW_OK;
     if ((size_t)*result > cap)
         return TW_ERR;
-    int64_t deadline_us = tw_mono_us() + (int64_t)conn->io_timeout_ms * US_PER_MS;
+    int64_t deadline_us = tw_mono_us() + (int64_t)conn->io_timeout_ms * TW_US_PER_MS;
     return tw_net_recv_all(conn->fd, data, (size_t)*result, deadline_us);
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tw_alloc.h"
 #include "tw_pigpio.h"
 #include "tw_status.h"
 
@@ -261,7 +262,7 @@ int rg_pins_load(rg_pins *pins, const char *path, char *err, size_t err_size)
         snprintf(err, err_size, "cannot open pin file %s", path);
         return TW_INVALID;
     }
-    char *text = malloc(CONFIG_MAX_BYTES + 1);
+    char *text = tw_xmalloc(CONFIG_MAX_BYTES + 1);
     size_t len = fread(text, 1, CONFIG_MAX_BYTES + 1, file);
     fclose(file);
     int rc;

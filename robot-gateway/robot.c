@@ -19,6 +19,7 @@
 
 #include "deadman.h"
 #include "pigpio_conn.h"
+#include "tw_alloc.h"
 #include "tw_backoff.h"
 #include "tw_log.h"
 #include "tw_pigpio.h"
@@ -33,9 +34,6 @@
 #define BACKOFF_MAX_US 2000000      /* longest reconnect delay */
 #define IDLE_TICK_US 50000          /* worker wakes at least this often */
 #define BLINK_HALF_PERIOD_US 250000 /* eyes blink: 250 ms on, 250 ms off */
-#define US_PER_MS 1000
-#define NS_PER_US 1000
-#define US_PER_S 1000000
 #define HOST_BYTES 256
 #define SPAN_NAME_BYTES 48
 
@@ -470,7 +468,7 @@ static void run_timers(rg_robot *r, rg_eyes eyes)
             r->state.watchdog_stops++;
             pthread_mutex_unlock(&r->lock);
             tw_log_warn("watchdog stopped the motors", TW_STR("robot", r->pins.name),
-                        TW_INT("silence_ms", (now_us - r->last_drive_us) / US_PER_MS));
+                        TW_INT("silence_ms", (now_us - r->last_drive_us) / TW_US_PER_MS));
         }
     }
     if (eyes == RG_EYES_BLINK && r->conn.fd >= 0 && now_us >= r->next_blink_us) {
@@ -499,9 +497,9 @@ static void wait_for_work(rg_robot *r, int64_t wake_us)
         return;
     struct timespec deadline;
     clock_gettime(CLOCK_MONOTONIC, &deadline);
-    int64_t ns = deadline.tv_nsec + (left_us % US_PER_S) * NS_PER_US;
-    deadline.tv_sec += left_us / US_PER_S + ns / (US_PER_S * NS_PER_US);
-    deadline.tv_nsec = ns % (US_PER_S * NS_PER_US);
+    int64_t ns = deadline.tv_nsec + (left_us % TW_US_PER_S) * TW_NS_PER_US;
+    deadline.tv_sec += left_us / TW_US_PER_S + ns / (TW_US_PER_S * TW_NS_PER_US);
+    deadline.tv_nsec = ns % (TW_US_PER_S * TW_NS_PER_US);
     pthread_cond_timedwait(&r->work, &r->lock, &deadline);
 }
 
@@ -588,11 +586,11 @@ static void register_metrics(rg_robot *r, tw_metrics *m)
 rg_robot *rg_robot_start(const rg_robot_pins *pins, const char *host, int port, int64_t watchdog_ms,
                          tw_metrics *m)
 {
-    rg_robot *r = calloc(1, sizeof *r);
+    rg_robot *r = tw_xcalloc(1, sizeof *r);
     r->pins = *pins;
     snprintf(r->host, sizeof r->host, "%s", host);
     r->port = port;
-    r->watchdog_us = watchdog_ms * US_PER_MS;
+    r->watchdog_us = watchdog_ms * TW_US_PER_MS;
     r->conn.fd = -1;
     r->deadman_id = -1;
     r->deadman_steps = rg_deadman_steps(watchdog_ms);
@@ -625,7 +623,7 @@ int rg_robot_submit(rg_robot *r, rg_job *job)
     job->status = run_job(r, job);
     release_turn(r);
     if (job->action != RG_ACT_READ)
-        tw_histogram_observe(r->latency, (double)(tw_mono_us() - started_us) / US_PER_S);
+        tw_histogram_observe(r->latency, (double)(tw_mono_us() - started_us) / TW_US_PER_S);
     return job->status;
 }
 

@@ -329,8 +329,6 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     const tw_span *outer = traced ? tw_trace_set_current(&span) : NULL;
     route_template[0] = '\0';
     int status = r->handler(conn, r->arg);
-    if (status <= 0)
-        status = TW_HTTP_METHOD_NOT_ALLOWED; /* handlers older than the rule in tw_http.h */
     if (traced) {
         tw_trace_set_current(outer);
         apply_route_template(conn, &span);

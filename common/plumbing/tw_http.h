@@ -19,9 +19,8 @@ typedef struct tw_http tw_http;
 #define TW_HTTP_BAD_REQUEST 400
 
 /* Handles one request. The rule: a handler returns the HTTP status it sent (100..599), which
- * the request metrics and the server span record; after tw_http_allow_methods returned 0,
- * that is TW_HTTP_METHOD_NOT_ALLOWED. Compatibility only: a return <= 0 is recorded as 405,
- * for handlers written before this rule (robot-gateway); new code never relies on it. */
+ * the request metrics and the server span record and civetweb is handed back; after
+ * tw_http_allow_methods returned 0, that is TW_HTTP_METHOD_NOT_ALLOWED. */
 typedef int (*tw_http_handler)(struct mg_connection *conn, void *arg);
 /* Returns 1 when the service can do its work; else 0 with a reason in reason. */
 typedef int (*tw_http_ready_fn)(void *arg, tw_buf *reason);

@@ -3,18 +3,18 @@
 #include "tw_log.h"
 #include "tw_test.h"
 
-static sim_state state;
+static pgs_state state;
 
 static int32_t run(uint32_t cmd, uint32_t p1, uint32_t p2)
 {
     tw_pigpio_frame req = {cmd, p1, p2, 0};
-    return sim_state_execute(&state, &req, 0);
+    return pgs_state_execute(&state, &req, 0);
 }
 
 static void reset(void)
 {
     tw_log_init("test", TW_LOG_ERROR);
-    sim_state_init(&state, 0);
+    pgs_state_init(&state, 0);
 }
 
 static void write_sets_output_and_level(void)
@@ -78,8 +78,8 @@ static void identity_commands(void)
     reset();
     TW_CHECK_INT(run(TW_PI_CMD_PIGPV, 0, 0), 79);
     TW_CHECK(run(TW_PI_CMD_HWVER, 0, 0) > 0);
-    TW_CHECK(sim_state_handles(TW_PI_CMD_GPW));
-    TW_CHECK(!sim_state_handles(TW_PI_CMD_NOIB));
+    TW_CHECK(pgs_state_handles(TW_PI_CMD_GPW));
+    TW_CHECK(!pgs_state_handles(TW_PI_CMD_NOIB));
 }
 
 TW_TEST_MAIN("pigpio-sim gpio state", TW_TEST(write_sets_output_and_level),

@@ -8,26 +8,26 @@
 #include "tw_log.h"
 #include "tw_test.h"
 
-static sim_state gpio;
+static pgs_state gpio;
 
 static int32_t exec_gpio(void *arg, const tw_pigpio_frame *request)
 {
     (void)arg;
-    return sim_state_execute(&gpio, request, 0);
+    return pgs_state_execute(&gpio, request, 0);
 }
 
-static sim_script script;
+static pgs_script script;
 
 static int32_t parse(const char *text)
 {
     memset(&script, 0, sizeof script);
-    return sim_script_parse(text, strlen(text), &script.program);
+    return pgs_script_parse(text, strlen(text), &script.program);
 }
 
 static void reset(void)
 {
     tw_log_init("test", TW_LOG_ERROR);
-    sim_state_init(&gpio, 0);
+    pgs_state_init(&gpio, 0);
 }
 
 static void parse_errors_are_the_daemons(void)
@@ -51,7 +51,7 @@ static void parse_errors_are_the_daemons(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         TW_CHECK_INT(parse(cases[i].text), cases[i].result);
     char many[1024] = "";
-    for (int i = 0; i <= SIM_SCRIPT_MAX_TAGS; i++)
+    for (int i = 0; i <= PGS_SCRIPT_MAX_TAGS; i++)
         snprintf(many + strlen(many), sizeof many - strlen(many), "tag %d ", i);
     TW_CHECK_INT(parse(many), TW_PI_TOO_MANY_TAGS);
 }
@@ -61,8 +61,8 @@ static void run_to_end(const char *text, const int32_t *params, int count)
 {
     reset();
     TW_CHECK_INT(parse(text), 0);
-    sim_script_start(&script, params, count);
-    sim_script_run(&script, 0, 1000, exec_gpio, NULL);
+    pgs_script_start(&script, params, count);
+    pgs_script_run(&script, 0, 1000, exec_gpio, NULL);
 }
 
 static void countdown_loop_runs_to_minus_one(void)
@@ -92,13 +92,13 @@ static void mils_sleeps_until_its_time(void)
 {
     reset();
     TW_CHECK_INT(parse("w 5 1 mils 100 w 5 0"), 0);
-    sim_script_start(&script, NULL, 0);
-    sim_script_run(&script, 1000, 1000, exec_gpio, NULL);
+    pgs_script_start(&script, NULL, 0);
+    pgs_script_run(&script, 1000, 1000, exec_gpio, NULL);
     TW_CHECK_INT(gpio.gpio[5].level, 1);
     TW_CHECK_INT(script.status, TW_PI_SCRIPT_RUNNING);
-    sim_script_run(&script, 100999, 1000, exec_gpio, NULL);
+    pgs_script_run(&script, 100999, 1000, exec_gpio, NULL);
     TW_CHECK_INT(gpio.gpio[5].level, 1);
-    sim_script_run(&script, 101000, 1000, exec_gpio, NULL);
+    pgs_script_run(&script, 101000, 1000, exec_gpio, NULL);
     TW_CHECK_INT(gpio.gpio[5].level, 0);
     TW_CHECK_INT(script.status, TW_PI_SCRIPT_HALTED);
 }
@@ -111,18 +111,18 @@ static void gpio_error_fails_the_script(void)
     TW_CHECK_INT(gpio.gpio[4].level, 0);
 }
 
-static int32_t store_cmd(sim_scripts *store, uint32_t cmd, uint32_t id, const void *ext, size_t len,
+static int32_t store_cmd(pgs_scripts *store, uint32_t cmd, uint32_t id, const void *ext, size_t len,
                          uint8_t *reply, size_t *reply_len)
 {
     tw_pigpio_frame req = {cmd, id, 0, (uint32_t)len};
-    return sim_scripts_execute(store, &req, ext, len, reply, reply_len, 0);
+    return pgs_scripts_execute(store, &req, ext, len, reply, reply_len, 0);
 }
 
 static void store_commands(void)
 {
     reset();
-    sim_scripts *store = sim_scripts_new(exec_gpio, NULL);
-    uint8_t reply[SIM_PROCP_REPLY_BYTES];
+    pgs_scripts *store = pgs_scripts_new(exec_gpio, NULL);
+    uint8_t reply[PGS_PROCP_REPLY_BYTES];
     size_t reply_len;
     const char *text = "tag 0 mils 20 dcr p0 jnz 0 w 7 0";
     TW_CHECK_INT(store_cmd(store, TW_PI_CMD_PROC, 0, text, strlen(text), reply, &reply_len), 0);
@@ -136,7 +136,7 @@ static void store_commands(void)
     TW_CHECK_INT(reply_len, 44);
     TW_CHECK_INT(tw_pigpio_get_word(reply), TW_PI_SCRIPT_RUNNING);
     TW_CHECK_INT(tw_pigpio_get_word(reply + 8), 77);
-    TW_CHECK_INT(sim_scripts_due_in_us(store, 0, 100000), 20000);
+    TW_CHECK_INT(pgs_scripts_due_in_us(store, 0, 100000), 20000);
     tw_pigpio_put_word(params, 5);
     TW_CHECK_INT(store_cmd(store, TW_PI_CMD_PROCU, 0, params, 4, reply, &reply_len), 0);
     store_cmd(store, TW_PI_CMD_PROCP, 0, NULL, 0, reply, &reply_len);
@@ -152,7 +152,7 @@ static void store_commands(void)
     uint8_t eleven[11 * TW_PIGPIO_WORD_BYTES] = {0};
     TW_CHECK_INT(store_cmd(store, TW_PI_CMD_PROCU, 1, eleven, sizeof eleven, reply, &reply_len),
                  TW_PI_TOO_MANY_PARAM);
-    sim_scripts_free(store);
+    pgs_scripts_free(store);
 }
 
 TW_TEST_MAIN("pigpio-sim scripts", TW_TEST(parse_errors_are_the_daemons),
