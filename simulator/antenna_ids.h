@@ -3,8 +3,8 @@
  * Sized once for the antennas this process simulates; never allocates afterwards. Ids
  * mostly come round-robin, so the table remembers which id followed each one last time
  * and tries that first: one string comparison instead of a hash and a probe. */
-#ifndef ANTENNA_IDS_H
-#define ANTENNA_IDS_H
+#ifndef SIMULATOR_ANTENNA_IDS_H
+#define SIMULATOR_ANTENNA_IDS_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,8 +1,8 @@
 /* The antenna traffic model: each antenna has its own baseline latency and loss rate,
  * jitter around them, and occasional degraded periods, driven by a seeded PRNG so a
  * --seed makes a run reproducible. */
-#ifndef ANTENNA_MODEL_H
-#define ANTENNA_MODEL_H
+#ifndef SIMULATOR_ANTENNA_MODEL_H
+#define SIMULATOR_ANTENNA_MODEL_H
 
 #include <stdint.h>
 

@@ -191,3 +191,43 @@ void kafka_writer_free(kafka_writer *writer)
     tw_buf_free(&writer->value);
     free(writer->keep);
 }
+
+static int sink_flush(void *impl, report_queue *queue)
+{
+    return kafka_writer_flush(impl, queue);
+}
+
+static bool sink_busy(const void *impl)
+{
+    (void)impl; /* librdkafka delivers in the background: nothing for the loop to continue */
+    return false;
+}
+
+static int sink_drain(void *impl, int timeout_ms)
+{
+    return kafka_writer_drain(impl, timeout_ms);
+}
+
+static bool sink_ready(const void *impl)
+{
+    return atomic_load(&((const kafka_writer *)impl)->ready);
+}
+
+static void sink_stats(const void *impl, report_sink_stats *out)
+{
+    *out = (report_sink_stats){.sent = tw_counter_value(((const kafka_writer *)impl)->sent)};
+}
+
+static void sink_free(void *impl)
+{
+    kafka_writer_free(impl);
+}
+
+static const report_sink_type kafka_sink_type = {
+    "kafka",   "kafka not reachable", sink_flush, sink_busy, sink_drain, sink_ready,
+    sink_stats, sink_free};
+
+report_sink kafka_writer_sink(kafka_writer *writer)
+{
+    return (report_sink){&kafka_sink_type, writer};
+}

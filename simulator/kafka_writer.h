@@ -4,8 +4,8 @@
  * report_queue into librdkafka's own bounded queue; while the brokers are away librdkafka
  * retries them and, once its queue is full, reports wait (and the oldest are dropped) in
  * the report_queue as on the Redis path. */
-#ifndef KAFKA_WRITER_H
-#define KAFKA_WRITER_H
+#ifndef SIMULATOR_KAFKA_WRITER_H
+#define SIMULATOR_KAFKA_WRITER_H
 
 #include <librdkafka/rdkafka.h>
 #include <stdatomic.h>
@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "report_queue.h"
+#include "report_sink.h"
 #include "tw_buf.h"
 #include "tw_metrics.h"
 
@@ -52,5 +53,7 @@ int kafka_writer_in_flight(const kafka_writer *writer);
 int kafka_writer_drain(kafka_writer *writer, int timeout_ms);
 /* Destroys the producer (after kafka_writer_drain) and frees the writer. */
 void kafka_writer_free(kafka_writer *writer);
+/* The writer as the simulator's report sink. */
+report_sink kafka_writer_sink(kafka_writer *writer);
 
 #endif

@@ -25,7 +25,7 @@
 #define IDLE_SLEEP_MAX_US 50000
 #define SHUTDOWN_FLUSH_MAX_US 3000000
 #define DEFAULT_ANTENNA_ID "antenna"
-#define KAFKA_FLUSH_STEP_MS 100
+#define EXIT_DRAIN_STEP_MS 100
 #define STRINGIFY(x) #x
 #define TEXT_OF(x) STRINGIFY(x)
 
@@ -65,7 +65,7 @@ typedef struct {
     int64_t started_us;        /* monotonic start */
     char run[TW_RUN_ID_MAX_LEN + 1]; /* this process's run id */
     report_queue queue;        /* reports not yet confirmed */
-    bool kafka;                /* --broker kafka */
+    report_sink sink;          /* where reports go: writer or kwriter */
     stream_writer writer;      /* Redis side (--broker redis) */
     kafka_writer kwriter;      /* Kafka side (--broker kafka) */
     tw_counter *generated_total;
@@ -214,8 +214,7 @@ static int64_t next_due_us(const simulator *sim, int64_t now_us)
 /* Moves queued reports towards the broker; how many moved, or TW_AGAIN. */
 static int flush_queue(simulator *sim)
 {
-    return sim->kafka ? kafka_writer_flush(&sim->kwriter, &sim->queue)
-                      : stream_writer_flush(&sim->writer, &sim->queue);
+    return sim->sink.type->flush(sim->sink.impl, &sim->queue);
 }
 
 /* Queue depth, and drops (by new reports, or by re-sent ones put back at the front). */
@@ -241,7 +240,7 @@ static void run_loop(simulator *sim)
         update_queue_metrics(sim);
         if (count_reached(sim) && sim->queue.count == 0)
             return;
-        bool busy = written > 0 || (!sim->kafka && stream_writer_busy(&sim->writer)) ||
+        bool busy = written > 0 || sim->sink.type->busy(sim->sink.impl) ||
                     (sim->settings.rate == 0 && !count_reached(sim));
         if (!busy || written == TW_AGAIN) {
             int64_t wait = next_due_us(sim, now_us) - tw_mono_us();
@@ -257,12 +256,12 @@ static void flush_before_exit(simulator *sim)
     int64_t deadline = tw_mono_us() + SHUTDOWN_FLUSH_MAX_US;
     int in_flight = 0;
     for (;;) {
-        if (sim->queue.count > 0 && flush_queue(sim) == TW_AGAIN)
-            tw_sleep_us(sim->kafka ? 0 : IDLE_SLEEP_MAX_US);
-        if (sim->kafka)
-            in_flight = kafka_writer_drain(&sim->kwriter, KAFKA_FLUSH_STEP_MS);
+        bool refused = sim->queue.count > 0 && flush_queue(sim) == TW_AGAIN;
+        in_flight = sim->sink.type->drain(sim->sink.impl, EXIT_DRAIN_STEP_MS);
         if ((sim->queue.count == 0 && in_flight == 0) || tw_mono_us() >= deadline)
             break;
+        if (refused && in_flight == 0)
+            tw_sleep_us(IDLE_SLEEP_MAX_US);
     }
     if (sim->queue.count > 0 || in_flight > 0)
         tw_log_warn("reports still queued at exit were not written",
@@ -271,38 +270,28 @@ static void flush_before_exit(simulator *sim)
 
 static void log_stopped(const simulator *sim)
 {
-    const char *msg = "simulator stopped";
-    if (sim->kafka) {
-        tw_log_info(msg, TW_INT("generated", sim->generated),
-                    TW_INT("generated_packets", sim->generated_packets),
-                    TW_INT("generated_loss", sim->generated_loss),
-                    TW_INT("sent", tw_counter_value(sim->kwriter.sent)),
-                    TW_INT("dropped", sim->queue.dropped));
-        return;
-    }
-    const stream_writer *w = &sim->writer;
-    tw_log_info(msg, TW_INT("generated", sim->generated),
+    report_sink_stats stats;
+    sim->sink.type->stats(sim->sink.impl, &stats);
+    tw_log_info("simulator stopped", TW_INT("generated", sim->generated),
                 TW_INT("generated_packets", sim->generated_packets),
-                TW_INT("generated_loss", sim->generated_loss), TW_INT("sent", tw_counter_value(w->sent)),
-                TW_INT("dropped", sim->queue.dropped),
-                TW_INT("resent", tw_counter_value(w->resent)),
-                TW_INT("resolved", tw_counter_value(w->resolved)),
-                TW_INT("rollbacks", tw_counter_value(w->rollbacks)));
+                TW_INT("generated_loss", sim->generated_loss), TW_INT("sent", stats.sent),
+                TW_INT("dropped", sim->queue.dropped), TW_INT("resent", stats.resent),
+                TW_INT("resolved", stats.resolved), TW_INT("rollbacks", stats.rollbacks));
 }
 
 static int broker_ready(void *arg, tw_buf *reason)
 {
     simulator *sim = arg;
-    if (atomic_load(sim->kafka ? &sim->kwriter.ready : &sim->writer.connected))
+    if (sim->sink.type->ready(sim->sink.impl))
         return 1;
-    tw_buf_puts(reason, sim->kafka ? "kafka not reachable" : "redis not connected");
+    tw_buf_puts(reason, sim->sink.type->not_ready);
     return 0;
 }
 
 static int start_writer(simulator *sim, const tw_redis_url *url, tw_metrics *metrics)
 {
     const sim_settings *s = &sim->settings;
-    if (!sim->kafka) {
+    if (strcmp(s->broker, "kafka") != 0) {
         stream_writer_config config = {url,
                                        s->stream_key,
                                        s->maxlen,
@@ -311,11 +300,13 @@ static int start_writer(simulator *sim, const tw_redis_url *url, tw_metrics *met
                                        s->resend_window_ms,
                                        (size_t)s->resend_window_max,
                                        (size_t)s->antennas};
+        sim->sink = stream_writer_sink(&sim->writer);
         return stream_writer_init(&sim->writer, &config, metrics);
     }
     char err[256] = "";
     kafka_writer_config config = {s->kafka_brokers, s->kafka_topic, s->antenna_id,
                                   s->queue_size,    s->kafka_linger_ms, (size_t)s->batch};
+    sim->sink = kafka_writer_sink(&sim->kwriter);
     if (kafka_writer_init(&sim->kwriter, &config, metrics, err, sizeof err) == TW_OK)
         return TW_OK;
     tw_log_error("cannot create the kafka producer", TW_STR("error", err));
@@ -354,7 +345,6 @@ int main(int argc, char **argv)
     tw_metrics *metrics = tw_metrics_new();
     register_metrics(&sim, metrics);
     tw_trace_start(&sim.settings.trace, "simulator", metrics);
-    sim.kafka = !strcmp(sim.settings.broker, "kafka");
     if (setup_antennas(&sim) != TW_OK ||
         report_queue_init(&sim.queue, (size_t)sim.settings.queue_size) != TW_OK ||
         start_writer(&sim, &url, metrics) != TW_OK) {
@@ -373,7 +363,8 @@ int main(int argc, char **argv)
     }
     tw_log_info("simulator started", TW_STR("run", sim.run),
                 TW_INT("antennas", sim.settings.antennas), TW_STR("broker", sim.settings.broker),
-                TW_STR("stream", sim.kafka ? sim.settings.kafka_topic : sim.settings.stream_key),
+                TW_STR("stream", strcmp(sim.settings.broker, "kafka") ? sim.settings.stream_key
+                                                                      : sim.settings.kafka_topic),
                 TW_DBL("interval_s", sim.settings.interval_s), TW_DBL("rate", sim.settings.rate),
                 TW_INT("count", sim.settings.count));
     run_loop(&sim);
@@ -381,10 +372,7 @@ int main(int argc, char **argv)
     log_stopped(&sim);
     tw_http_stop(http);
     tw_trace_stop();
-    if (sim.kafka)
-        kafka_writer_free(&sim.kwriter);
-    else
-        stream_writer_free(&sim.writer);
+    sim.sink.type->free(sim.sink.impl);
     report_queue_free(&sim.queue);
     free(sim.antennas);
     free(sim.next_due_us);

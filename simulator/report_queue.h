@@ -3,8 +3,8 @@
  * memory stays bounded and the freshest data survives. The oldest `pinned` reports are in
  * flight (sent, reply pending) and are never dropped: the writer matches replies to them
  * by position. Reports Redis lost after confirming them come back at the front. */
-#ifndef REPORT_QUEUE_H
-#define REPORT_QUEUE_H
+#ifndef SIMULATOR_REPORT_QUEUE_H
+#define SIMULATOR_REPORT_QUEUE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -5,8 +5,8 @@
  * re-sends the ones it no longer holds. Entries are compact copies, preallocated: the
  * antenna id interned, the run stored once, a traceparent in binary. Entry ids strictly
  * increase from the oldest entry to the newest. */
-#ifndef RESEND_WINDOW_H
-#define RESEND_WINDOW_H
+#ifndef SIMULATOR_RESEND_WINDOW_H
+#define SIMULATOR_RESEND_WINDOW_H
 
 #include <stdbool.h>
 #include <stddef.h>

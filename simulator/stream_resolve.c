@@ -25,8 +25,22 @@ typedef struct {
     uint64_t seq;           /* seq field, 0 when absent or not a number */
 } entry_view;
 
-/* TW_OK for an array reply; TW_ERR for a failed connection; TW_INVALID for anything else
- * (an error reply, or a failure that is not the connection's). */
+/* Errors a Redis gives while it cannot answer yet (still loading its data after a
+ * restart, busy with a script, a replica without its master): the read-back is tried
+ * again after the next reconnection, not given up. */
+static bool is_transient(const char *error)
+{
+    static const char *const transient[] = {"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN"};
+    for (size_t i = 0; i < sizeof transient / sizeof transient[0]; i++) {
+        if (!strncmp(error, transient[i], strlen(transient[i])))
+            return true;
+    }
+    return false;
+}
+
+/* TW_OK for an array reply; TW_ERR for a failed connection or a transient refusal (try
+ * again on a new connection); TW_INVALID for anything else (a lasting error reply such as
+ * NOPERM, or a failure that is not the connection's). */
 static int reply_status(redisContext *ctx, const redisReply *reply, char *err, size_t err_size)
 {
     if (!reply) {
@@ -37,7 +51,7 @@ static int reply_status(redisContext *ctx, const redisReply *reply, char *err, s
         return TW_OK;
     snprintf(err, err_size, "%s",
              reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
-    return TW_INVALID;
+    return reply->type == REDIS_REPLY_ERROR && is_transient(reply->str) ? TW_ERR : TW_INVALID;
 }
 
 /* XRANGE or XREVRANGE key from to COUNT count. */

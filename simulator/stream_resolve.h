@@ -3,8 +3,8 @@
  * was in flight without replies, with reads only (XRANGE, XREVRANGE). Confirmed reports
  * Redis lost go back to the front of the queue in their original order; in-flight reports
  * Redis applied are settled (moved into the window) so they are not written twice. */
-#ifndef STREAM_RESOLVE_H
-#define STREAM_RESOLVE_H
+#ifndef SIMULATOR_STREAM_RESOLVE_H
+#define SIMULATOR_STREAM_RESOLVE_H
 
 #include <hiredis/hiredis.h>
 #include <stdbool.h>

@@ -421,3 +421,47 @@ bool stream_writer_busy(const stream_writer *writer)
 {
     return writer->in_flight > 0;
 }
+
+static int sink_flush(void *impl, report_queue *queue)
+{
+    return stream_writer_flush(impl, queue);
+}
+
+static bool sink_busy(const void *impl)
+{
+    return stream_writer_busy(impl);
+}
+
+static int sink_drain(void *impl, int timeout_ms)
+{
+    (void)impl; /* a flush reads its batch's replies itself: nothing is left in flight */
+    (void)timeout_ms;
+    return 0;
+}
+
+static bool sink_ready(const void *impl)
+{
+    return atomic_load(&((const stream_writer *)impl)->connected);
+}
+
+static void sink_stats(const void *impl, report_sink_stats *out)
+{
+    const stream_writer *writer = impl;
+    *out = (report_sink_stats){tw_counter_value(writer->sent), tw_counter_value(writer->resent),
+                               tw_counter_value(writer->resolved),
+                               tw_counter_value(writer->rollbacks)};
+}
+
+static void sink_free(void *impl)
+{
+    stream_writer_free(impl);
+}
+
+static const report_sink_type stream_sink_type = {
+    "redis",   "redis not connected", sink_flush, sink_busy, sink_drain, sink_ready,
+    sink_stats, sink_free};
+
+report_sink stream_writer_sink(stream_writer *writer)
+{
+    return (report_sink){&stream_sink_type, writer};
+}

@@ -5,8 +5,8 @@
  * still holds (stream_resolve) and re-sends what it lost. A report sampled for tracing
  * carries a traceparent field and yields a PRODUCER span from its creation to Redis'
  * confirmation. */
-#ifndef STREAM_WRITER_H
-#define STREAM_WRITER_H
+#ifndef SIMULATOR_STREAM_WRITER_H
+#define SIMULATOR_STREAM_WRITER_H
 
 #include <hiredis/hiredis.h>
 #include <stdatomic.h>
@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "report_queue.h"
+#include "report_sink.h"
 #include "resend_window.h"
 #include "tw_backoff.h"
 #include "tw_buf.h"
@@ -78,5 +79,7 @@ void stream_writer_start_trace(tw_report *report);
 int stream_writer_flush(stream_writer *writer, report_queue *queue);
 /* True while a batch is in flight (the next flush has replies to read). */
 bool stream_writer_busy(const stream_writer *writer);
+/* The writer as the simulator's report sink. */
+report_sink stream_writer_sink(stream_writer *writer);
 
 #endif

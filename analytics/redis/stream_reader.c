@@ -147,7 +147,7 @@ static bool wait_for_drain(stream_reader *reader)
             return false;
         tw_sleep_us(DRAIN_WAIT_US);
     }
-    return true;
+    return atomic_load(&reader->epoch) == reader->reading_epoch; /* no reload meanwhile */
 }
 
 /* Replays this consumer's pending entries (delivered before a crash or a lost connection,
