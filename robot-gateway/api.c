@@ -58,7 +58,8 @@ static int handle_robots(struct mg_connection *conn, void *arg)
     return status;
 }
 
-/* Parses the JSON body into *doc (an object); replies 400/413 and returns TW_INVALID. */
+/* Parses the JSON body into *doc (an object); TW_OK, or the status it replied with
+ * (400, 413). */
 static int read_json_body(struct mg_connection *conn, cJSON **doc)
 {
     tw_buf body;
@@ -67,11 +68,11 @@ static int read_json_body(struct mg_connection *conn, cJSON **doc)
     *doc = rc == TW_OK ? cJSON_ParseWithLength(body.data ? body.data : "", body.len) : NULL;
     tw_buf_free(&body);
     if (rc != TW_OK)
-        return TW_INVALID;
+        return rc;
     if (!cJSON_IsObject(*doc)) {
         cJSON_Delete(*doc);
         tw_http_reply_error(conn, HTTP_BAD_REQUEST, "body must be a JSON object");
-        return TW_INVALID;
+        return HTTP_BAD_REQUEST;
     }
     return TW_OK;
 }
@@ -227,8 +228,9 @@ static int handle_command(struct mg_connection *conn, rg_api *api, int index,
         return tw_http_reply_error(conn, HTTP_UNAUTHORIZED,
                                    "missing or wrong bearer token (Authorization: Bearer ...)");
     cJSON *doc = NULL;
-    if (read_json_body(conn, &doc) != TW_OK)
-        return HTTP_BAD_REQUEST;
+    int read = read_json_body(conn, &doc);
+    if (read != TW_OK)
+        return read;
     int rc = drive  ? parse_drive(conn, doc, &job)
              : eyes ? parse_eyes(conn, doc, &job)
                     : parse_servo(conn, doc, &job);

@@ -1,6 +1,6 @@
 /* Produces queued reports to a Kafka topic with librdkafka: key = antenna id (one
  * antenna's reports stay ordered in one partition), value = the JSON encoding of
- * common/tw_report_json, idempotent producer with acks=all. Reports move from the
+ * common/contract/tw_report_json, idempotent producer with acks=all. Reports move from the
  * report_queue into librdkafka's own bounded queue; while the brokers are away librdkafka
  * retries them and, once its queue is full, reports wait (and the oldest are dropped) in
  * the report_queue as on the Redis path. */

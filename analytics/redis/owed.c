@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tw_alloc.h"
 #include "tw_status.h"
 
 #define OWED_FIRST_CAP 1024
@@ -42,11 +43,8 @@ static void *reserve(void *items, size_t count, size_t more, size_t *cap, size_t
     size_t wanted = *cap ? *cap : OWED_FIRST_CAP;
     while (wanted < count + more)
         wanted *= 2;
-    void *grown = realloc(items, wanted * item_bytes);
-    if (!grown)
-        abort();
     *cap = wanted;
-    return grown;
+    return tw_xrealloc(items, wanted * item_bytes);
 }
 
 static bool awaiting_ack(const owed_work *owed, stream_id id)

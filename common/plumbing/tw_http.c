@@ -166,15 +166,16 @@ int tw_http_read_body(struct mg_connection *conn, tw_buf *out, size_t max_bytes)
 {
     long long declared = mg_get_request_info(conn)->content_length;
     if (declared > (long long)max_bytes) {
-        tw_http_reply_error(conn, 413, "request body larger than %zu bytes", max_bytes);
-        return TW_INVALID;
+        tw_http_reply_error(conn, TW_HTTP_PAYLOAD_TOO_LARGE, "request body larger than %zu bytes",
+                            max_bytes);
+        return TW_HTTP_PAYLOAD_TOO_LARGE;
     }
     char chunk[4096];
     for (;;) {
         int got = mg_read(conn, chunk, sizeof chunk);
         if (got < 0) {
-            tw_http_reply_error(conn, 400, "unreadable request body");
-            return TW_INVALID;
+            tw_http_reply_error(conn, TW_HTTP_BAD_REQUEST, "unreadable request body");
+            return TW_HTTP_BAD_REQUEST;
         }
         if (got == 0)
             return TW_OK;

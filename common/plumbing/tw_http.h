@@ -17,6 +17,8 @@ typedef struct tw_http tw_http;
 #define TW_HTTP_METHOD_NOT_ALLOWED 405
 /* The status of a request whose query or body was refused by validation. */
 #define TW_HTTP_BAD_REQUEST 400
+/* The status of a request whose body is larger than the route takes. */
+#define TW_HTTP_PAYLOAD_TOO_LARGE 413
 
 /* Handles one request. The rule: a handler returns the HTTP status it sent (100..599), which
  * the request metrics and the server span record and civetweb is handed back; after
@@ -62,8 +64,8 @@ int tw_http_query_int(struct mg_connection *conn, const char *name, int64_t min,
                       int64_t def, int64_t *out);
 /* Copies query parameter name into out; returns 1 if present, 0 if absent, -1 if too long. */
 int tw_http_query_str(struct mg_connection *conn, const char *name, char *out, size_t out_size);
-/* Reads the request body into out, at most max_bytes; TW_OK, or TW_INVALID after replying
- * 413 (too large) or 400 (unreadable). */
+/* Reads the request body into out, at most max_bytes; TW_OK (0), or the status it replied
+ * with (413 too large, 400 unreadable), for the handler to return. */
 int tw_http_read_body(struct mg_connection *conn, tw_buf *out, size_t max_bytes);
 /* Request path without the query string. */
 const char *tw_http_path(const struct mg_connection *conn);

@@ -118,6 +118,13 @@ def test_missing_or_wrong_token_is_401_and_changes_nothing(robots):
     assert pigs(port, "gpw", 22)[1] == "-93"
 
 
+def test_a_body_over_the_limit_is_413_and_counted_as_413(robots):
+    status, body = robots.post("/api/v1/robots/linus/drive", None, raw=b" " * 5000)
+    assert (status, body) == (413, {"error": "request body larger than 4096 bytes"})
+    _, text = http_get(robots.http, "/metrics")
+    assert 'code="413"' in text and 'code="400"' not in text
+
+
 def test_invalid_input_is_400_with_a_reason(robots):
     cases = [
         ("/api/v1/robots/linus/drive", {"direction": "up"},
