@@ -175,8 +175,7 @@ static void free_partition(kafka_partition *part)
 static void rebuild_view(kafka_reader *reader)
 {
     pthread_mutex_lock(&reader->view->lock);
-    if (aggregator_reset(reader->view) != TW_OK)
-        abort(); /* out of memory */
+    aggregator_reset(reader->view);
     for (size_t i = 0; i < reader->part_cap; i++) {
         if (reader->parts[i])
             aggregator_merge(reader->view, &reader->parts[i]->agg);
@@ -248,8 +247,7 @@ static void ensure_capacity(kafka_reader *reader, int32_t partition)
 static kafka_partition *claim(kafka_reader *reader, int32_t partition)
 {
     kafka_partition *part = tw_xcalloc(1, sizeof *part);
-    if (aggregator_init(&part->agg) != TW_OK)
-        abort();
+    aggregator_init(&part->agg);
     part->partition = partition;
     part->high_watermark = -1;
     const kafka_reader_config *c = &reader->config;

@@ -216,8 +216,7 @@ static void reload(apply_loop *loop, redisContext **ctx, tw_backoff *backoff)
         }
         aggregator fresh;
         char err[256] = "";
-        if (aggregator_init(&fresh) != TW_OK)
-            abort();
+        aggregator_init(&fresh);
         int status = checkpoint_restore(&fresh, *ctx, loop->names, err, sizeof err);
         if (status == TW_OK) {
             pthread_mutex_lock(&loop->agg->lock);

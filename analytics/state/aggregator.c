@@ -9,18 +9,34 @@
 #include "tw_status.h"
 #include "tw_time.h"
 
-int aggregator_init(aggregator *agg)
+/* The state is every byte after the lock. */
+_Static_assert(offsetof(aggregator, lock) == 0, "the lock must come first");
+#define STATE_OFFSET (offsetof(aggregator, lock) + sizeof(pthread_mutex_t))
+
+/* Everything but the lock, as a new state starts: empty, started now, totals to save. */
+static void start_empty(aggregator *agg)
 {
-    memset(agg, 0, sizeof *agg);
-    pthread_mutex_init(&agg->lock, NULL);
+    memset((unsigned char *)agg + STATE_OFFSET, 0, sizeof *agg - STATE_OFFSET);
     tw_sketch_init(&agg->latency);
     agg->started_at_us = tw_wall_us();
     agg->updated_at_us = agg->started_at_us;
     agg->meta_dirty = true;
-    if (bucket_ring_init(&agg->seconds, 1, GLOBAL_WINDOW_BUCKETS) != TW_OK ||
-        antenna_table_init(&agg->antennas) != TW_OK)
-        return TW_ERR;
-    return TW_OK;
+    bucket_ring_init(&agg->seconds, 1, GLOBAL_WINDOW_BUCKETS);
+    antenna_table_init(&agg->antennas);
+}
+
+void aggregator_init(aggregator *agg)
+{
+    pthread_mutex_init(&agg->lock, NULL);
+    start_empty(agg);
+}
+
+void aggregator_reset(aggregator *agg)
+{
+    tw_sketch_free(&agg->latency);
+    bucket_ring_free(&agg->seconds);
+    antenna_table_free(&agg->antennas);
+    start_empty(agg);
 }
 
 void aggregator_free(aggregator *agg)
@@ -30,10 +46,6 @@ void aggregator_free(aggregator *agg)
     antenna_table_free(&agg->antennas);
     pthread_mutex_destroy(&agg->lock);
 }
-
-/* The state is every byte after the lock. */
-_Static_assert(offsetof(aggregator, lock) == 0, "the lock must come first");
-#define STATE_OFFSET (offsetof(aggregator, lock) + sizeof(pthread_mutex_t))
 
 void aggregator_swap_state(aggregator *a, aggregator *b)
 {

@@ -37,8 +37,11 @@ typedef struct {
     bool meta_dirty;                               /* totals changed */
 } aggregator;
 
-/* Starts an empty state; TW_OK or TW_ERR. */
-int aggregator_init(aggregator *agg);
+/* Starts an empty state. */
+void aggregator_init(aggregator *agg);
+/* Empties the state (as aggregator_init leaves it) without touching its lock, which the
+ * caller holds. */
+void aggregator_reset(aggregator *agg);
 /* Frees the state. */
 void aggregator_free(aggregator *agg);
 /* Applies one entry's effect at wall time now_us (the caller holds agg->lock): a valid

@@ -1,7 +1,6 @@
 /* Merging and snapshotting whole aggregate states; see aggregator_merge.h. */
 #include "aggregator_merge.h"
 
-#include <assert.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,23 +35,6 @@ void aggregator_merge(aggregator *dst, const aggregator *src)
     tw_buf_free(&scratch);
     if (src->updated_at_us > dst->updated_at_us)
         dst->updated_at_us = src->updated_at_us;
-}
-
-int aggregator_reset(aggregator *agg)
-{
-    static_assert(offsetof(aggregator, lock) == 0, "the lock must come first");
-    tw_sketch_free(&agg->latency);
-    bucket_ring_free(&agg->seconds);
-    antenna_table_free(&agg->antennas);
-    size_t kept = sizeof agg->lock;
-    memset((char *)agg + kept, 0, sizeof *agg - kept);
-    tw_sketch_init(&agg->latency);
-    agg->started_at_us = agg->updated_at_us = tw_wall_us();
-    agg->meta_dirty = true;
-    if (bucket_ring_init(&agg->seconds, 1, GLOBAL_WINDOW_BUCKETS) != TW_OK ||
-        antenna_table_init(&agg->antennas) != TW_OK)
-        return TW_ERR;
-    return TW_OK;
 }
 
 void aggregator_snapshot_write(const aggregator *agg, tw_buf *out)

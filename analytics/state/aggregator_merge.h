@@ -14,9 +14,6 @@
  * Kafka key, the antenna id, lives in one partition, so partitions' antenna sets are
  * disjoint and every antenna is copied). */
 void aggregator_merge(aggregator *dst, const aggregator *src);
-/* Empties the state (as aggregator_init leaves it) without touching its lock, which the
- * caller holds. TW_OK or TW_ERR (out of memory). */
-int aggregator_reset(aggregator *agg);
 /* Appends the whole state (meta, used second buckets, every antenna) to out. */
 void aggregator_snapshot_write(const aggregator *agg, tw_buf *out);
 /* Restores a snapshot into an empty aggregator; TW_OK or TW_INVALID. */

@@ -24,12 +24,11 @@ static uint64_t hash_id(const char *id)
     return hash;
 }
 
-int antenna_table_init(antenna_table *table)
+void antenna_table_init(antenna_table *table)
 {
     memset(table, 0, sizeof *table);
     table->slot_count = TABLE_INITIAL_SLOTS;
     table->slots = tw_xcalloc(table->slot_count, sizeof *table->slots);
-    return TW_OK;
 }
 
 void antenna_table_free(antenna_table *table)
@@ -81,8 +80,7 @@ antenna_state *antenna_table_get(antenna_table *table, const char *id)
         table->items = tw_xrealloc(table->items, table->items_cap * sizeof *table->items);
     }
     antenna_state *antenna = tw_xcalloc(1, sizeof *antenna);
-    if (bucket_ring_init(&antenna->slots, ANTENNA_SLOT_WIDTH_S, ANTENNA_SLOT_COUNT))
-        abort();
+    bucket_ring_init(&antenna->slots, ANTENNA_SLOT_WIDTH_S, ANTENNA_SLOT_COUNT);
     snprintf(antenna->id, sizeof antenna->id, "%s", id);
     antenna->interval_s = TW_DEFAULT_INTERVAL_S;
     tw_sketch_init(&antenna->latency);

@@ -60,8 +60,8 @@ typedef struct {
     size_t slot_count;     /* power of two */
 } antenna_table;
 
-/* Starts an empty table; TW_OK or TW_ERR. */
-int antenna_table_init(antenna_table *table);
+/* Starts an empty table. */
+void antenna_table_init(antenna_table *table);
 /* Frees every antenna. */
 void antenna_table_free(antenna_table *table);
 /* Finds an antenna by id, or NULL. */

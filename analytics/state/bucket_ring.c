@@ -6,14 +6,13 @@
 #include "tw_alloc.h"
 #include "tw_status.h"
 
-int bucket_ring_init(bucket_ring *ring, int64_t width_s, uint32_t count)
+void bucket_ring_init(bucket_ring *ring, int64_t width_s, uint32_t count)
 {
     ring->width_s = width_s;
     ring->count = count;
     ring->buckets = tw_xcalloc(count, sizeof *ring->buckets);
     for (uint32_t i = 0; i < count; i++)
         tw_sketch_init(&ring->buckets[i].latency);
-    return TW_OK;
 }
 
 void bucket_ring_free(bucket_ring *ring)

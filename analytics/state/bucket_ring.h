@@ -34,8 +34,8 @@ typedef struct {
     tw_sketch latency; /* merged; the caller frees it with tw_sketch_free */
 } window_totals;
 
-/* Allocates count buckets of width_s seconds; TW_OK or TW_ERR. */
-int bucket_ring_init(bucket_ring *ring, int64_t width_s, uint32_t count);
+/* Allocates count buckets of width_s seconds. */
+void bucket_ring_init(bucket_ring *ring, int64_t width_s, uint32_t count);
 /* Frees every bucket. */
 void bucket_ring_free(bucket_ring *ring);
 /* Adds one record at Unix second ts (latency_key from tw_sketch_key); records too old for
