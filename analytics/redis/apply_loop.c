@@ -157,7 +157,7 @@ static size_t apply_batch(apply_loop *loop, analytics_entry *batch)
 
 /* Another replica adopted this one's state (its lease had expired): whatever is in
  * memory is counted there now, so this process must neither save nor serve it. It exits
- * at once; restarted, it begins from the empty state its deleted hash reads as. */
+ * at once; restarted, it finds the adopter's marker, starts empty and removes it. */
 static void exit_if_fenced(const apply_loop *loop)
 {
     if (!loop->names->lease || !loop->names->lease->fenced)
@@ -222,7 +222,8 @@ static void reload(apply_loop *loop, redisContext **ctx, tw_backoff *backoff)
             pthread_mutex_lock(&loop->agg->lock);
             aggregator_swap_state(loop->agg, &fresh);
             owed_clear(loop->owed);
-            loop->agg->ignored_optional = fresh.ignored_optional;
+            /* the reader's running count, as apply_batch keeps it */
+            loop->agg->ignored_optional = atomic_load(&loop->reader->ignored_optional);
             pthread_mutex_unlock(&loop->agg->lock);
         }
         aggregator_free(&fresh); /* the old state, after a swap */

@@ -9,6 +9,7 @@
 
 #include "state_codec.h"
 #include "tw_alloc.h"
+#include "tw_decimal.h"
 #include "tw_redis.h"
 #include "tw_resp.h"
 #include "tw_status.h"
@@ -284,7 +285,14 @@ static int run_transaction(redisContext *ctx, const checkpoint_names *names,
     return read_transaction(ctx, commands - 2, err, err_size); /* less MULTI and EXEC */
 }
 
-/* The generation Redis holds compared with ours: sets fenced or rolled_back and err. */
+/* Reads a "gen" value (a decimal count); TW_OK or TW_INVALID. */
+static int parse_generation(const redisReply *value, uint64_t *out)
+{
+    return tw_parse_u64(value->str, value->len, out) == TW_DECIMAL_OK ? TW_OK : TW_INVALID;
+}
+
+/* The generation Redis holds compared with ours: sets fenced or rolled_back and err. An
+ * unreadable one cannot be ours either. */
 static int judge_generation(const checkpoint_names *names, const redisReply *fields, char *err,
                             size_t err_size)
 {
@@ -295,8 +303,9 @@ static int judge_generation(const checkpoint_names *names, const redisReply *fie
         snprintf(err, err_size, "%s was adopted by %s", names->key, adopted_by->str);
         return TW_ERR;
     }
-    uint64_t held = gen->type == REDIS_REPLY_STRING ? strtoull(gen->str, NULL, 10) : 0;
-    if (held == lease->generation)
+    uint64_t held = 0;
+    bool readable = gen->type != REDIS_REPLY_STRING || parse_generation(gen, &held) == TW_OK;
+    if (readable && held == lease->generation)
         return TW_OK;
     lease->rolled_back = true;
     snprintf(err, err_size,
@@ -332,8 +341,9 @@ int checkpoint_verify(redisContext *ctx, const checkpoint_names *names, char *er
 
 static bool lease_due(const checkpoint_lease *lease)
 {
-    return lease && (lease->renewed_us == 0 || tw_mono_us() - lease->renewed_us >=
-                                                   lease->ttl_ms * TW_US_PER_MS / LEASE_RENEWALS_PER_TTL);
+    return lease &&
+           (lease->renewed_us == 0 || tw_mono_us() - lease->renewed_us >=
+                                          lease->ttl_ms * TW_US_PER_MS / LEASE_RENEWALS_PER_TTL);
 }
 
 /* Runs the save transaction (fenced when there is a lease); TW_OK or TW_ERR. */
@@ -382,11 +392,8 @@ int checkpoint_save(aggregator *agg, owed_work *owed_now, redisContext *ctx,
 static int restore_field(aggregator *agg, const redisReply *name, const redisReply *value,
                          checkpoint_info *info)
 {
-    if (!strcmp(name->str, FIELD_GENERATION)) {
-        char *end = NULL;
-        info->generation = strtoull(value->str, &end, 10);
-        return end && *end == '\0' && value->len > 0 ? TW_OK : TW_INVALID;
-    }
+    if (!strcmp(name->str, FIELD_GENERATION))
+        return parse_generation(value, &info->generation);
     if (!strcmp(name->str, FIELD_ADOPTED_BY)) {
         info->adopted = true;
         return TW_OK;

@@ -335,7 +335,7 @@ static void *reader_main(void *arg)
     tw_backoff backoff;
     tw_backoff_init(&backoff, BACKOFF_INITIAL_US, BACKOFF_MAX_US);
     redisContext *ctx = NULL;
-    bool replayed = false, joined_before = false;
+    bool joined_before = false;
     int64_t next_claim_us = 0, next_stats_us = 0;
     bool in_flight = false;
     reader->reading_epoch = atomic_load(&reader->epoch);
@@ -348,7 +348,6 @@ static void *reader_main(void *arg)
             if (ctx)
                 redisFree(ctx);
             ctx = NULL;
-            replayed = false;
             tw_log_info("reader starts over after the state was reloaded", TW_INT("epoch", epoch));
         }
         if (!ctx) {
@@ -359,11 +358,11 @@ static void *reader_main(void *arg)
             ctx = connect_and_join(reader, &backoff, !joined_before);
             joined_before |= ctx != NULL;
             in_flight = false;
-            if (ctx && !replayed && replay_own_pending(reader, ctx, scratch) == TW_OK) {
-                replayed = true;
+            /* every new connection starts with a replay: the one before it (or the process
+             * before this one) may have left entries delivered here but never applied */
+            if (ctx && replay_own_pending(reader, ctx, scratch) == TW_OK) {
                 atomic_store(&reader->replayed_epoch, reader->reading_epoch);
-            }
-            if (ctx && !replayed) {
+            } else if (ctx) {
                 redisFree(ctx);
                 ctx = NULL;
             }
@@ -372,8 +371,7 @@ static void *reader_main(void *arg)
         }
         if (read_once(reader, ctx, scratch, &next_claim_us, &next_stats_us, &in_flight) != TW_OK) {
             redisFree(ctx);
-            ctx = NULL;
-            replayed = false; /* a read whose reply was lost left entries pending here */
+            ctx = NULL; /* a read whose reply was lost left entries pending here */
             atomic_store(&reader->connected, false);
             tw_backoff_failed(&backoff, tw_mono_us());
         }
