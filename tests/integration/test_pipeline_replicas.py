@@ -70,16 +70,24 @@ def saved_records(name, redis_server):
 
 def kill_with_pending(replicas, redis_server, least_pending):
     """kill -9 each replica once it has saved records and holds pending entries; returns
-    consumer -> (pending entries, saved records). The replica is stopped (SIGSTOP) while
-    it is looked at, and only once Redis has been quiet about it for a while: a read or a
-    checkpoint it had sent before stopping may still be executed just after."""
+    consumer -> (pending entries, saved records). Once it looks ready, the replica is
+    stopped (SIGSTOP) and looked at again, only once Redis has been quiet about it for a
+    while: a read or a checkpoint it had sent before stopping may still be executed just
+    after."""
     client = redis_server.client()
     killed = {}
 
     def quiet(name):
         return consumers(client).get(name, {}).get("idle", 0) >= QUIET_MS
 
+    def ready(name):
+        return consumers(client).get(name, {}).get("pending", 0) >= least_pending and \
+            saved_records(name, redis_server) > 0
+
     def try_kill(replica):
+        # looked at running first: stopping it on every poll would starve it of entries
+        if not ready(replica.consumer):
+            return False
         replica.proc.send_signal(signal.SIGSTOP)
         wait_until(lambda: quiet(replica.consumer), 10, f"{replica.consumer} to be quiet")
         pending = consumers(client)[replica.consumer]["pending"]
