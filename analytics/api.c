@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exchange.h"
 #include "tw_alloc.h"
 #include "tw_api.h"
 #include "tw_api_query.h"
 #include "tw_status.h"
 #include "tw_time.h"
+#include "window_figures.h"
 
 #define ANTENNAS_PATH "/api/v1/antennas"
 #define LIST_LIMIT_MAX 100000
@@ -30,29 +32,6 @@ static int64_t now_s(void)
     return tw_wall_us() / TW_US_PER_S;
 }
 
-/* Figures for a window: the since-start totals for window 0, else the ring's buckets. */
-static void figures(uint64_t records, uint64_t packets, uint64_t loss, const tw_sketch *latency,
-                    const bucket_ring *ring, int64_t now, int64_t window_s, window_totals *out)
-{
-    memset(out, 0, sizeof *out);
-    tw_sketch_init(&out->latency);
-    if (window_s == 0) {
-        out->records = records;
-        out->packets = packets;
-        out->loss = loss;
-        tw_sketch_merge(&out->latency, latency);
-    } else {
-        bucket_ring_sum(ring, now, window_s, out);
-    }
-}
-
-static void antenna_window(const antenna_state *antenna, int64_t now, int64_t window_s,
-                           window_totals *out)
-{
-    figures(antenna->records, antenna->packets, antenna->loss, &antenna->latency,
-            &antenna->slots, now, window_s, out);
-}
-
 static const char *antenna_status(const antenna_state *antenna, const window_totals *totals,
                                   int64_t now)
 {
@@ -64,7 +43,7 @@ static cJSON *antenna_json(const antenna_view *view, int64_t now)
 {
     tw_antenna_row row = {view->antenna->id, antenna_status(view->antenna, &view->totals, now),
                           view->antenna->last_seen, view->totals.records, view->totals.packets,
-                          view->totals.loss, &view->totals.latency};
+                          view->totals.loss, tw_latency_figures_of(&view->totals.latency)};
     return tw_antenna_row_to_json(&row);
 }
 
@@ -83,19 +62,6 @@ static void count_antennas(const aggregator *agg, int64_t now, int64_t window_s,
     }
 }
 
-static void window_figures(const aggregator *agg, int64_t now, int64_t window_s,
-                           window_totals *out)
-{
-    figures(agg->records, agg->packets, agg->loss, &agg->latency, &agg->seconds, now, window_s,
-            out);
-}
-
-static double throughput(uint64_t records, int64_t window_s, int64_t now, int64_t started_s)
-{
-    int64_t span = window_s > 0 ? window_s : now - started_s;
-    return (double)records / (double)(span > 0 ? span : 1);
-}
-
 static int handle_summary(struct mg_connection *conn, void *arg)
 {
     api_context *ctx = arg;
@@ -107,7 +73,7 @@ static int handle_summary(struct mg_connection *conn, void *arg)
     window_totals totals;
     tw_summary summary = {.window_s = window_s, .lag = atomic_load(ctx->lag)};
     pthread_mutex_lock(&ctx->agg->lock);
-    window_figures(ctx->agg, now, window_s, &totals);
+    window_figures_global(ctx->agg, now, window_s, &totals);
     count_antennas(ctx->agg, now, window_s, &summary.antennas_active, &summary.antennas_offline);
     summary.malformed = aggregator_malformed_total(ctx->agg);
     summary.updated_at_us = ctx->agg->updated_at_us;
@@ -116,7 +82,7 @@ static int handle_summary(struct mg_connection *conn, void *arg)
     summary.packets = totals.packets;
     summary.loss = totals.loss;
     summary.latency = &totals.latency;
-    summary.throughput_rps = throughput(totals.records, window_s, now, ctx->started_at_s);
+    summary.throughput_rps = window_throughput(totals.records, window_s, now, ctx->started_at_s);
     cJSON *json = tw_summary_to_json(&summary);
     int status = tw_http_reply_json(conn, 200, json);
     cJSON_Delete(json);
@@ -184,7 +150,7 @@ static int handle_antenna_list(struct mg_connection *conn, api_context *ctx)
     antenna_view *views = tw_xcalloc(n + 1, sizeof *views);
     for (size_t i = 0; i < n; i++) {
         views[i].antenna = ctx->agg->antennas.items[i];
-        antenna_window(views[i].antenna, now, window_s, &views[i].totals);
+        window_figures_antenna(views[i].antenna, now, window_s, &views[i].totals);
         views[i].p95 = tw_sketch_quantile(&views[i].totals.latency, 0.95);
     }
     sort_views(views, n, key);
@@ -213,7 +179,7 @@ static int handle_one_antenna(struct mg_connection *conn, api_context *ctx, cons
     pthread_mutex_lock(&ctx->agg->lock);
     view.antenna = antenna_table_find(&ctx->agg->antennas, id);
     if (view.antenna) {
-        antenna_window(view.antenna, now, window_s, &view.totals);
+        window_figures_antenna(view.antenna, now, window_s, &view.totals);
         json = antenna_json(&view, now);
         tw_sketch_free(&view.totals.latency);
     }
@@ -236,7 +202,7 @@ static int handle_antennas(struct mg_connection *conn, void *arg)
     return handle_one_antenna(conn, arg, rest + 1);
 }
 
-static void add_optional_int(cJSON *json, const char *name, int64_t value)
+void api_add_optional_int(cJSON *json, const char *name, int64_t value)
 {
     if (value >= 0)
         cJSON_AddNumberToObject(json, name, (double)value);
@@ -244,70 +210,12 @@ static void add_optional_int(cJSON *json, const char *name, int64_t value)
         cJSON_AddNullToObject(json, name);
 }
 
-static cJSON *merge_antenna_json(const antenna_state *antenna, int64_t now, int64_t window_s)
-{
-    window_totals totals;
-    antenna_window(antenna, now, window_s, &totals);
-    cJSON *json = cJSON_CreateObject();
-    cJSON_AddStringToObject(json, "antenna_id", antenna->id);
-    cJSON_AddNumberToObject(json, "last_seen", (double)antenna->last_seen);
-    cJSON_AddNumberToObject(json, "interval_s", antenna->interval_s);
-    cJSON_AddNumberToObject(json, "records", (double)totals.records);
-    cJSON_AddNumberToObject(json, "packets", (double)totals.packets);
-    cJSON_AddNumberToObject(json, "loss", (double)totals.loss);
-    cJSON_AddItemToObject(json, "latency_sketch", tw_sketch_to_json(&totals.latency));
-    tw_sketch_free(&totals.latency);
-    return json;
-}
-
-static cJSON *malformed_json(const aggregator *agg)
+cJSON *api_malformed_json(const aggregator *agg)
 {
     cJSON *json = cJSON_CreateObject();
     for (int i = 1; i < TW_MALFORMED_REASON_COUNT; i++)
         cJSON_AddNumberToObject(json, tw_malformed_reason_name(i), (double)agg->malformed[i]);
     return json;
-}
-
-/* Everything a dashboard needs to merge this replica exactly with others. */
-static int handle_merge(struct mg_connection *conn, void *arg)
-{
-    api_context *ctx = arg;
-    int64_t window_s;
-    int refused = tw_api_query_begin(conn, "GET,HEAD", &window_s);
-    if (refused)
-        return refused;
-    int64_t now = now_s();
-    cJSON *json = cJSON_CreateObject();
-    cJSON_AddNumberToObject(json, "window_s", (double)window_s);
-    cJSON_AddNumberToObject(json, "now", (double)now);
-    cJSON_AddNumberToObject(json, "started_at", (double)ctx->started_at_s);
-    window_totals totals;
-    pthread_mutex_lock(&ctx->agg->lock);
-    window_figures(ctx->agg, now, window_s, &totals);
-    cJSON_AddNumberToObject(json, "records", (double)totals.records);
-    cJSON_AddNumberToObject(json, "packets", (double)totals.packets);
-    cJSON_AddNumberToObject(json, "loss", (double)totals.loss);
-    cJSON_AddNumberToObject(json, "malformed", (double)aggregator_malformed_total(ctx->agg));
-    cJSON_AddItemToObject(json, "malformed_by_reason", malformed_json(ctx->agg));
-    cJSON_AddNumberToObject(json, "duplicates", (double)ctx->agg->duplicates);
-    cJSON_AddNumberToObject(json, "seq_gaps", (double)aggregator_seq_gaps(ctx->agg));
-    char updated[40];
-    tw_format_rfc3339(ctx->agg->updated_at_us, updated, sizeof updated);
-    cJSON_AddStringToObject(json, "updated_at", updated);
-    cJSON_AddNumberToObject(json, "throughput_rps",
-                            throughput(totals.records, window_s, now, ctx->started_at_s));
-    cJSON_AddItemToObject(json, "latency_sketch", tw_sketch_to_json(&totals.latency));
-    cJSON *antennas = cJSON_AddArrayToObject(json, "antennas");
-    for (size_t i = 0; i < ctx->agg->antennas.count; i++)
-        cJSON_AddItemToArray(antennas,
-                             merge_antenna_json(ctx->agg->antennas.items[i], now, window_s));
-    pthread_mutex_unlock(&ctx->agg->lock);
-    add_optional_int(json, "lag", atomic_load(ctx->lag));
-    add_optional_int(json, "pending", atomic_load(ctx->pending));
-    tw_sketch_free(&totals.latency);
-    int status = tw_http_reply_json(conn, 200, json);
-    cJSON_Delete(json);
-    return status;
 }
 
 /* Malformed records by reason, seq gaps and duplicates: the data-quality view. */
@@ -319,14 +227,14 @@ static int handle_quality(struct mg_connection *conn, void *arg)
     cJSON *json = cJSON_CreateObject();
     pthread_mutex_lock(&ctx->agg->lock);
     cJSON_AddNumberToObject(json, "malformed", (double)aggregator_malformed_total(ctx->agg));
-    cJSON_AddItemToObject(json, "malformed_by_reason", malformed_json(ctx->agg));
+    cJSON_AddItemToObject(json, "malformed_by_reason", api_malformed_json(ctx->agg));
     cJSON_AddNumberToObject(json, "duplicates", (double)ctx->agg->duplicates);
     cJSON_AddNumberToObject(json, "seq_gaps", (double)aggregator_seq_gaps(ctx->agg));
     cJSON_AddNumberToObject(json, "seq_untracked", (double)aggregator_seq_untracked(ctx->agg));
     cJSON_AddNumberToObject(json, "deleted_before_read", (double)ctx->agg->deleted);
     cJSON_AddNumberToObject(json, "ignored_optional_fields", (double)ctx->agg->ignored_optional);
     pthread_mutex_unlock(&ctx->agg->lock);
-    add_optional_int(json, "dlq_length", atomic_load(ctx->dlq_length));
+    api_add_optional_int(json, "dlq_length", atomic_load(ctx->dlq_length));
     int status = tw_http_reply_json(conn, 200, json);
     cJSON_Delete(json);
     return status;
@@ -337,6 +245,6 @@ void api_register(tw_http *http, api_context *ctx)
     tw_http_route(http, "/api/v1/summary", "summary", handle_summary, ctx);
     tw_http_route(http, ANTENNAS_PATH, "antennas", handle_antennas, ctx);
     tw_http_route(http, ANTENNAS_PATH "/", "antenna", handle_antennas, ctx);
-    tw_http_route(http, "/api/v1/merge", "merge", handle_merge, ctx);
+    exchange_register(http, ctx);
     tw_http_route(http, "/api/v1/quality", "quality", handle_quality, ctx);
 }

@@ -16,8 +16,14 @@ typedef struct {
     _Atomic int64_t *pending;    /* delivered, not acknowledged; -1 unknown */
     _Atomic int64_t *dlq_length; /* dead-letter entries; -1 unknown */
     int64_t started_at_s;        /* this process's start (Unix s) */
+    atomic_int streams_in_flight; /* streamed replies being sent (exchange.c) */
 } api_context;
 
+/* Adds value under name, or null when it is negative (unknown). */
+void api_add_optional_int(cJSON *json, const char *name, int64_t value);
+/* Malformed records by reason, as {"reason": count, ...} (caller owns it); the caller
+ * holds agg->lock. */
+cJSON *api_malformed_json(const aggregator *agg);
 /* Registers every API route on the server. */
 void api_register(tw_http *http, api_context *ctx);
 

@@ -49,6 +49,7 @@ typedef struct {
     int64_t ring_slots;
     int64_t dlq_maxlen;
     int64_t antenna_metrics;
+    int64_t max_antennas;
     int64_t adopt_after_s;
     const char *broker;
     const char *kafka_brokers;
@@ -97,6 +98,7 @@ static void parse_settings(analytics_settings *s, int argc, char **argv)
         {"ring-slots", "RING_SLOTS", TW_OPT_INT, "16384", "entries the reader->aggregator ring holds", &s->ring_slots, 2, 16777216, NULL},
         {"dlq-maxlen", "DLQ_MAXLEN", TW_OPT_INT, "100000", "approximate cap of the dead-letter stream", &s->dlq_maxlen, 1, 100000000, NULL},
         {"antenna-metrics", "ANTENNA_METRICS", TW_OPT_INT, "0", "export per-antenna series for at most this many antennas (0 = none)", &s->antenna_metrics, 0, 10000, NULL},
+        {"max-antennas", "MAX_ANTENNAS", TW_OPT_INT, "250000", "most antennas tracked one by one; reports of further ids count in the totals only (a flood of ids cannot exhaust memory)", &s->max_antennas, 1, 100000000, NULL},
         {"adopt-after", "ADOPT_AFTER_S", TW_OPT_INT, "60", "seconds of silence (no reads, lease expired) after which another replica adopts this one's state and pending entries", &s->adopt_after_s, 1, 86400, NULL},
         {"broker", "BROKER", TW_OPT_STR, "redis", "where reports come from: the Redis stream or a Kafka topic", &s->broker, 0, 0, "redis|kafka"},
         {"kafka-brokers", "KAFKA_BROKERS", TW_OPT_STR, "127.0.0.1:9092", "Kafka bootstrap servers (host:port,...)", &s->kafka_brokers, 0, 0, NULL},
@@ -195,7 +197,7 @@ static void configure_kafka(analytics_app *app, tw_metrics *metrics)
         exit(1);
     }
     app->api = (api_context){&app->agg, &app->kreader.lag, &app->kreader.unknown,
-                             &app->kreader.unknown, tw_wall_us() / TW_US_PER_S};
+                             &app->kreader.unknown, tw_wall_us() / TW_US_PER_S, 0};
     app->metrics = (analytics_metrics){&app->agg, NULL, &app->kreader.lag, NULL, NULL,
                                        (size_t)s->antenna_metrics};
     analytics_metrics_register(&app->metrics, metrics);
@@ -227,7 +229,7 @@ static void configure(analytics_app *app, tw_metrics *metrics)
     app->loop.checkpoint_records = s->checkpoint_records;
     app->loop.adoption = &app->adoption;
     app->api = (api_context){&app->agg, &app->reader.lag, &app->reader.pending,
-                             &app->reader.dlq_length, tw_wall_us() / TW_US_PER_S};
+                             &app->reader.dlq_length, tw_wall_us() / TW_US_PER_S, 0};
     app->metrics = (analytics_metrics){&app->agg, &app->ring, &app->reader.lag,
                                        &app->reader.pending, &app->reader.dlq_length,
                                        (size_t)s->antenna_metrics};
@@ -293,7 +295,7 @@ int main(int argc, char **argv)
     app.kafka = !strcmp(app.settings.broker, "kafka");
     tw_metrics *metrics = tw_metrics_new();
     tw_trace_start(&app.settings.trace, "analytics", metrics);
-    aggregator_init(&app.agg);
+    aggregator_init(&app.agg, (size_t)app.settings.max_antennas);
     if (spsc_ring_init(&app.ring, (size_t)app.settings.ring_slots, sizeof(analytics_entry)) != TW_OK) {
         tw_log_error("out of memory at start");
         return 1;

@@ -63,6 +63,12 @@ static double duplicates_total(void *arg)
     return locked_u64(agg, &agg->duplicates);
 }
 
+static double untracked_total(void *arg)
+{
+    aggregator *agg = arg;
+    return locked_u64(agg, &agg->untracked);
+}
+
 /* A sum over antennas, taken under the aggregator's lock. */
 static double locked_antenna_sum(aggregator *agg, uint64_t (*sum)(const aggregator *))
 {
@@ -225,6 +231,10 @@ static void register_totals(aggregator *agg, tw_metrics *metrics)
                           "Records counted without a duplicate check: too far below the newest "
                           "once more gaps were outstanding than are remembered.",
                           NULL, sequence_untracked_total, agg);
+    tw_metrics_counter_fn(metrics, "analytics_antennas_untracked_records_total",
+                          "Valid records of antennas beyond --max-antennas: in the totals, in "
+                          "no antenna's row.",
+                          NULL, untracked_total, agg);
     for (int i = 1; i < TW_MALFORMED_REASON_COUNT; i++) {
         char labels[64];
         snprintf(labels, sizeof labels, "reason=\"%s\"", tw_malformed_reason_name(i));

@@ -247,7 +247,7 @@ static void ensure_capacity(kafka_reader *reader, int32_t partition)
 static kafka_partition *claim(kafka_reader *reader, int32_t partition)
 {
     kafka_partition *part = tw_xcalloc(1, sizeof *part);
-    aggregator_init(&part->agg);
+    aggregator_init(&part->agg, 0);
     part->partition = partition;
     part->high_watermark = -1;
     const kafka_reader_config *c = &reader->config;

@@ -301,6 +301,7 @@ static uint64_t take_over(adoption *adopt, adoptee *gone, const redisReply *exec
     size_t claims = (gone->id_count + CLAIM_CHUNK - 1) / CLAIM_CHUNK;
     pthread_mutex_lock(&adopt->agg->lock);
     state_take(adopt->agg, &gone->state);
+    aggregator_new_instance(adopt->agg); /* antennas changed without new versions */
     int64_t now_us = tw_wall_us();
     for (size_t i = 0; i < claims && FIRST_CLAIM_REPLY + i < exec->elements; i++)
         applied += apply_claimed(adopt, exec->element[FIRST_CLAIM_REPLY + i], now_us);
@@ -373,7 +374,7 @@ static int adopt_named(adoption *adopt, redisContext *ctx, const char *name)
     adoptee gone = {.name = name};
     checkpoint_key_of(adopt->names->stream_key, name, gone.key, sizeof gone.key);
     checkpoint_lease_key_of(adopt->names->stream_key, name, gone.lease, sizeof gone.lease);
-    aggregator_init(&gone.state);
+    aggregator_init(&gone.state, 0);
     int status = adopt_one(adopt, ctx, &gone);
     aggregator_free(&gone.state);
     free(gone.ids);

@@ -17,7 +17,12 @@
 #define STREAM_ID_TEXT_BYTES 48
 #define IDLE_SPINS 64
 #define IDLE_SLEEP_US 200
-#define CHECKPOINT_TIMEOUT_MS 1000
+/* A reply to a checkpoint (or a reload's HGETALL) may take this long: at 100k antennas one
+ * holds tens of thousands of antennas (megabytes) and Redis, busy with three replicas and
+ * the producers, takes seconds. Giving up sooner does not undo the transaction: Redis
+ * runs it anyway, the next save then finds a newer generation and reloads the whole state,
+ * which costs more than the wait. */
+#define CHECKPOINT_TIMEOUT_MS 10000
 #define FINAL_CHECKPOINT_MAX_US 3000000
 #define BACKOFF_INITIAL_US 100000
 #define BACKOFF_MAX_US 2000000
@@ -216,7 +221,7 @@ static void reload(apply_loop *loop, redisContext **ctx, tw_backoff *backoff)
         }
         aggregator fresh;
         char err[256] = "";
-        aggregator_init(&fresh);
+        aggregator_init(&fresh, 0);
         int status = checkpoint_restore(&fresh, *ctx, loop->names, err, sizeof err);
         if (status == TW_OK) {
             pthread_mutex_lock(&loop->agg->lock);

@@ -22,6 +22,8 @@
 typedef struct {
     pthread_mutex_t lock;                          /* guards everything below (first member:
                                                       aggregator_swap_state relies on it) */
+    size_t max_antennas;                           /* most antennas tracked, 0 = no cap; a
+                                                      setting, kept by reset and swap */
     uint64_t records;                              /* valid records applied since start */
     uint64_t packets;                              /* sum of packets */
     uint64_t loss;                                 /* sum of loss */
@@ -35,10 +37,15 @@ typedef struct {
     int64_t started_at_us;                         /* first start of this consumer's state */
     int64_t updated_at_us;                         /* last time an entry was applied */
     bool meta_dirty;                               /* totals changed */
+    uint64_t instance;                             /* identity of this state in memory: a new
+                                                      one whenever it is replaced or merged */
+    uint64_t version;                              /* raised by every applied report */
+    uint64_t untracked;                            /* reports of antennas beyond max_antennas:
+                                                      in the totals, in no antenna's row */
 } aggregator;
 
-/* Starts an empty state. */
-void aggregator_init(aggregator *agg);
+/* Starts an empty state that tracks at most max_antennas antennas (0: no cap). */
+void aggregator_init(aggregator *agg, size_t max_antennas);
 /* Empties the state (as aggregator_init leaves it) without touching its lock, which the
  * caller holds. */
 void aggregator_reset(aggregator *agg);
@@ -52,6 +59,9 @@ void aggregator_apply(aggregator *agg, const analytics_entry *entry, int64_t now
 /* Exchanges the whole state of a and b (everything but their locks; the caller holds
  * whatever locks it needs): a reloaded state takes the place of the one in memory. */
 void aggregator_swap_state(aggregator *a, aggregator *b);
+/* Gives the state a new instance: a reader of versions must start over (after a merge
+ * changed antennas without raising their versions one by one). */
+void aggregator_new_instance(aggregator *agg);
 /* Malformed records since start, all reasons. */
 uint64_t aggregator_malformed_total(const aggregator *agg);
 /* Sum of sequence gaps over antennas. */

@@ -50,6 +50,8 @@ typedef struct {
     uint64_t seq_untracked;             /* reports at or below forgotten_below, counted unchecked */
     uint64_t duplicates;                /* repeated (run, seq) skipped */
     bool dirty;                         /* changed since the last checkpoint */
+    uint64_t changed_version;           /* the state's version when a report last changed it
+                                           (0: not since it was restored) */
 } antenna_state;
 
 typedef struct {

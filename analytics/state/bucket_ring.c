@@ -51,22 +51,39 @@ void bucket_ring_add(bucket_ring *ring, int64_t ts, int64_t now_s, uint64_t pack
     bucket->dirty = true;
 }
 
+/* A window holds records with timestamp in (now - window, now]; a bucket counts when its
+ * last second falls in it. */
+static bool counts_in_window(const bucket_ring *ring, const time_bucket *bucket, int64_t now_s,
+                             int64_t window_s)
+{
+    return bucket->start_s > 0 && bucket->start_s <= now_s &&
+           bucket->start_s + ring->width_s - 1 > now_s - window_s;
+}
+
 void bucket_ring_sum(const bucket_ring *ring, int64_t now_s, int64_t window_s,
                      window_totals *out)
 {
     for (uint32_t i = 0; i < ring->count; i++) {
         const time_bucket *bucket = &ring->buckets[i];
-        /* a window holds records with timestamp in (now - window, now]; a bucket counts
-         * when its last second falls in it */
-        bool overlaps = bucket->start_s > 0 && bucket->start_s <= now_s &&
-                        bucket->start_s + ring->width_s - 1 > now_s - window_s;
-        if (!overlaps || bucket->records == 0)
+        if (!counts_in_window(ring, bucket, now_s, window_s) || bucket->records == 0)
             continue;
         out->records += bucket->records;
         out->packets += bucket->packets;
         out->loss += bucket->loss;
         tw_sketch_merge(&out->latency, &bucket->latency);
     }
+}
+
+bool bucket_ring_left_window(const bucket_ring *ring, int64_t window_s, int64_t from_s,
+                             int64_t to_s)
+{
+    for (uint32_t i = 0; i < ring->count; i++) {
+        const time_bucket *bucket = &ring->buckets[i];
+        if (bucket->records > 0 && counts_in_window(ring, bucket, from_s, window_s) &&
+            !counts_in_window(ring, bucket, to_s, window_s))
+            return true;
+    }
+    return false;
 }
 
 void bucket_ring_merge(bucket_ring *dst, const bucket_ring *src)

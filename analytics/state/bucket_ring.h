@@ -45,6 +45,10 @@ void bucket_ring_add(bucket_ring *ring, int64_t ts, int64_t now_s, uint64_t pack
 /* Adds into out every bucket overlapping (now_s - window_s, now_s]. */
 void bucket_ring_sum(const bucket_ring *ring, int64_t now_s, int64_t window_s,
                      window_totals *out);
+/* True when a used bucket counted in the window at from_s no longer counts at to_s: the
+ * window's sums changed with time alone. */
+bool bucket_ring_left_window(const bucket_ring *ring, int64_t window_s, int64_t from_s,
+                             int64_t to_s);
 /* Appends bucket i in binary form. */
 void bucket_ring_write_bucket(const bucket_ring *ring, uint32_t i, tw_wire_writer *out);
 /* Reads a bucket written by bucket_ring_write_bucket into its slot; TW_OK or TW_INVALID. */

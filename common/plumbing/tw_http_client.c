@@ -1,9 +1,10 @@
 /* HTTP/1.1 over a plain socket (tw_net: every wait bounded by one deadline) with
  * "Connection: close". One exchange serves both methods: send the request, then read the
  * reply through its status line (POST: the rest is discarded) or whole, framed by
- * Content-Length or by the peer closing (GET). */
+ * Content-Length or by the peer closing (GET); a chunked body is decoded. */
 #include "tw_http_client.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -24,6 +25,7 @@
 #define HTTP_ERROR_BYTES 192
 #define HTTP_HEAD_END "\r\n\r\n"
 #define HTTP_CONTENT_LENGTH "\r\nContent-Length:"
+#define HTTP_CHUNKED "\r\nTransfer-Encoding: chunked"
 
 int tw_http_url_parse(const char *text, tw_http_url *out, char *err, size_t err_size)
 {
@@ -66,6 +68,18 @@ int tw_http_url_parse(const char *text, tw_http_url *out, char *err, size_t err_
     return TW_OK;
 }
 
+/* Where "\r\nName:" (given in name, any case) starts before head_end, or NULL: only the
+ * head is searched, never a body that may be large or binary. */
+static const char *header_in_head(const char *data, const char *head_end, const char *name)
+{
+    size_t name_len = strlen(name);
+    for (const char *p = data; p + name_len <= head_end; p++) {
+        if (!strncasecmp(p, name, name_len))
+            return p;
+    }
+    return NULL;
+}
+
 /* True when raw holds what the caller needs: the status line, or (whole) the header and as
  * many body bytes as Content-Length declares. Without Content-Length, only a close ends it. */
 static bool reply_complete(const tw_buf *raw, bool whole)
@@ -74,9 +88,9 @@ static bool reply_complete(const tw_buf *raw, bool whole)
         return false;
     if (!whole)
         return strstr(raw->data, "\r\n") != NULL;
-    const char *head_end = strstr(raw->data, HTTP_HEAD_END);
-    const char *length = head_end ? strcasestr(raw->data, HTTP_CONTENT_LENGTH) : NULL;
-    if (!length || length > head_end)
+    const char *head_end = memmem(raw->data, raw->len, HTTP_HEAD_END, strlen(HTTP_HEAD_END));
+    const char *length = head_end ? header_in_head(raw->data, head_end, HTTP_CONTENT_LENGTH) : NULL;
+    if (!length)
         return false;
     size_t head_len = (size_t)(head_end - raw->data) + strlen(HTTP_HEAD_END);
     return raw->len >= head_len + strtoul(length + strlen(HTTP_CONTENT_LENGTH), NULL, 10);
@@ -166,6 +180,30 @@ int tw_http_post(const tw_http_url *url, const char *path, const char *content_t
     return rc;
 }
 
+/* Appends the data of a chunked body (RFC 9112 7.1) to out; TW_OK only when its last,
+ * empty chunk arrived, so a reply cut short is never taken for a whole one. */
+static int decode_chunked(const char *data, size_t len, tw_buf *out)
+{
+    const char *p = data, *end = data + len;
+    for (;;) {
+        const char *line_end = memmem(p, (size_t)(end - p), "\r\n", 2);
+        if (!line_end || !isxdigit((unsigned char)*p))
+            return TW_INVALID;
+        char *digits_end = NULL;
+        unsigned long long size = strtoull(p, &digits_end, 16);
+        if (digits_end > line_end || (*digits_end != '\r' && *digits_end != ';'))
+            return TW_INVALID;
+        p = line_end + 2;
+        if (size == 0)
+            return TW_OK; /* trailers, if any, are not needed */
+        if (size > (size_t)(end - p) || (size_t)(end - p) - size < 2 ||
+            memcmp(p + size, "\r\n", 2) != 0)
+            return TW_INVALID;
+        tw_buf_append(out, p, (size_t)size);
+        p += size + 2;
+    }
+}
+
 int tw_http_get(const struct sockaddr *addr, socklen_t addr_len, const char *host, const char *path,
                 const char *header, int timeout_ms, size_t max_bytes, int *status, tw_buf *body,
                 char *err, size_t err_size)
@@ -189,13 +227,21 @@ int tw_http_get(const struct sockaddr *addr, socklen_t addr_len, const char *hos
     tw_buf_init(&raw);
     int rc = exchange(fd, request, (size_t)len, "", 0, deadline_us, true, max_bytes, &raw, status,
                       err, err_size);
-    const char *head_end = rc == TW_OK ? strstr(raw.data, HTTP_HEAD_END) : NULL;
+    const char *head_end = rc == TW_OK && raw.data
+                               ? memmem(raw.data, raw.len, HTTP_HEAD_END, strlen(HTTP_HEAD_END))
+                               : NULL;
     if (rc == TW_OK && !head_end) {
         snprintf(err, err_size, "malformed HTTP reply");
         rc = TW_ERR;
     } else if (rc == TW_OK) {
         const char *start = head_end + strlen(HTTP_HEAD_END);
-        tw_buf_append(body, start, raw.len - (size_t)(start - raw.data));
+        size_t left = raw.len - (size_t)(start - raw.data);
+        if (!header_in_head(raw.data, head_end, HTTP_CHUNKED))
+            tw_buf_append(body, start, left);
+        else if (decode_chunked(start, left, body) != TW_OK) {
+            snprintf(err, err_size, "chunked reply cut or malformed");
+            rc = TW_ERR;
+        }
     }
     tw_buf_free(&raw);
     return rc;

@@ -22,7 +22,7 @@ static analytics_entry entry_of(uint64_t id, uint64_t seq)
 static void test_apply_counts_once(void)
 {
     aggregator agg;
-    aggregator_init(&agg);
+    aggregator_init(&agg, 0);
     analytics_entry entry = entry_of(1, 1);
     aggregator_apply(&agg, &entry, NOW * 1000000LL);
     entry.id = (stream_id){2, 0}; /* same (antenna, run, seq) re-sent */
@@ -45,8 +45,8 @@ static void test_apply_counts_once(void)
 static void test_swap_state(void)
 {
     aggregator mine, reloaded;
-    aggregator_init(&mine);
-    aggregator_init(&reloaded);
+    aggregator_init(&mine, 0);
+    aggregator_init(&reloaded, 0);
     analytics_entry entry = entry_of(1, 1);
     aggregator_apply(&mine, &entry, NOW * 1000000LL);
     entry = entry_of(2, 2);

@@ -90,10 +90,10 @@ static void test_merge_equals_one_state(void)
 {
     int64_t now_s = tw_wall_us() / 1000000;
     aggregator part_a, part_b, all, view;
-    aggregator_init(&part_a);
-    aggregator_init(&part_b);
-    aggregator_init(&all);
-    aggregator_init(&view);
+    aggregator_init(&part_a, 0);
+    aggregator_init(&part_b, 0);
+    aggregator_init(&all, 0);
+    aggregator_init(&view, 0);
     feed(&part_a, &part_b, &all, now_s);
     aggregator_merge(&view, &part_a);
     aggregator_merge(&view, &part_b);
@@ -113,10 +113,10 @@ static void test_snapshot_round_trip_and_reset(void)
 {
     int64_t now_s = tw_wall_us() / 1000000;
     aggregator part_a, part_b, all, restored;
-    aggregator_init(&part_a);
-    aggregator_init(&part_b);
-    aggregator_init(&all);
-    aggregator_init(&restored);
+    aggregator_init(&part_a, 0);
+    aggregator_init(&part_b, 0);
+    aggregator_init(&all, 0);
+    aggregator_init(&restored, 0);
     feed(&part_a, &part_b, &all, now_s);
     tw_buf blob;
     tw_buf_init(&blob);
@@ -124,7 +124,7 @@ static void test_snapshot_round_trip_and_reset(void)
     TW_CHECK_INT(aggregator_snapshot_read(&restored, blob.data, blob.len), TW_OK);
     check_same(&restored, &all, now_s);
     aggregator empty;
-    aggregator_init(&empty);
+    aggregator_init(&empty, 0);
     TW_CHECK_INT(aggregator_snapshot_read(&empty, blob.data, blob.len / 2), TW_INVALID);
     aggregator_free(&empty);
     aggregator_reset(&restored);

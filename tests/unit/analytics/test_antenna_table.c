@@ -81,7 +81,7 @@ static void apply_seq(aggregator *agg, uint64_t seq)
 static void test_far_late_duplicate_is_skipped(void)
 {
     aggregator agg;
-    aggregator_init(&agg);
+    aggregator_init(&agg, 0);
     for (uint64_t seq = 1; seq <= FAR_LATE + 1; seq++)
         apply_seq(&agg, seq);
     apply_seq(&agg, 1); /* re-sent 10,000 numbers later */

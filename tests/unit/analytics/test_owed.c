@@ -13,7 +13,7 @@
 static void test_apply_counts_once(void)
 {
     aggregator agg;
-    aggregator_init(&agg);
+    aggregator_init(&agg, 0);
     owed_work owed;
     owed_init(&owed);
     analytics_entry entry;
@@ -46,7 +46,7 @@ static void test_apply_counts_once(void)
 static void test_take_and_give_back(void)
 {
     aggregator agg;
-    aggregator_init(&agg);
+    aggregator_init(&agg, 0);
     owed_work owed, taken;
     owed_init(&owed);
     analytics_entry entry;

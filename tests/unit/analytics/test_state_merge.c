@@ -103,8 +103,8 @@ static void clean(aggregator *agg)
 static void test_adopted_state_is_added_where_it_has_parts(void)
 {
     aggregator own, adopted;
-    aggregator_init(&own);
-    aggregator_init(&adopted);
+    aggregator_init(&own, 0);
+    aggregator_init(&adopted, 0);
     apply(&own, "x", 1, 100);
     apply(&own, "y", 1, 10);
     apply(&adopted, "y", 2, 20);

@@ -1,0 +1,21 @@
+/* Replies sent while they are produced (HTTP/1.1 chunked transfer coding), so a large
+ * body never has to exist whole in memory: begin, send chunk after chunk, end. A reply
+ * that stops before its end is seen as cut by every HTTP client. */
+#ifndef TW_HTTP_STREAM_H
+#define TW_HTTP_STREAM_H
+
+#include <stdbool.h>
+
+#include "tw_buf.h"
+#include "tw_http.h"
+
+/* Sends the status line and headers of a 200 reply of content_type, with one more header
+ * when extra_name is not NULL; false for a HEAD request (no body is to follow). */
+bool tw_http_stream_begin(struct mg_connection *conn, const char *content_type,
+                          const char *extra_name, const char *extra_value);
+/* Sends what buf holds as one chunk and empties buf; TW_OK while the client takes it. */
+int tw_http_stream_send(struct mg_connection *conn, tw_buf *buf);
+/* Sends the last, empty chunk: the reply is complete. */
+void tw_http_stream_end(struct mg_connection *conn);
+
+#endif
