@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "assets.h"
+#include "tw_alloc.h"
 #include "tw_api.h"
 #include "tw_api_query.h"
+#include "tw_http_stream.h"
 #include "tw_report.h"
 #include "tw_signal.h"
 #include "tw_status.h"
@@ -20,25 +22,28 @@
 #define ANTENNA_PREFIX "/api/v1/antennas/"
 #define SSE_POLL_STEP_MS 100
 #define HTTP_UNAVAILABLE 503
+/* The list is sent in chunks of about this many bytes. */
+#define LIST_CHUNK_BYTES 65536
 
 static const char *const get_methods = "GET,HEAD";
 
-/* Replies 503 with the replica report when nothing answered; returns 1 if it did. */
+/* Replies 503 with the replica report when no replica is counted (none answered, none
+ * stale); returns 1 if it did. */
 static int reply_if_unreachable(struct mg_connection *conn, const dash_snapshot *snapshot,
                                 int *status)
 {
-    if (snapshot->view.replicas_answered > 0)
+    if (snapshot->totals.answered + snapshot->totals.stale_count > 0)
         return 0;
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddStringToObject(doc, "error", "no analytics replica answered");
-    dash_view_add_replicas(&snapshot->view, doc);
+    dash_snapshot_add_replicas(snapshot, doc);
     *status = tw_http_reply_json(conn, HTTP_UNAVAILABLE, doc);
     cJSON_Delete(doc);
     return 1;
 }
 
 /* Builds a reply from a merged snapshot and sends it; returns the status sent. */
-typedef int (*snapshot_reply)(struct mg_connection *conn, const dash_snapshot *snapshot,
+typedef int (*snapshot_reply)(struct mg_connection *conn, dash_snapshot *snapshot,
                               const void *query);
 
 /* Replies from the snapshot of window_s: 503 when no replica answered, else reply's answer. */
@@ -61,8 +66,7 @@ static int reply_json_owned(struct mg_connection *conn, cJSON *doc)
     return status;
 }
 
-static int reply_summary(struct mg_connection *conn, const dash_snapshot *snapshot,
-                         const void *query)
+static int reply_summary(struct mg_connection *conn, dash_snapshot *snapshot, const void *query)
 {
     (void)query;
     return tw_http_reply(conn, 200, "application/json", snapshot->summary_json,
@@ -89,18 +93,87 @@ static int query_sort(struct mg_connection *conn, dash_sort *sort)
     return TW_INVALID;
 }
 
-/* ?sort= and ?limit= of the antenna list. */
+/* ?sort=, ?order=, ?q=, ?offset= and ?limit= of the antenna list. */
 typedef struct {
-    dash_sort sort; /* row order */
-    int64_t limit;  /* most rows */
+    dash_sort sort;                         /* row order */
+    bool reversed;                          /* ?order= against the sort's own direction */
+    char filter[TW_ANTENNA_ID_MAX_LEN + 1]; /* ids containing this, "" for all */
+    int64_t offset;                         /* rows skipped */
+    int64_t limit;                          /* most rows */
 } list_query;
 
-static int reply_antennas(struct mg_connection *conn, const dash_snapshot *snapshot,
-                          const void *query)
+/* ?order=asc|desc; each sort has its own direction (ids ascending, figures descending). */
+static int query_order(struct mg_connection *conn, dash_sort sort, bool *reversed)
+{
+    char text[SORT_MAX_BYTES];
+    int found = tw_http_query_str(conn, "order", text, sizeof text);
+    bool ascending_first = sort == DASH_SORT_ANTENNA_ID;
+    *reversed = false;
+    if (found == 0)
+        return TW_OK;
+    if (found > 0 && (!strcmp(text, "asc") || !strcmp(text, "desc"))) {
+        *reversed = !strcmp(text, "asc") != ascending_first;
+        return TW_OK;
+    }
+    tw_http_reply_error(conn, 400, "order must be asc or desc");
+    return TW_INVALID;
+}
+
+/* ?q=: a part of an antenna id (the id's own characters only). */
+static int query_filter(struct mg_connection *conn, char *out, size_t out_size)
+{
+    int found = tw_http_query_str(conn, "q", out, out_size);
+    if (found <= 0) {
+        out[0] = '\0';
+        if (found == 0)
+            return TW_OK;
+    } else if (tw_antenna_id_valid(out, strlen(out))) {
+        return TW_OK;
+    }
+    tw_http_reply_error(conn, 400, "q must be part of an antenna id: [A-Za-z0-9._-]{1,64}");
+    return TW_INVALID;
+}
+
+/* Appends rows as a JSON array, chunk by chunk, after the array's opening bracket. */
+static int send_rows(struct mg_connection *conn, const dash_row **rows, size_t n)
+{
+    tw_buf buf;
+    tw_buf_init(&buf);
+    tw_buf_puts(&buf, "[");
+    int rc = TW_OK;
+    for (size_t i = 0; i < n && rc == TW_OK; i++) {
+        cJSON *json = dash_row_json(rows[i]);
+        char *text = cJSON_PrintUnformatted(json);
+        cJSON_Delete(json);
+        if (i)
+            tw_buf_puts(&buf, ",");
+        tw_buf_puts(&buf, text);
+        free(text);
+        if (buf.len >= LIST_CHUNK_BYTES)
+            rc = tw_http_stream_send(conn, &buf);
+    }
+    tw_buf_puts(&buf, "]");
+    if (rc == TW_OK && tw_http_stream_send(conn, &buf) == TW_OK)
+        tw_http_stream_end(conn);
+    tw_buf_free(&buf);
+    return rc;
+}
+
+/* The page of rows as a JSON array, with the number of matching rows in X-Total-Count. */
+static int reply_antennas(struct mg_connection *conn, dash_snapshot *snapshot, const void *query)
 {
     const list_query *q = query;
-    return reply_json_owned(conn,
-                            dash_view_antennas_json(&snapshot->view, q->sort, (size_t)q->limit));
+    size_t limit = (size_t)q->limit < snapshot->count ? (size_t)q->limit : snapshot->count;
+    const dash_row **rows = tw_xcalloc(limit + 1, sizeof *rows);
+    size_t got = 0;
+    dash_page_query page = {q->sort, q->reversed, q->filter, (size_t)q->offset, limit};
+    size_t total = dash_snapshot_page(snapshot, &page, rows, &got);
+    char total_text[24];
+    snprintf(total_text, sizeof total_text, "%zu", total);
+    if (tw_http_stream_begin(conn, "application/json", "X-Total-Count", total_text))
+        send_rows(conn, rows, got);
+    free(rows);
+    return 200;
 }
 
 static int handle_antennas(struct mg_connection *conn, void *arg)
@@ -110,19 +183,20 @@ static int handle_antennas(struct mg_connection *conn, void *arg)
     int refused = tw_api_query_begin(conn, get_methods, &window_s);
     if (refused)
         return refused;
-    if (query_sort(conn, &q.sort) != TW_OK ||
+    if (query_sort(conn, &q.sort) != TW_OK || query_order(conn, q.sort, &q.reversed) != TW_OK ||
+        query_filter(conn, q.filter, sizeof q.filter) != TW_OK ||
+        tw_http_query_int(conn, "offset", 0, LIMIT_MAX, 0, &q.offset) != TW_OK ||
         tw_http_query_int(conn, "limit", 1, LIMIT_MAX, LIMIT_MAX, &q.limit) != TW_OK)
         return TW_HTTP_BAD_REQUEST;
     return reply_from_snapshot(conn, arg, window_s, reply_antennas, &q);
 }
 
-static int reply_antenna(struct mg_connection *conn, const dash_snapshot *snapshot,
-                         const void *query)
+static int reply_antenna(struct mg_connection *conn, dash_snapshot *snapshot, const void *query)
 {
-    const dash_antenna *row = dash_view_find(&snapshot->view, query);
+    const dash_row *row = dash_snapshot_find(snapshot, query);
     if (!row)
         return tw_http_reply_error(conn, 404, "unknown antenna");
-    return reply_json_owned(conn, dash_antenna_json(row));
+    return reply_json_owned(conn, dash_row_json(row));
 }
 
 static int handle_antenna(struct mg_connection *conn, void *arg)

@@ -36,16 +36,18 @@ void dash_history_free(dash_history *history)
     free(history);
 }
 
-void dash_history_add(dash_history *history, int64_t t, const dash_view *view)
+void dash_history_add(dash_history *history, int64_t t, const dash_snapshot *snapshot)
 {
+    const dash_totals *totals = &snapshot->totals;
     point p = {
         .t = t,
-        .throughput_rps = view->throughput_rps,
-        .success_rate =
-            view->packets ? (double)(view->packets - view->loss) / (double)view->packets : NAN,
-        .p50 = tw_sketch_quantile(&view->latency, 0.50),
-        .p95 = tw_sketch_quantile(&view->latency, 0.95),
-        .p99 = tw_sketch_quantile(&view->latency, 0.99),
+        .throughput_rps = totals->throughput_rps,
+        .success_rate = totals->packets
+                            ? (double)(totals->packets - totals->loss) / (double)totals->packets
+                            : NAN,
+        .p50 = snapshot->latency.p50,
+        .p95 = snapshot->latency.p95,
+        .p99 = snapshot->latency.p99,
     };
     pthread_mutex_lock(&history->lock);
     int last = (history->start + history->count - 1) % DASH_HISTORY_POINTS;

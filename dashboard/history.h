@@ -7,7 +7,7 @@
 #include <cjson/cJSON.h>
 #include <stdint.h>
 
-#include "merge.h"
+#include "snapshot.h"
 
 #define DASH_HISTORY_POINTS 900
 
@@ -17,8 +17,8 @@ typedef struct dash_history dash_history;
 dash_history *dash_history_new(void);
 /* Frees it. */
 void dash_history_free(dash_history *history);
-/* Appends the figures of view as the point for Unix second t (a repeated t replaces). */
-void dash_history_add(dash_history *history, int64_t t, const dash_view *view);
+/* Appends the figures of snapshot as the point for Unix second t (a repeated t replaces). */
+void dash_history_add(dash_history *history, int64_t t, const dash_snapshot *snapshot);
 /* Columns {"t":[],"throughput_rps":[],"success_rate":[],"p50":[],"p95":[],"p99":[]} for
  * uPlot, oldest first (caller owns it). */
 cJSON *dash_history_json(dash_history *history);

@@ -21,7 +21,7 @@
 #define SAMPLE_INTERVAL_US 1000000
 #define SAMPLE_STEP_US 100000
 #define HISTORY_WINDOW_S 60
-#define MAX_REPLY_BYTES (64u << 20)
+#define MAX_REPLY_BYTES (512u << 20) /* a full document: about 90 bytes per antenna */
 
 typedef struct {
     const char *listen_addr; /* --listen */
@@ -29,6 +29,8 @@ typedef struct {
     const char *analytics;   /* --analytics-addr */
     int64_t timeout_ms;      /* --upstream-timeout-ms */
     int64_t cache_ms;        /* --cache-ms */
+    int64_t resync_ms;       /* --resync-timeout-ms */
+    int64_t keep_stale_ms;   /* --keep-stale-ms */
     int64_t resolve_s;       /* --resolve-interval */
     const char *log_level;   /* --log-level */
     tw_trace_settings trace; /* --otlp-endpoint, --service-name, --trace-sample */
@@ -45,8 +47,17 @@ static void parse_settings(settings *s, int argc, char **argv)
          &s->analytics, 0, 0, NULL},
         {"upstream-timeout-ms", "UPSTREAM_TIMEOUT_MS", TW_OPT_INT, "1000",
          "deadline for one request to a replica", &s->timeout_ms, 10, 60000, NULL},
-        {"cache-ms", "CACHE_MS", TW_OPT_INT, "250", "how long a merged result is reused",
-         &s->cache_ms, 0, 10000, NULL},
+        {"cache-ms", "CACHE_MS", TW_OPT_INT, "250",
+         "how old merged data may get before the replicas are asked what changed", &s->cache_ms, 0,
+         10000, NULL},
+        {"resync-timeout-ms", "RESYNC_TIMEOUT_MS", TW_OPT_INT, "20000",
+         "deadline for a replica's full document (every antenna: at start, after a replica "
+         "restarts)",
+         &s->resync_ms, 10, 600000, NULL},
+        {"keep-stale-ms", "KEEP_STALE_MS", TW_OPT_INT, "15000",
+         "how long a replica that stopped answering is still counted from its last answer "
+         "(listed as stale), so totals do not dip while it restarts; 0 drops it at once",
+         &s->keep_stale_ms, 0, 3600000, NULL},
         {"resolve-interval", "RESOLVE_INTERVAL_S", TW_OPT_INT, "5",
          "seconds between DNS re-resolutions of ANALYTICS_ADDR", &s->resolve_s, 1, 3600, NULL},
         TW_LOG_LEVEL_OPTION(&s->log_level),
@@ -62,7 +73,7 @@ static int ready(void *arg, tw_buf *reason)
 {
     dash_app *app = arg;
     dash_snapshot *snapshot = dash_source_get(app->source, 0);
-    int answered = snapshot->view.replicas_answered;
+    int answered = snapshot->totals.answered;
     dash_snapshot_release(snapshot);
     if (!answered)
         tw_buf_puts(reason, "no analytics replica answers");
@@ -82,8 +93,8 @@ static void run_sampler(dash_app *app, dash_upstreams *upstreams, int64_t resolv
         }
         if (now_us >= next_sample_us) {
             dash_snapshot *snapshot = dash_source_get(app->source, HISTORY_WINDOW_S);
-            if (snapshot->view.replicas_answered > 0)
-                dash_history_add(app->history, tw_wall_us() / TW_US_PER_S, &snapshot->view);
+            if (snapshot->totals.answered + snapshot->totals.stale_count > 0)
+                dash_history_add(app->history, tw_wall_us() / TW_US_PER_S, snapshot);
             dash_snapshot_release(snapshot);
             next_sample_us += SAMPLE_INTERVAL_US;
             if (next_sample_us < now_us)
@@ -109,8 +120,9 @@ int main(int argc, char **argv)
     dash_upstreams_resolve(upstreams);
     tw_metrics *metrics = tw_metrics_new();
     tw_trace_start(&s.trace, "dashboard", metrics);
-    dash_source_config source_config = {upstreams, (int)s.timeout_ms, (int)s.cache_ms,
-                                        MAX_REPLY_BYTES, metrics};
+    dash_source_config source_config = {upstreams,       (int)s.timeout_ms,    (int)s.resync_ms,
+                                        (int)s.cache_ms, (int)s.keep_stale_ms, MAX_REPLY_BYTES,
+                                        metrics};
     dash_app app = {.source = dash_source_new(&source_config),
                     .history = dash_history_new(),
                     .sse_max_clients = SSE_MAX_CLIENTS,

@@ -30,14 +30,21 @@ static void add_number_or_null(cJSON *parent, const char *name, double value)
         cJSON_AddNullToObject(parent, name);
 }
 
-void tw_api_add_latency(cJSON *parent, const char *name, const tw_sketch *sketch)
+tw_latency_figures tw_latency_figures_of(const tw_sketch *sketch)
+{
+    return (tw_latency_figures){tw_sketch_mean(sketch), tw_sketch_quantile(sketch, 0.50),
+                                tw_sketch_quantile(sketch, 0.95), tw_sketch_quantile(sketch, 0.99),
+                                sketch->count ? sketch->max : NAN};
+}
+
+void tw_api_add_latency(cJSON *parent, const char *name, const tw_latency_figures *figures)
 {
     cJSON *latency = cJSON_AddObjectToObject(parent, name);
-    add_number_or_null(latency, "avg", tw_sketch_mean(sketch));
-    add_number_or_null(latency, "p50", tw_sketch_quantile(sketch, 0.50));
-    add_number_or_null(latency, "p95", tw_sketch_quantile(sketch, 0.95));
-    add_number_or_null(latency, "p99", tw_sketch_quantile(sketch, 0.99));
-    add_number_or_null(latency, "max", sketch->count ? sketch->max : NAN);
+    add_number_or_null(latency, "avg", figures->avg);
+    add_number_or_null(latency, "p50", figures->p50);
+    add_number_or_null(latency, "p95", figures->p95);
+    add_number_or_null(latency, "p99", figures->p99);
+    add_number_or_null(latency, "max", figures->max);
 }
 
 static double success_rate(uint64_t packets, uint64_t loss)
@@ -54,7 +61,8 @@ cJSON *tw_summary_to_json(const tw_summary *summary)
     cJSON_AddNumberToObject(json, "loss", (double)summary->loss);
     cJSON_AddNumberToObject(json, "delivered", (double)(summary->packets - summary->loss));
     add_number_or_null(json, "success_rate", success_rate(summary->packets, summary->loss));
-    tw_api_add_latency(json, "latency_ms", summary->latency);
+    tw_latency_figures latency = tw_latency_figures_of(summary->latency);
+    tw_api_add_latency(json, "latency_ms", &latency);
     cJSON *antennas = cJSON_AddObjectToObject(json, "antennas");
     cJSON_AddNumberToObject(antennas, "active", (double)summary->antennas_active);
     cJSON_AddNumberToObject(antennas, "offline", (double)summary->antennas_offline);
@@ -77,6 +85,6 @@ cJSON *tw_antenna_row_to_json(const tw_antenna_row *row)
     cJSON_AddNumberToObject(json, "packets", (double)row->packets);
     cJSON_AddNumberToObject(json, "loss", (double)row->loss);
     add_number_or_null(json, "success_rate", success_rate(row->packets, row->loss));
-    tw_api_add_latency(json, "latency_ms", row->latency);
+    tw_api_add_latency(json, "latency_ms", &row->latency);
     return json;
 }

@@ -32,6 +32,15 @@ typedef struct {
     int64_t updated_at_us;     /* when the state last changed (Unix us) */
 } tw_summary;
 
+/* Latency figures of a sketch, NAN where it is empty: what the contract reports. */
+typedef struct {
+    double avg; /* mean */
+    double p50; /* median */
+    double p95; /* 95th percentile */
+    double p99; /* 99th percentile */
+    double max; /* largest */
+} tw_latency_figures;
+
 typedef struct {
     const char *antenna_id;   /* id */
     const char *status;       /* "ok", "degraded" or "offline" */
@@ -39,7 +48,7 @@ typedef struct {
     uint64_t records;         /* records in the window */
     uint64_t packets;         /* packets in the window */
     uint64_t loss;            /* loss in the window */
-    const tw_sketch *latency; /* latency in the window */
+    tw_latency_figures latency; /* latency in the window */
 } tw_antenna_row;
 
 /* True for the windows the contract allows: 0, 60, 300, 900. */
@@ -52,7 +61,9 @@ const char *tw_antenna_status(int64_t now_s, int64_t last_seen_s, double interva
 cJSON *tw_summary_to_json(const tw_summary *summary);
 /* Encodes one antenna row (caller owns it). */
 cJSON *tw_antenna_row_to_json(const tw_antenna_row *row);
-/* Adds {"avg","p50","p95","p99","max"} of sketch under name (nulls when empty). */
-void tw_api_add_latency(cJSON *parent, const char *name, const tw_sketch *sketch);
+/* The contract's latency figures of sketch. */
+tw_latency_figures tw_latency_figures_of(const tw_sketch *sketch);
+/* Adds {"avg","p50","p95","p99","max"} under name (nulls where unknown). */
+void tw_api_add_latency(cJSON *parent, const char *name, const tw_latency_figures *figures);
 
 #endif
