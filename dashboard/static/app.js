@@ -12,6 +12,7 @@ const POLL_INTERVAL_MS = 1000;
 const TABLE_INTERVAL_MS = 1000;
 const SSE_FAILURES_BEFORE_POLLING = 3;
 const WORST_COUNT = 3;
+const FILTER_DELAY_MS = 200;
 const HISTORY_SPAN_S = 900;
 
 const nf0 = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -23,6 +24,9 @@ const state = {
   lastUpdateMs: 0,
   summary: null,
   rows: [],
+  total: 0,
+  offset: 0,
+  worst: new Set(),
   sortKey: 'antenna_id',
   sortDir: 1,
   filter: '',
@@ -79,9 +83,14 @@ function showBanner(kind, text) {
   banner.textContent = text;
 }
 
+function staleText(r) {
+  return (r.stale || []).map((x) => `${x.address}, last answer ${x.age_s} s ago`).join('; ');
+}
+
 function replicaText(r) {
   if (!r) return '–';
-  return `${r.answered} of ${r.expected} answering` + (r.down.length ? ` (down: ${r.down.join(', ')})` : '');
+  return `${r.answered} of ${r.expected} answering` + (r.down.length ? ` (down: ${r.down.join(', ')})` : '')
+    + ((r.stale || []).length ? ` (counted from their last answer: ${staleText(r)})` : '');
 }
 
 // Decides which honest state the page is in from the last document and its age.
@@ -95,10 +104,14 @@ function refreshState() {
     showBanner('stale', `Data is stale: no update for ${Math.round(age / 1000)} s. The dashboard may be unreachable.`);
   } else if (r && r.answered === 0) {
     setConn('unreachable', 'Analytics unreachable');
-    showBanner('unreachable', `Analytics unreachable: no replica answers (down: ${r.down.join(', ') || 'none resolved'}).`);
-  } else if (r && r.down.length > 0) {
+    showBanner('unreachable', (r.stale || []).length
+      ? `Analytics unreachable: no replica answers; the figures are their last answers (${staleText(r)}).`
+      : `Analytics unreachable: no replica answers (down: ${r.down.join(', ') || 'none resolved'}).`);
+  } else if (r && (r.down.length > 0 || (r.stale || []).length > 0)) {
     setConn('partial', 'Partial data');
-    showBanner('partial', `Partial data: ${replicaText(r)}. Figures cover the answering replicas only.`);
+    showBanner('partial', r.down.length
+      ? `Partial data: ${replicaText(r)}. Figures cover the answering replicas only.`
+      : `Partial data: ${replicaText(r)}. Their share is counted from their last answer.`);
   } else if (s.records === 0 && (state.window !== 0 || s.packets === 0)) {
     setConn(state.source ? 'live' : 'polling', state.source ? 'Live' : 'Live (polling)');
     showBanner('info', 'No data yet for this window: waiting for antenna reports.');
@@ -112,7 +125,7 @@ function refreshState() {
 function renderSummary(s) {
   state.summary = s;
   state.lastUpdateMs = Date.now();
-  const reachable = !s.replicas || s.replicas.answered > 0;
+  const reachable = !s.replicas || s.replicas.answered > 0 || (s.replicas.stale || []).length > 0;
   if (reachable) {
     const lat = s.latency_ms || {};
     setFigure('m-throughput', s.throughput_rps, fmtRate(s.throughput_rps));
@@ -175,28 +188,49 @@ function startStream() {
 }
 
 // ---- antenna table ----------------------------------------------------------------------
-async function loadTable() {
-  state.lastTableMs = Date.now();
-  try {
-    const resp = await fetch(`/api/v1/antennas?window=${state.window}&sort=loss_rate`, { cache: 'no-store' });
-    if (!resp.ok) return;
-    state.rows = await resp.json();
-    renderTable();
-  } catch (e) { /* the state pill already reports it */ }
+// The server sorts, filters and pages (a network has 100,000 antennas; the page holds one
+// page of rows). "worst" marks the worst few by loss rate of the whole network, only
+// where they are degraded (loss above the degraded threshold).
+const PAGE_ROWS = 50;
+const DEGRADED_LOSS_RATE = 0.05;
+const SERVER_SORT = { antenna_id: 'antenna_id', loss_rate: 'loss_rate', p95: 'latency' };
+const ID_PART = /^[A-Za-z0-9._-]{0,64}$/;
+
+function tableQuery(extra) {
+  const q = new URLSearchParams({ window: state.window, sort: SERVER_SORT[state.sortKey],
+    order: state.sortDir > 0 ? 'asc' : 'desc', ...extra });
+  const needle = state.filter.trim();
+  if (needle) q.set('q', needle);
+  return `/api/v1/antennas?${q}`;
 }
 
-const sorters = {
-  antenna_id: (a, b) => a.antenna_id.localeCompare(b.antenna_id),
-  status: (a, b) => a.status.localeCompare(b.status),
-  last_seen: (a, b) => a.last_seen - b.last_seen,
-  packets: (a, b) => a.packets - b.packets,
-  loss_rate: (a, b) => (lossRate(a) ?? -1) - (lossRate(b) ?? -1),
-  p95: (a, b) => (a.latency_ms.p95 ?? -1) - (b.latency_ms.p95 ?? -1),
-};
-
-function worstIds(rows) {
-  return new Set(rows.filter((r) => (lossRate(r) ?? 0) > 0)
-    .sort((a, b) => lossRate(b) - lossRate(a)).slice(0, WORST_COUNT).map((r) => r.antenna_id));
+async function loadTable() {
+  state.lastTableMs = Date.now();
+  const needle = state.filter.trim();
+  if (!ID_PART.test(needle)) { // no id can contain it: say so instead of asking
+    state.rows = []; state.total = 0; state.worst = new Set();
+    renderTable();
+    return;
+  }
+  try {
+    const [page, worst] = await Promise.all([
+      fetch(tableQuery({ offset: state.offset, limit: PAGE_ROWS }), { cache: 'no-store' }),
+      fetch(`/api/v1/antennas?window=${state.window}&sort=loss_rate&limit=${WORST_COUNT}`, { cache: 'no-store' }),
+    ]);
+    if (!page.ok) return;
+    state.rows = await page.json();
+    state.total = Number(page.headers.get('X-Total-Count') ?? state.rows.length);
+    if (worst.ok) {
+      state.worst = new Set((await worst.json())
+        .filter((r) => (lossRate(r) ?? 0) > DEGRADED_LOSS_RATE).map((r) => r.antenna_id));
+    }
+    if (state.offset > 0 && state.offset >= state.total) { // the filter shrank the list
+      state.offset = Math.max(0, (Math.ceil(state.total / PAGE_ROWS) - 1) * PAGE_ROWS);
+      loadTable();
+      return;
+    }
+    renderTable();
+  } catch (e) { /* the state pill already reports it */ }
 }
 
 function cell(tr, text, cls) {
@@ -207,56 +241,67 @@ function cell(tr, text, cls) {
   return td;
 }
 
+function antennaRow(r) {
+  const tr = document.createElement('tr');
+  tr.dataset.id = r.antenna_id;
+  const worst = state.worst.has(r.antenna_id);
+  if (worst) tr.classList.add('worst');
+  const idCell = document.createElement('td');
+  const btn = document.createElement('button');
+  btn.type = 'button';
+  btn.className = 'id';
+  btn.textContent = r.antenna_id;
+  btn.addEventListener('click', () => openDetail(r.antenna_id));
+  idCell.appendChild(btn);
+  tr.appendChild(idCell);
+  const statusCell = cell(tr, '');
+  const badge = document.createElement('span');
+  badge.className = `badge ${r.status}`;
+  badge.textContent = r.status;
+  statusCell.appendChild(badge);
+  if (worst) {
+    const w = document.createElement('span');
+    w.className = 'badge worst';
+    w.textContent = 'worst';
+    statusCell.appendChild(w);
+  }
+  cell(tr, fmtAgo(r.last_seen));
+  cell(tr, fmtCount(r.packets), 'num');
+  cell(tr, fmtPercent(lossRate(r)), 'num');
+  cell(tr, fmtMs(r.latency_ms.p95), 'num');
+  return tr;
+}
+
 function renderTable() {
-  const worst = worstIds(state.rows);
-  const needle = state.filter.trim().toLowerCase();
-  const rows = state.rows.filter((r) => r.antenna_id.toLowerCase().includes(needle));
-  const cmp = sorters[state.sortKey];
-  rows.sort((a, b) => state.sortDir * cmp(a, b) || a.antenna_id.localeCompare(b.antenna_id));
   const body = document.querySelector('#antennas tbody');
   const frag = document.createDocumentFragment();
-  for (const r of rows) {
-    const tr = document.createElement('tr');
-    tr.dataset.id = r.antenna_id;
-    if (worst.has(r.antenna_id)) tr.classList.add('worst');
-    const idCell = document.createElement('td');
-    const btn = document.createElement('button');
-    btn.type = 'button';
-    btn.className = 'id';
-    btn.textContent = r.antenna_id;
-    btn.addEventListener('click', () => openDetail(r.antenna_id));
-    idCell.appendChild(btn);
-    tr.appendChild(idCell);
-    const statusCell = cell(tr, '');
-    const badge = document.createElement('span');
-    badge.className = `badge ${r.status}`;
-    badge.textContent = r.status;
-    statusCell.appendChild(badge);
-    if (worst.has(r.antenna_id)) {
-      const w = document.createElement('span');
-      w.className = 'badge worst';
-      w.textContent = 'worst';
-      statusCell.appendChild(w);
-    }
-    cell(tr, fmtAgo(r.last_seen));
-    cell(tr, fmtCount(r.packets), 'num');
-    cell(tr, fmtPercent(lossRate(r)), 'num');
-    cell(tr, fmtMs(r.latency_ms.p95), 'num');
-    frag.appendChild(tr);
-  }
+  for (const r of state.rows) frag.appendChild(antennaRow(r));
   body.replaceChildren(frag);
+  const filtering = state.filter.trim() !== '';
   $('table-empty').hidden = state.rows.length > 0;
-  $('antenna-count').textContent = `(${rows.length} of ${state.rows.length})`;
+  $('table-empty').textContent = filtering ? 'No antenna id contains that text.' : 'No antennas yet.';
+  const first = state.rows.length ? state.offset + 1 : 0;
+  const last = state.offset + state.rows.length;
+  $('antenna-count').textContent = `(${fmtCount(state.total)}${filtering ? ' matching' : ''})`;
+  $('page-info').textContent = `${fmtCount(first)}–${fmtCount(last)} of ${fmtCount(state.total)}`;
+  $('page-prev').disabled = state.offset === 0;
+  $('page-next').disabled = last >= state.total;
 }
 
 function setSort(key) {
   if (state.sortKey === key) state.sortDir = -state.sortDir;
-  else { state.sortKey = key; state.sortDir = key === 'antenna_id' || key === 'status' ? 1 : -1; }
-  for (const th of document.querySelectorAll('#antennas th')) {
+  else { state.sortKey = key; state.sortDir = key === 'antenna_id' ? 1 : -1; }
+  for (const th of document.querySelectorAll('#antennas th[aria-sort]')) {
     const k = th.querySelector('button').dataset.sort;
     th.setAttribute('aria-sort', k === state.sortKey ? (state.sortDir > 0 ? 'ascending' : 'descending') : 'none');
   }
-  renderTable();
+  state.offset = 0;
+  loadTable();
+}
+
+function turnPage(step) {
+  state.offset = Math.max(0, state.offset + step * PAGE_ROWS);
+  loadTable();
 }
 
 // ---- charts -----------------------------------------------------------------------------
@@ -380,7 +425,14 @@ function init() {
     startStream();
     loadTable();
   });
-  $('filter').addEventListener('input', (ev) => { state.filter = ev.target.value; renderTable(); });
+  $('filter').addEventListener('input', (ev) => {
+    state.filter = ev.target.value;
+    state.offset = 0;
+    clearTimeout(state.filterTimer);
+    state.filterTimer = setTimeout(loadTable, FILTER_DELAY_MS);
+  });
+  $('page-prev').addEventListener('click', () => turnPage(-1));
+  $('page-next').addEventListener('click', () => turnPage(1));
   for (const b of document.querySelectorAll('#antennas th button')) b.addEventListener('click', () => setSort(b.dataset.sort));
   $('detail-close').addEventListener('click', closeDetail);
   $('detail').addEventListener('click', (ev) => { if (ev.target === $('detail')) closeDetail(); });

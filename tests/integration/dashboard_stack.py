@@ -40,10 +40,10 @@ def exact_quantile(sorted_values, q):
     return sorted_values[int(q * (len(sorted_values) - 1))]
 
 
-def start_dashboard(spawn, analytics_addr, port=None):
+def start_dashboard(spawn, analytics_addr, port=None, args=()):
     """Starts the dashboard and waits until it answers /healthz (readiness needs analytics)."""
     port = port or free_port()
-    proc = spawn("dashboard", ["--port", str(port), "--listen", "127.0.0.1"],
+    proc = spawn("dashboard", ["--port", str(port), "--listen", "127.0.0.1", *args],
                  {"ANALYTICS_ADDR": analytics_addr})
 
     def healthy():

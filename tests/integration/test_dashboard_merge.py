@@ -1,16 +1,18 @@
 """dashboard merge over analytics replicas: two replicas sharing one consumer group on one
 stream (same port on 127.0.0.1 and 127.0.0.2) -> the dashboard's totals equal the stream's
 sums exactly and its percentiles equal a single analytics run over the same data; with
-one replica down the answer is flagged partial and the dashboard keeps serving."""
+one replica down its last answer is still counted, flagged stale, for --keep-stale-ms, then
+the answer is flagged partial and the dashboard keeps serving."""
 import pytest
 
-from conftest import free_port, http_get
+from conftest import free_port, http_get, wait_until
 from dashboard_stack import (exact_quantile, simulate, start_analytics, start_dashboard,
                              stream_truth, wait_records, wait_replicas)
 
 ANTENNAS = 5
 RECORDS = 2000
 SKETCH_RELATIVE_ERROR = 0.01
+KEEP_STALE_MS = 3000
 
 
 @pytest.fixture
@@ -19,7 +21,8 @@ def two_replicas(spawn, redis_server):
     first = start_analytics(spawn, redis_server, port, "127.0.0.1", "replica-1")
     second = start_analytics(spawn, redis_server, port, "127.0.0.2", "replica-2")
     simulate(spawn, redis_server, ANTENNAS, RECORDS, seed=7)
-    dash = start_dashboard(spawn, f"127.0.0.1:{port},127.0.0.2:{port}")
+    dash = start_dashboard(spawn, f"127.0.0.1:{port},127.0.0.2:{port}",
+                           args=["--keep-stale-ms", str(KEEP_STALE_MS)])
     merged = wait_records(dash.port, RECORDS)
     return {"port": port, "first": first, "second": second, "dash": dash, "merged": merged}
 
@@ -34,7 +37,7 @@ def test_totals_equal_the_stream_sums(two_replicas, redis_server):
     assert merged["delivered"] == truth["packets"] - truth["loss"]
     assert merged["success_rate"] == pytest.approx((truth["packets"] - truth["loss"]) / truth["packets"], rel=1e-12)
     assert merged["antennas"]["active"] == ANTENNAS
-    assert merged["replicas"] == {"expected": 2, "answered": 2, "down": []}
+    assert merged["replicas"] == {"expected": 2, "answered": 2, "down": [], "stale": []}
     port = two_replicas["port"]
     parts = [http_get(port, "/api/v1/summary?window=0", host=h)[1] for h in ("127.0.0.1", "127.0.0.2")]
     assert sum(p["records"] for p in parts) == RECORDS
@@ -78,8 +81,17 @@ def test_one_replica_down_is_flagged_partial(two_replicas):
     port, dash = two_replicas["port"], two_replicas["dash"]
     first_alone = http_get(port, "/api/v1/summary?window=0", host="127.0.0.1")[1]
     assert two_replicas["second"].stop() == 0
-    partial = wait_replicas(dash.port, 1)
-    assert partial["replicas"] == {"expected": 2, "answered": 1, "down": [f"127.0.0.2:{port}"]}
+    # first counted from its last answer, flagged stale: the totals do not dip
+    stale = wait_replicas(dash.port, 1)
+    assert stale["replicas"]["down"] == []
+    assert [s["address"] for s in stale["replicas"]["stale"]] == [f"127.0.0.2:{port}"]
+    assert 0 <= stale["replicas"]["stale"][0]["age_s"] <= KEEP_STALE_MS / 1000
+    assert stale["records"] == RECORDS
+    # then it is down, and only what answers is counted
+    partial = wait_until(lambda: (lambda b: b if b["replicas"]["down"] else None)(
+        http_get(dash.port, "/api/v1/summary?window=0")[1]), 15, "the stale replica to go")
+    assert partial["replicas"] == {"expected": 2, "answered": 1, "down": [f"127.0.0.2:{port}"],
+                                   "stale": []}
     assert partial["records"] == first_alone["records"]
     assert partial["packets"] == first_alone["packets"]
     assert http_get(dash.port, "/readyz")[0] == 200
@@ -87,7 +99,8 @@ def test_one_replica_down_is_flagged_partial(two_replicas):
     assert status == 200
     assert dash.alive()
     assert two_replicas["first"].stop() == 0
-    gone = wait_replicas(dash.port, 0)
+    gone = wait_until(lambda: (lambda b: b if len(b["replicas"]["down"]) == 2 else None)(
+        http_get(dash.port, "/api/v1/summary?window=0")[1]), 15, "both replicas down")
     assert gone["replicas"]["down"] == [f"127.0.0.1:{port}", f"127.0.0.2:{port}"]
     status, body = http_get(dash.port, "/api/v1/summary?window=0")
     assert status == 503 and body["replicas"]["answered"] == 0

@@ -166,13 +166,13 @@ def test_dashboard_request_trace_reaches_analytics(spawn, redis_server, receiver
     for parent in parents:
         assert get_with_traceparent(port, "/api/v1/summary", parent)[0] == 200
     servers = wait_spans(receiver, len(parents), "GET /api/v1/summary", "dashboard")
-    clients = wait_spans(receiver, 1, "GET /api/v1/merge", "dashboard")
+    clients = wait_spans(receiver, 1, "GET /api/v1/exchange", "dashboard")
     server_ids = {s["spanId"]: s for s in servers if s["traceId"] in {p[3:35] for p in parents}}
     linked = [c for c in clients if c["parentSpanId"] in server_ids]
     assert linked, "no replica request under a traced dashboard request"
     for client in linked:
         assert client["kind"] == 3 and client["traceId"] == server_ids[client["parentSpanId"]]["traceId"]
-        answer = wait_until(lambda: [a for a in receiver.spans("GET /api/v1/merge", "analytics")
+        answer = wait_until(lambda: [a for a in receiver.spans("GET /api/v1/exchange", "analytics")
                                      if a.get("parentSpanId") == client["spanId"]], 10,
                             "analytics' server span under the client span")
         assert len(answer) == 1 and answer[0]["kind"] == 2 and answer[0]["traceId"] == client["traceId"]
