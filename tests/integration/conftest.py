@@ -22,8 +22,12 @@ SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime
                      "WARNING: ThreadSanitizer")
 
 
-def binary(name):
-    path = BUILD / "bin" / name
+# The release build, for the few measurements a sanitizer's allocator would distort.
+RELEASE_BUILD = REPO / "build"
+
+
+def binary(name, build=None):
+    path = (build or BUILD) / "bin" / name
     assert path.exists(), f"{path} not built"
     return str(path)
 
@@ -70,13 +74,13 @@ def metric_value(port, name, host="127.0.0.1"):
 class Process:
     """One of our binaries running in the background, stderr captured to a file."""
 
-    def __init__(self, name, args, env, workdir):
+    def __init__(self, name, args, env, workdir, build=None):
         self.name = name
         self.log_path = Path(workdir) / f"{name}-{time.monotonic_ns()}.log"
         self.log = open(self.log_path, "wb")
         full_env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "PORT"))}
         full_env.update(env)
-        self.proc = subprocess.Popen([binary(name), *args], env=full_env, stdout=self.log,
+        self.proc = subprocess.Popen([binary(name, build), *args], env=full_env, stdout=self.log,
                                      stderr=subprocess.STDOUT)
 
     def logs(self):
@@ -186,8 +190,8 @@ def spawn(workdir):
     """spawn(name, args, env) starts one of our binaries; all are stopped after the test."""
     started = []
 
-    def start(name, args=(), env=None):
-        proc = Process(name, list(args), env or {}, workdir)
+    def start(name, args=(), env=None, build=None):
+        proc = Process(name, list(args), env or {}, workdir, build)
         started.append(proc)
         return proc
 
