@@ -8,6 +8,7 @@
 
 #include "exchange.h"
 #include "tw_alloc.h"
+#include "tw_http_stream.h"
 #include "tw_api.h"
 #include "tw_api_query.h"
 #include "tw_status.h"
@@ -20,11 +21,23 @@
 
 typedef enum { SORT_ANTENNA_ID, SORT_LOSS_RATE, SORT_LATENCY } sort_key;
 
-/* One antenna's figures for a window, computed under the lock. */
+/* Antennas whose figures are computed per turn of the lock, so a list of 100k antennas
+ * never holds ingest up for long. */
+#define LIST_CHUNK_ANTENNAS 1024
+/* The list is sent in chunks of about this many bytes. */
+#define LIST_CHUNK_BYTES 65536
+/* Tries at a list when the state is replaced while it is computed. */
+#define LIST_TRIES 3
+
+/* One antenna's row for a window, copied out from under the lock. */
 typedef struct {
-    const antenna_state *antenna;
-    window_totals totals;
-    double p95;
+    char id[TW_ANTENNA_ID_MAX_LEN + 1]; /* antenna id */
+    const char *status;                 /* "ok", "degraded" or "offline" (static) */
+    int64_t last_seen;                  /* newest record */
+    uint64_t records;                   /* in the window */
+    uint64_t packets;                   /* in the window */
+    uint64_t loss;                      /* in the window */
+    tw_latency_figures latency;         /* in the window */
 } antenna_view;
 
 static int64_t now_s(void)
@@ -39,11 +52,26 @@ static const char *antenna_status(const antenna_state *antenna, const window_tot
                              totals->loss);
 }
 
-static cJSON *antenna_json(const antenna_view *view, int64_t now)
+/* The antenna's row for the window (the caller holds the lock). */
+static void view_of(const antenna_state *antenna, int64_t now, int64_t window_s,
+                    antenna_view *out)
 {
-    tw_antenna_row row = {view->antenna->id, antenna_status(view->antenna, &view->totals, now),
-                          view->antenna->last_seen, view->totals.records, view->totals.packets,
-                          view->totals.loss, tw_latency_figures_of(&view->totals.latency)};
+    window_totals totals;
+    window_figures_antenna(antenna, now, window_s, &totals);
+    memcpy(out->id, antenna->id, sizeof out->id);
+    out->status = antenna_status(antenna, &totals, now);
+    out->last_seen = antenna->last_seen;
+    out->records = totals.records;
+    out->packets = totals.packets;
+    out->loss = totals.loss;
+    out->latency = tw_latency_figures_of(&totals.latency);
+    tw_sketch_free(&totals.latency);
+}
+
+static cJSON *antenna_json(const antenna_view *view)
+{
+    tw_antenna_row row = {view->id,      view->status,  view->last_seen, view->records,
+                          view->packets, view->loss,    view->latency};
     return tw_antenna_row_to_json(&row);
 }
 
@@ -92,7 +120,7 @@ static int handle_summary(struct mg_connection *conn, void *arg)
 
 static double loss_rate(const antenna_view *view)
 {
-    return view->totals.packets ? (double)view->totals.loss / (double)view->totals.packets : -1;
+    return view->packets ? (double)view->loss / (double)view->packets : -1;
 }
 
 /* Descending by the chosen figure (unknown values last), then by id. */
@@ -105,12 +133,12 @@ static int compare_views(const void *a, const void *b, void *key_arg)
         fx = loss_rate(x);
         fy = loss_rate(y);
     } else if (key == SORT_LATENCY) {
-        fx = isnan(x->p95) ? -1 : x->p95;
-        fy = isnan(y->p95) ? -1 : y->p95;
+        fx = isnan(x->latency.p95) ? -1 : x->latency.p95;
+        fy = isnan(y->latency.p95) ? -1 : y->latency.p95;
     }
     if (fx != fy)
         return fx > fy ? -1 : 1;
-    return strcmp(x->antenna->id, y->antenna->id);
+    return strcmp(x->id, y->id);
 }
 
 static int read_sort(struct mg_connection *conn, sort_key *out)
@@ -132,9 +160,65 @@ static int read_sort(struct mg_connection *conn, sort_key *out)
     return TW_INVALID;
 }
 
-static void sort_views(antenna_view *views, size_t n, sort_key key)
+/* Every antenna's row for the window, computed a chunk of antennas per turn of the lock
+ * (from the start again if the state is replaced meanwhile); *count rows, caller frees. */
+static antenna_view *collect_views(aggregator *agg, int64_t now, int64_t window_s,
+                                   size_t *count)
 {
-    qsort_r(views, n, sizeof *views, compare_views, &key);
+    antenna_view *views = NULL;
+    size_t n = 0, cap = 0;
+    for (int tries = 0; tries < LIST_TRIES; tries++) {
+        n = 0;
+        uint64_t instance = 0;
+        for (size_t next = 0;; next += LIST_CHUNK_ANTENNAS) {
+            pthread_mutex_lock(&agg->lock);
+            if (next == 0)
+                instance = agg->instance;
+            bool replaced = agg->instance != instance;
+            size_t total = agg->antennas.count;
+            if (!replaced && total > cap) {
+                cap = total;
+                views = tw_xrealloc(views, (cap + 1) * sizeof *views);
+            }
+            for (size_t i = next; !replaced && i < total && i < next + LIST_CHUNK_ANTENNAS; i++)
+                view_of(agg->antennas.items[i], now, window_s, &views[n++]);
+            pthread_mutex_unlock(&agg->lock);
+            if (replaced)
+                break;
+            if (next + LIST_CHUNK_ANTENNAS >= total) {
+                *count = n;
+                return views ? views : tw_xcalloc(1, sizeof *views);
+            }
+        }
+    }
+    *count = n; /* replaced every time: the last try's rows */
+    return views ? views : tw_xcalloc(1, sizeof *views);
+}
+
+/* Sends the first limit views as a JSON array, chunk by chunk. */
+static void send_views(struct mg_connection *conn, const antenna_view *views, size_t n)
+{
+    if (!tw_http_stream_begin(conn, "application/json", NULL, NULL))
+        return;
+    tw_buf buf;
+    tw_buf_init(&buf);
+    tw_buf_puts(&buf, "[");
+    int rc = TW_OK;
+    for (size_t i = 0; i < n && rc == TW_OK; i++) {
+        cJSON *json = antenna_json(&views[i]);
+        char *text = cJSON_PrintUnformatted(json);
+        cJSON_Delete(json);
+        if (i)
+            tw_buf_puts(&buf, ",");
+        tw_buf_puts(&buf, text);
+        free(text);
+        if (buf.len >= LIST_CHUNK_BYTES)
+            rc = tw_http_stream_send(conn, &buf);
+    }
+    tw_buf_puts(&buf, "]");
+    if (rc == TW_OK && tw_http_stream_send(conn, &buf) == TW_OK)
+        tw_http_stream_end(conn);
+    tw_buf_free(&buf);
 }
 
 static int handle_antenna_list(struct mg_connection *conn, api_context *ctx)
@@ -144,26 +228,12 @@ static int handle_antenna_list(struct mg_connection *conn, api_context *ctx)
     if (tw_api_query_window(conn, &window_s) != TW_OK || read_sort(conn, &key) != TW_OK ||
         tw_http_query_int(conn, "limit", 1, LIST_LIMIT_MAX, LIST_LIMIT_MAX, &limit) != TW_OK)
         return 400;
-    int64_t now = now_s();
-    pthread_mutex_lock(&ctx->agg->lock);
-    size_t n = ctx->agg->antennas.count;
-    antenna_view *views = tw_xcalloc(n + 1, sizeof *views);
-    for (size_t i = 0; i < n; i++) {
-        views[i].antenna = ctx->agg->antennas.items[i];
-        window_figures_antenna(views[i].antenna, now, window_s, &views[i].totals);
-        views[i].p95 = tw_sketch_quantile(&views[i].totals.latency, 0.95);
-    }
-    sort_views(views, n, key);
-    cJSON *list = cJSON_CreateArray();
-    for (size_t i = 0; i < n && i < (size_t)limit; i++)
-        cJSON_AddItemToArray(list, antenna_json(&views[i], now));
-    pthread_mutex_unlock(&ctx->agg->lock);
-    for (size_t i = 0; i < n; i++)
-        tw_sketch_free(&views[i].totals.latency);
+    size_t n = 0;
+    antenna_view *views = collect_views(ctx->agg, now_s(), window_s, &n);
+    qsort_r(views, n, sizeof *views, compare_views, &key);
+    send_views(conn, views, n < (size_t)limit ? n : (size_t)limit);
     free(views);
-    int status = tw_http_reply_json(conn, 200, list);
-    cJSON_Delete(list);
-    return status;
+    return 200;
 }
 
 static int handle_one_antenna(struct mg_connection *conn, api_context *ctx, const char *id)
@@ -174,18 +244,15 @@ static int handle_one_antenna(struct mg_connection *conn, api_context *ctx, cons
     if (tw_api_query_window(conn, &window_s) != TW_OK)
         return 400;
     int64_t now = now_s();
-    cJSON *json = NULL;
-    antenna_view view = {0};
+    antenna_view view;
     pthread_mutex_lock(&ctx->agg->lock);
-    view.antenna = antenna_table_find(&ctx->agg->antennas, id);
-    if (view.antenna) {
-        window_figures_antenna(view.antenna, now, window_s, &view.totals);
-        json = antenna_json(&view, now);
-        tw_sketch_free(&view.totals.latency);
-    }
+    const antenna_state *antenna = antenna_table_find(&ctx->agg->antennas, id);
+    if (antenna)
+        view_of(antenna, now, window_s, &view);
     pthread_mutex_unlock(&ctx->agg->lock);
-    if (!json)
+    if (!antenna)
         return tw_http_reply_error(conn, 404, "unknown antenna: %s", id);
+    cJSON *json = antenna_json(&view);
     int status = tw_http_reply_json(conn, 200, json);
     cJSON_Delete(json);
     return status;
