@@ -83,7 +83,8 @@ static void parse_settings(analytics_settings *s, int argc, char **argv)
     tw_option options[] = {
         {"port", "PORT", TW_OPT_INT, "8001", "HTTP port for the API, /metrics, /healthz, /readyz", &s->port, 1, 65535, NULL},
         {"listen", "LISTEN_ADDR", TW_OPT_STR, "0.0.0.0", "HTTP listen address", &s->listen_addr, 0, 0, NULL},
-        {"http-threads", "HTTP_THREADS", TW_OPT_INT, "8", "HTTP worker threads", &s->http_threads, 1, 256, NULL},
+        {"http-threads", "HTTP_THREADS", TW_OPT_INT, TW_HTTP_DEFAULT_MAX_CONNECTIONS_TEXT,
+         "HTTP connections served at once, a worker thread each", &s->http_threads, 1, 4096, NULL},
         {"redis-url", "REDIS_URL", TW_OPT_STR, "", "redis://[user[:password]@]host[:port] (else REDIS_HOST/REDIS_PORT)", &s->redis_url, 0, 0, NULL},
         {"stream-key", "STREAM_KEY", TW_OPT_STR, "antenna_stream", "stream to consume", &s->stream_key, 0, 0, NULL},
         {"consumer-group", "CONSUMER_GROUP", TW_OPT_STR, "analytics", "consumer group", &s->group, 0, 0, NULL},
