@@ -49,23 +49,32 @@ static int64_t wall_s(void)
     return tw_wall_us() / TW_US_PER_S;
 }
 
-/* Takes one of the MAX_IN_FLIGHT places, or answers 503; returns 0 when it got one. */
-static int take_place(struct mg_connection *conn, api_context *ctx)
+/* A 503 that says when to ask again. */
+static int reply_retry_later(struct mg_connection *conn, const char *reason)
 {
-    if (atomic_fetch_add(&ctx->streams_in_flight, 1) < MAX_IN_FLIGHT)
-        return 0;
-    atomic_fetch_sub(&ctx->streams_in_flight, 1);
+    char body[160];
+    int len = snprintf(body, sizeof body, "{\"error\":\"%s\"}", reason);
+    char length[16];
+    snprintf(length, sizeof length, "%d", len);
     mg_response_header_start(conn, HTTP_UNAVAILABLE);
     mg_response_header_add(conn, "Retry-After", RETRY_AFTER_S, -1);
     mg_response_header_add(conn, "Content-Type", "application/json", -1);
-    static const char body[] = "{\"error\":\"busy: as many streamed replies as allowed are "
-                               "in flight; retry\"}";
-    char length[16];
-    snprintf(length, sizeof length, "%zu", sizeof body - 1);
     mg_response_header_add(conn, "Content-Length", length, -1);
     mg_response_header_send(conn);
-    mg_write(conn, body, sizeof body - 1);
+    mg_write(conn, body, (size_t)len);
     return HTTP_UNAVAILABLE;
+}
+
+/* Takes one of the MAX_IN_FLIGHT places, or answers 503; returns 0 when it got one. A
+ * state still being restored is not offered: a client would take it for the replica's. */
+static int take_place(struct mg_connection *conn, api_context *ctx)
+{
+    if (ctx->restored && !atomic_load(ctx->restored))
+        return reply_retry_later(conn, "restoring its checkpoint: not this replica's state yet");
+    if (atomic_fetch_add(&ctx->streams_in_flight, 1) < MAX_IN_FLIGHT)
+        return 0;
+    atomic_fetch_sub(&ctx->streams_in_flight, 1);
+    return reply_retry_later(conn, "busy: as many streamed replies as allowed are in flight");
 }
 
 /* Encodes the wanted antennas chunk by chunk, writing each chunk with the lock released.

@@ -84,7 +84,8 @@ static void parse_settings(analytics_settings *s, int argc, char **argv)
     tw_option options[] = {
         {"port", "PORT", TW_OPT_INT, "8001", "HTTP port for the API, /metrics, /healthz, /readyz", &s->port, 1, 65535, NULL},
         {"listen", "LISTEN_ADDR", TW_OPT_STR, "0.0.0.0", "HTTP listen address", &s->listen_addr, 0, 0, NULL},
-        {"http-threads", "HTTP_THREADS", TW_OPT_INT, "8", "HTTP worker threads", &s->http_threads, 1, 256, NULL},
+        {"http-threads", "HTTP_THREADS", TW_OPT_INT, TW_HTTP_DEFAULT_MAX_CONNECTIONS_TEXT,
+         "HTTP connections served at once, a worker thread each", &s->http_threads, 1, 4096, NULL},
         {"redis-url", "REDIS_URL", TW_OPT_STR, "", "redis://[user[:password]@]host[:port] (else REDIS_HOST/REDIS_PORT)", &s->redis_url, 0, 0, NULL},
         {"stream-key", "STREAM_KEY", TW_OPT_STR, "antenna_stream", "stream to consume", &s->stream_key, 0, 0, NULL},
         {"consumer-group", "CONSUMER_GROUP", TW_OPT_STR, "analytics", "consumer group", &s->group, 0, 0, NULL},
@@ -197,7 +198,7 @@ static void configure_kafka(analytics_app *app, tw_metrics *metrics)
         exit(1);
     }
     app->api = (api_context){&app->agg, &app->kreader.lag, &app->kreader.unknown,
-                             &app->kreader.unknown, tw_wall_us() / TW_US_PER_S, 0};
+                             &app->kreader.unknown, tw_wall_us() / TW_US_PER_S, 0, NULL};
     app->metrics = (analytics_metrics){&app->agg, NULL, &app->kreader.lag, NULL, NULL,
                                        (size_t)s->antenna_metrics};
     analytics_metrics_register(&app->metrics, metrics);
@@ -229,7 +230,8 @@ static void configure(analytics_app *app, tw_metrics *metrics)
     app->loop.checkpoint_records = s->checkpoint_records;
     app->loop.adoption = &app->adoption;
     app->api = (api_context){&app->agg, &app->reader.lag, &app->reader.pending,
-                             &app->reader.dlq_length, tw_wall_us() / TW_US_PER_S, 0};
+                             &app->reader.dlq_length, tw_wall_us() / TW_US_PER_S, 0,
+                             &app->restored};
     app->metrics = (analytics_metrics){&app->agg, &app->ring, &app->reader.lag,
                                        &app->reader.pending, &app->reader.dlq_length,
                                        (size_t)s->antenna_metrics};

@@ -15,7 +15,6 @@
 
 #define DEFAULT_PORT "8000"
 #define PORT_MAX 65535
-#define HTTP_THREADS 64
 #define SSE_MAX_CLIENTS 32
 #define SSE_INTERVAL_MS 1000
 #define SAMPLE_INTERVAL_US 1000000
@@ -128,7 +127,8 @@ int main(int argc, char **argv)
                     .sse_max_clients = SSE_MAX_CLIENTS,
                     .sse_interval_ms = SSE_INTERVAL_MS};
     atomic_init(&app.sse_clients, 0);
-    tw_http_config http_config = {s.listen_addr, (int)s.port, HTTP_THREADS, metrics, ready, &app};
+    tw_http_config http_config = {s.listen_addr, (int)s.port, TW_HTTP_DEFAULT_MAX_CONNECTIONS,
+                                  metrics,       ready,       &app};
     tw_http *http = tw_http_start(&http_config, err, sizeof err);
     int rc = EXIT_FAILURE;
     if (!http) {

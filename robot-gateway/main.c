@@ -15,7 +15,6 @@
 #include "tw_trace.h"
 
 #define SERVICE "robot-gateway"
-#define HTTP_THREADS 16     /* handlers wait on robot workers, so keep a few spare */
 #define STOP_POLL_US 100000 /* how often main checks for a stop signal */
 #define MIN_PORT 1
 #define MAX_PORT 65535
@@ -118,7 +117,7 @@ int main(int argc, char **argv)
         api.addr[i] = s.addr[i];
         api.robots[i] = rg_robot_start(&pins.robots[i], host[i], ports[i], s.watchdog_ms, metrics);
     }
-    tw_http_config http_config = {s.listen_addr, (int)s.port,  HTTP_THREADS,
+    tw_http_config http_config = {s.listen_addr, (int)s.port,  TW_HTTP_DEFAULT_MAX_CONNECTIONS,
                                   metrics,       rg_api_ready, &api};
     char err[256];
     tw_http *http = tw_http_start(&http_config, err, sizeof err);

@@ -14,20 +14,16 @@
 #include "tw_status.h"
 #include "tw_time.h"
 
-#define MAX_PORT 65535
 
 int rg_parse_host_port(const char *text, char *host, size_t host_size, int *port)
 {
     const char *colon = strrchr(text, ':');
     if (!colon || colon == text || (size_t)(colon - text) >= host_size)
         return TW_INVALID;
-    char *end = NULL;
-    long value = strtol(colon + 1, &end, 10);
-    if (end == colon + 1 || *end || value < 1 || value > MAX_PORT)
+    if (tw_net_parse_port(colon + 1, strlen(colon + 1), port) != TW_OK)
         return TW_INVALID;
     memcpy(host, text, (size_t)(colon - text));
     host[colon - text] = '\0';
-    *port = (int)value;
     return TW_OK;
 }
 

@@ -36,6 +36,9 @@
 #define BLINK_HALF_PERIOD_US 250000 /* eyes blink: 250 ms on, 250 ms off */
 #define HOST_BYTES 256
 #define SPAN_NAME_BYTES 48
+/* Waiting jobs beyond which a read is refused (its reply then has no pin read-back): a
+ * flood of unauthenticated reads never fills the queue a command needs, nor delays it long. */
+#define MAX_QUEUED_READS 8
 
 static const char *const action_names[RG_ACT_COUNT] = {"drive", "eyes", "servo", "read"};
 static const char *const eyes_names[] = {"off", "on", "blink"};
@@ -503,12 +506,12 @@ static void wait_for_work(rg_robot *r, int64_t wake_us)
     pthread_cond_timedwait(&r->work, &r->lock, &deadline);
 }
 
-/* Waits for this caller's turn on the connection, in arrival order. With limit, refuses
- * (TW_FULL) when stopping or when too many callers already wait. */
-static int acquire_turn(rg_robot *r, bool limit)
+/* Waits for this caller's turn on the connection, in arrival order. With max_waiting > 0,
+ * refuses (TW_FULL) when stopping or when that many callers already wait. */
+static int acquire_turn(rg_robot *r, uint64_t max_waiting)
 {
     pthread_mutex_lock(&r->lock);
-    if (limit && (r->stopping || r->next_ticket - r->serving >= MAX_QUEUED_JOBS)) {
+    if (max_waiting && (r->stopping || r->next_ticket - r->serving >= max_waiting)) {
         pthread_mutex_unlock(&r->lock);
         return TW_FULL;
     }
@@ -531,7 +534,7 @@ static void *worker(void *arg)
 {
     rg_robot *r = arg;
     for (;;) {
-        acquire_turn(r, false);
+        acquire_turn(r, 0);
         try_connect(r);
         if (r->conn.fd >= 0 && r->deadman_lost)
             install_deadman(r);
@@ -548,7 +551,7 @@ static void *worker(void *arg)
         if (stop)
             break;
     }
-    acquire_turn(r, false);
+    acquire_turn(r, 0);
     char err[RG_ERROR_BYTES];
     if (r->conn.fd >= 0)
         stop_motors(r, err);
@@ -615,7 +618,8 @@ int rg_robot_submit(rg_robot *r, rg_job *job)
     job->error[0] = '\0';
     if (job->action != RG_ACT_READ)
         tw_counter_add(r->commands[job->action], 1);
-    if (acquire_turn(r, true) != TW_OK) {
+    uint64_t max_waiting = job->action == RG_ACT_READ ? MAX_QUEUED_READS : MAX_QUEUED_JOBS;
+    if (acquire_turn(r, max_waiting) != TW_OK) {
         snprintf(job->error, sizeof job->error, "robot %s is busy or shutting down", r->pins.name);
         job->status = TW_FULL;
         return job->status;

@@ -353,7 +353,8 @@ int main(int argc, char **argv)
     }
     tw_http *http = NULL;
     if (sim.settings.port > 0) {
-        tw_http_config http_config = {sim.settings.listen_addr, (int)sim.settings.port, 2,
+        tw_http_config http_config = {sim.settings.listen_addr, (int)sim.settings.port,
+                                      TW_HTTP_DEFAULT_MAX_CONNECTIONS,
                                       metrics, broker_ready, &sim};
         http = tw_http_start(&http_config, err, sizeof err);
         if (!http) {

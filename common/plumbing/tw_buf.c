@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tw_alloc.h"
+#include "tw_utf8.h"
 
 #define BUF_INITIAL_BYTES 256
 
@@ -111,16 +112,25 @@ void tw_buf_hex(tw_buf *buf, const unsigned char *bytes, size_t n)
 
 void tw_buf_json_string(tw_buf *buf, const char *text)
 {
+    static const char replacement[] = "\\ufffd";
+    const unsigned char *p = (const unsigned char *)text;
+    size_t left = strlen(text);
     tw_buf_append(buf, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-        if (*p == '"' || *p == '\\') {
+    while (left > 0) {
+        size_t len = tw_utf8_char_len(p, left);
+        if (len == 0) {
+            tw_buf_append(buf, replacement, sizeof replacement - 1); /* keeps the JSON valid */
+            len = 1;
+        } else if (*p == '"' || *p == '\\') {
             char escaped[2] = {'\\', (char)*p};
             tw_buf_append(buf, escaped, 2);
         } else if (*p < 0x20 || *p == 0x7f) {
             tw_buf_printf(buf, "\\u%04x", *p);
         } else {
-            tw_buf_append(buf, p, 1);
+            tw_buf_append(buf, p, len);
         }
+        p += len;
+        left -= len;
     }
     tw_buf_append(buf, "\"", 1);
 }

@@ -31,7 +31,8 @@ char *tw_buf_extend(tw_buf *buf, size_t len);
 void tw_buf_puts(tw_buf *buf, const char *text);
 /* Appends printf-formatted text. */
 void tw_buf_printf(tw_buf *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Appends text as a quoted JSON string, escaping quotes, backslashes and control bytes. */
+/* Appends text as a quoted JSON string, escaping quotes, backslashes and control bytes;
+ * a byte that is not part of valid UTF-8 becomes \ufffd, so the JSON stays valid. */
 void tw_buf_json_string(tw_buf *buf, const char *text);
 /* Appends n bytes as 2 * n lowercase hex digits. */
 void tw_buf_hex(tw_buf *buf, const unsigned char *bytes, size_t n);

@@ -69,6 +69,25 @@ tw_decimal_status tw_parse_u64(const char *text, size_t len, uint64_t *out)
     return TW_DECIMAL_OK;
 }
 
+tw_decimal_status tw_parse_i64(const char *text, size_t len, int64_t *out)
+{
+    bool negative = len > 0 && text[0] == '-';
+    const char *digits = text + negative;
+    size_t digit_len = len - negative;
+    if (digit_len > 1 && digits[0] == '0')
+        return TW_DECIMAL_NOT_DIGITS; /* "060" is not how anyone writes 60 */
+    uint64_t magnitude;
+    tw_decimal_status status = tw_parse_u64(digits, digit_len, &magnitude);
+    if (status != TW_DECIMAL_OK)
+        return status;
+    if (negative && magnitude == 0)
+        return TW_DECIMAL_NOT_DIGITS; /* "-0" */
+    if (magnitude > (uint64_t)INT64_MAX + negative)
+        return TW_DECIMAL_OVERFLOW;
+    *out = negative ? -(int64_t)(magnitude - 1) - 1 : (int64_t)magnitude;
+    return TW_DECIMAL_OK;
+}
+
 /* 10^k for k <= EXACT_POWER_OF_TEN_MAX: every one is exact in a double. */
 static double power_of_ten(unsigned k)
 {

@@ -27,10 +27,18 @@ typedef int (*tw_http_handler)(struct mg_connection *conn, void *arg);
 /* Returns 1 when the service can do its work; else 0 with a reason in reason. */
 typedef int (*tw_http_ready_fn)(void *arg, tw_buf *reason);
 
+/* Connections a service serves at once unless it says otherwise: one worker thread each,
+ * so a few hundred slow or idle clients still leave workers for everyone else. */
+#define TW_HTTP_DEFAULT_MAX_CONNECTIONS 256
+#define TW_HTTP_DEFAULT_MAX_CONNECTIONS_TEXT "256" /* the same, for option tables */
+/* The time a client has to send a request's headers, and again its body (a read under way
+ * when the time runs out may add one more), and the longest a reply's send may stall. */
+#define TW_HTTP_REQUEST_TIMEOUT_MS 2000
+
 typedef struct {
     const char *listen_addr; /* address to bind, e.g. "0.0.0.0" */
     int port;                /* TCP port */
-    int threads;             /* worker threads */
+    int max_connections;     /* connections served at once, a worker thread each (0: default) */
     tw_metrics *metrics;     /* registry served at /metrics; request metrics are added to it */
     tw_http_ready_fn ready;  /* readiness check for /readyz, or NULL for always ready */
     void *ready_arg;         /* argument for ready */
@@ -58,16 +66,20 @@ int tw_http_reply_json(struct mg_connection *conn, int status, const cJSON *doc)
 int tw_http_reply_error(struct mg_connection *conn, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Reads query parameter name as an integer in [min, max]; when absent stores def.
+/* Reads query parameter name as a canonical decimal integer (tw_parse_i64) in [min, max];
+ * when absent stores def.
  * Returns TW_OK, or TW_INVALID after replying 400 with the reason. */
 int tw_http_query_int(struct mg_connection *conn, const char *name, int64_t min, int64_t max,
                       int64_t def, int64_t *out);
-/* Copies query parameter name into out; returns 1 if present, 0 if absent, -1 if too long. */
+/* Copies query parameter name into out; returns 1 if present, 0 if absent, -1 if too long
+ * or holding a NUL byte. */
 int tw_http_query_str(struct mg_connection *conn, const char *name, char *out, size_t out_size);
-/* Reads the request body into out, at most max_bytes; TW_OK (0), or the status it replied
- * with (413 too large, 400 unreadable), for the handler to return. */
+/* Reads the request body into out, at most max_bytes, within TW_HTTP_REQUEST_TIMEOUT_MS;
+ * TW_OK (0), or the status it replied with (413 too large, 408 incomplete in time, 400
+ * unreadable), for the handler to return. */
 int tw_http_read_body(struct mg_connection *conn, tw_buf *out, size_t max_bytes);
-/* Request path without the query string. */
+/* Request path without the query string, percent-decoded (tw_http_path.h); "" when the
+ * path was refused. */
 const char *tw_http_path(const struct mg_connection *conn);
 /* Request method ("GET", "POST", ...). */
 const char *tw_http_method(const struct mg_connection *conn);

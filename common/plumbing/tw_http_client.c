@@ -46,14 +46,10 @@ int tw_http_url_parse(const char *text, tw_http_url *out, char *err, size_t err_
     }
     memcpy(out->host, host, host_len);
     out->port = HTTP_DEFAULT_PORT;
-    if (colon) {
-        char *end = NULL;
-        long port = strtol(colon + 1, &end, 10);
-        if (end == colon + 1 || end != host + authority_len || port < 1 || port > 65535) {
-            snprintf(err, err_size, "endpoint port must be 1..65535");
-            return TW_INVALID;
-        }
-        out->port = (int)port;
+    if (colon && tw_net_parse_port(colon + 1, (size_t)(host + authority_len - (colon + 1)),
+                                   &out->port) != TW_OK) {
+        snprintf(err, err_size, "endpoint port must be 1..65535");
+        return TW_INVALID;
     }
     if (path) {
         size_t path_len = strlen(path);

@@ -10,10 +10,23 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tw_decimal.h"
 #include "tw_status.h"
 #include "tw_time.h"
 
 #define PORT_TEXT_BYTES 16
+#define NET_PORT_MIN 1
+#define NET_PORT_MAX 65535
+
+int tw_net_parse_port(const char *text, size_t len, int *port)
+{
+    int64_t value;
+    if (tw_parse_i64(text, len, &value) != TW_DECIMAL_OK || value < NET_PORT_MIN ||
+        value > NET_PORT_MAX)
+        return TW_INVALID;
+    *port = (int)value;
+    return TW_OK;
+}
 
 int tw_net_wait(int fd, short events, int64_t deadline_us)
 {

@@ -8,6 +8,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+/* Reads len bytes as a TCP port: a canonical decimal 1..65535 (no sign, space or leading
+ * zero). TW_OK with *port set, or TW_INVALID. */
+int tw_net_parse_port(const char *text, size_t len, int *port);
 /* Waits until fd is ready for events (POLLIN, POLLOUT) before the monotonic deadline_us;
  * TW_OK, or TW_ERR on timeout or error. */
 int tw_net_wait(int fd, short events, int64_t deadline_us);

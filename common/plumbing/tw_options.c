@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tw_decimal.h"
 #include "tw_http_client.h"
 #include "tw_status.h"
 
@@ -77,6 +78,16 @@ static bool http_url_valid(const char *text)
     return tw_http_url_parse(text, &url, reason, sizeof reason) == TW_OK;
 }
 
+/* True when text is written as people write a real number: an optional '-', a digit or
+ * '.', then digits, '.', and an exponent; strtod alone would also take " 1", "+1" or "0x1p3". */
+static bool plain_real(const char *text)
+{
+    const char *p = text + (text[0] == '-');
+    if (!((*p >= '0' && *p <= '9') || *p == '.'))
+        return false;
+    return strspn(p, "0123456789.eE-+") == strlen(p);
+}
+
 /* Converts text into the option's target; TW_INVALID when the text does not fit. */
 static int assign(const tw_option *opt, const char *text)
 {
@@ -89,13 +100,16 @@ static int assign(const tw_option *opt, const char *text)
         *(const char **)opt->target = text;
         return TW_OK;
     case TW_OPT_INT: {
-        long long value = strtoll(text, &end, 10);
-        if (errno || end == text || *end || !in_range(opt, (double)value))
+        int64_t value;
+        if (tw_parse_i64(text, strlen(text), &value) != TW_DECIMAL_OK ||
+            !in_range(opt, (double)value))
             return TW_INVALID;
         *(int64_t *)opt->target = value;
         return TW_OK;
     }
     case TW_OPT_DBL: {
+        if (!plain_real(text))
+            return TW_INVALID;
         double value = strtod(text, &end);
         if (errno || end == text || *end || !isfinite(value) || !in_range(opt, value))
             return TW_INVALID;

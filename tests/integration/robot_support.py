@@ -107,7 +107,7 @@ class Robots:
     def state(self):
         from conftest import http_get
         status, doc = http_get(self.http, "/api/v1/robots")
-        assert status == 200
+        assert status == 200, (status, doc)
         return {r["name"]: r for r in doc["robots"]}
 
     def connected(self):

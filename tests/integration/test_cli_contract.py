@@ -19,8 +19,8 @@ def test_help_lists_flags_env_and_defaults(name):
 
 
 @pytest.mark.parametrize("name,args", [(n, a) for n in SERVICES for a in (
-    ["--no-such-flag"], ["--port", "70000"], ["--port", "12x"], ["--redis-url", "http://x"],
-    ["stray"])])
+    ["--no-such-flag"], ["--port", "70000"], ["--port", "12x"], ["--port", " 80"],
+    ["--port", "+80"], ["--port", "080"], ["--redis-url", "http://x"], ["stray"])])
 def test_bad_flag_or_value_exits_2_with_one_line(name, args):
     out = subprocess.run([binary(name), *args], capture_output=True, text=True, timeout=10)
     assert out.returncode == 2

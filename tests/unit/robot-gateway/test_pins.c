@@ -171,6 +171,9 @@ static void host_port_parsing(void)
     TW_CHECK_INT(rg_parse_host_port("host:0", host, sizeof host, &port), TW_INVALID);
     TW_CHECK_INT(rg_parse_host_port("host", host, sizeof host, &port), TW_INVALID);
     TW_CHECK_INT(rg_parse_host_port(":80", host, sizeof host, &port), TW_INVALID);
+    const char *loose[] = {"host: 80", "host:+80", "host:080", "host:80 ", "host:65536", "host:"};
+    for (size_t i = 0; i < sizeof loose / sizeof loose[0]; i++)
+        TW_CHECK_INT(rg_parse_host_port(loose[i], host, sizeof host, &port), TW_INVALID);
 }
 
 TW_TEST_MAIN("robot-gateway pins", TW_TEST(default_pins_are_the_contract),

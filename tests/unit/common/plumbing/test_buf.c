@@ -1,4 +1,4 @@
-/* Growable buffers: JSON string escaping. */
+/* Growable buffers: JSON string escaping, valid UTF-8 kept, invalid bytes replaced. */
 #include "tw_buf.h"
 #include "tw_test.h"
 
@@ -17,4 +17,18 @@ static void test_json_string_escaping(void)
     TW_CHECK(fixed.truncated);
 }
 
-TW_TEST_MAIN("buf", TW_TEST(test_json_string_escaping))
+static void test_json_string_keeps_utf8_and_replaces_invalid_bytes(void)
+{
+    tw_buf out;
+    tw_buf_init(&out);
+    tw_buf_json_string(&out, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa1");
+    TW_CHECK_STR(out.data, "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa1\"");
+    tw_buf_reset(&out);
+    /* a lone 0xff, a truncated sequence at the end, an overlong '/', a surrogate */
+    tw_buf_json_string(&out, "/\xff/\xc0\xaf/\xed\xa0\x80/\xe2\x82");
+    TW_CHECK_STR(out.data, "\"/\\ufffd/\\ufffd\\ufffd/\\ufffd\\ufffd\\ufffd/\\ufffd\\ufffd\"");
+    tw_buf_free(&out);
+}
+
+TW_TEST_MAIN("buf", TW_TEST(test_json_string_escaping),
+             TW_TEST(test_json_string_keeps_utf8_and_replaces_invalid_bytes))

@@ -18,6 +18,10 @@ static void endpoint_urls_parse(void)
     TW_CHECK_INT(tw_http_url_parse("http://:4318", &url, err, sizeof err), TW_INVALID);
     TW_CHECK_INT(tw_http_url_parse("http://h:0", &url, err, sizeof err), TW_INVALID);
     TW_CHECK_INT(tw_http_url_parse("http://h:12x/", &url, err, sizeof err), TW_INVALID);
+    TW_CHECK_INT(tw_http_url_parse("http://h: 80/", &url, err, sizeof err), TW_INVALID);
+    TW_CHECK_INT(tw_http_url_parse("http://h:+80", &url, err, sizeof err), TW_INVALID);
+    TW_CHECK_INT(tw_http_url_parse("http://h:080", &url, err, sizeof err), TW_INVALID);
+    TW_CHECK_INT(tw_http_url_parse("http://h:/", &url, err, sizeof err), TW_INVALID);
 }
 
 TW_TEST_MAIN("http_client", TW_TEST(endpoint_urls_parse))

@@ -132,6 +132,22 @@ static void a_bad_flag_or_value_exits_2(void)
     TW_CHECK_INT(exit_status_of((char *[]){"test", "--port", NULL}), 2);
 }
 
+static void a_number_written_loosely_exits_2(void)
+{
+    const char *loose_ints[] = {" 80", "80 ", "+80", "080", "-0", "0x50", "8e1", ""};
+    for (size_t i = 0; i < sizeof loose_ints / sizeof loose_ints[0]; i++)
+        TW_CHECK_INT(exit_status_of((char *[]){"test", "--port", (char *)loose_ints[i], NULL}), 2);
+    const char *loose_reals[] = {" 0.5", "+0.5", "0x0.8p0", "0.5 ", "nan", ""};
+    for (size_t i = 0; i < sizeof loose_reals / sizeof loose_reals[0]; i++)
+        TW_CHECK_INT(exit_status_of((char *[]){"test", "--ratio", (char *)loose_reals[i], NULL}), 2);
+    test_settings s;
+    parse(&s, (char *[]){"test", "--ratio", ".5", "--port", "80", NULL});
+    TW_CHECK_NEAR(s.ratio, 0.5, 0);
+    TW_CHECK_INT(s.port, 80);
+    parse(&s, (char *[]){"test", "--ratio", "5e-1", NULL});
+    TW_CHECK_NEAR(s.ratio, 0.5, 0);
+}
+
 static void a_bad_environment_value_exits_2(void)
 {
     setenv(ENV_MODE, "medium", 1);
@@ -168,6 +184,7 @@ TW_TEST_MAIN("options", TW_TEST(defaults_fill_every_target),
              TW_TEST(a_flag_overrides_the_environment), TW_TEST(a_flag_takes_name_equals_value),
              TW_TEST(a_bool_flag_alone_is_true), TW_TEST(an_http_url_is_taken_as_given),
              TW_TEST(a_url_that_is_not_http_exits_2), TW_TEST(a_bad_flag_or_value_exits_2),
+             TW_TEST(a_number_written_loosely_exits_2),
              TW_TEST(a_bad_environment_value_exits_2), TW_TEST(help_exits_0),
              TW_TEST(a_secret_file_loses_its_trailing_newline),
              TW_TEST(a_missing_secret_file_is_an_error))
