@@ -11,12 +11,13 @@
 
 #include "tw_alloc.h"
 #include "tw_log.h"
+#include "tw_net.h"
+#include "tw_status.h"
 
 #define MAX_ENTRIES 32
 #define MAX_TARGETS 256
 #define HOST_MAX_BYTES 254
 #define PORT_MAX_BYTES 6
-#define PORT_MAX 65535
 
 typedef struct {
     char host[HOST_MAX_BYTES]; /* name or literal address */
@@ -47,10 +48,9 @@ static int parse_entry(const char *text, size_t len, entry *out, char *err, size
     memcpy(item, text, len);
     item[len] = 0;
     char *colon = strrchr(item, ':');
-    char *end = NULL;
-    long port = colon ? strtol(colon + 1, &end, 10) : 0;
-    if (!colon || colon == item || !end || *end || end == colon + 1 || port < 1 ||
-        port > PORT_MAX) {
+    int port = 0;
+    if (!colon || colon == item ||
+        tw_net_parse_port(colon + 1, strlen(colon + 1), &port) != TW_OK) {
         snprintf(err, err_size, "ANALYTICS_ADDR entry '%s' is not host:port", item);
         return -1;
     }
@@ -66,7 +66,7 @@ static int parse_entry(const char *text, size_t len, entry *out, char *err, size
         copy = sizeof out->host - 1;
     memcpy(out->host, host, copy);
     out->host[copy] = 0;
-    snprintf(out->port, sizeof out->port, "%ld", port);
+    snprintf(out->port, sizeof out->port, "%d", port);
     return 0;
 }
 

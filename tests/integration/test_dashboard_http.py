@@ -116,7 +116,8 @@ def test_help_and_bad_flags():
     ok = subprocess.run([binary("dashboard"), "--help"], capture_output=True, text=True)
     assert ok.returncode == 0 and "ANALYTICS_ADDR" in ok.stdout and "PORT" in ok.stdout
     for args in (["--port", "0"], ["--bogus"], ["--analytics-addr", "no-port"],
-                 ["--analytics-addr", "host:99999"]):
+                 ["--analytics-addr", "host:99999"], ["--analytics-addr", "host: 80"],
+                 ["--analytics-addr", "host:080"]):
         bad = subprocess.run([binary("dashboard"), *args], capture_output=True, text=True,
                              timeout=10)
         assert bad.returncode == 2, args
