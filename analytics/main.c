@@ -37,6 +37,7 @@ typedef struct {
     int64_t port;
     int64_t http_threads;
     const char *redis_url;
+    tw_sentinel_settings sentinel;
     const char *stream_key;
     const char *group;
     const char *consumer;
@@ -85,6 +86,7 @@ static void parse_settings(analytics_settings *s, int argc, char **argv)
         {"listen", "LISTEN_ADDR", TW_OPT_STR, "0.0.0.0", "HTTP listen address", &s->listen_addr, 0, 0, NULL},
         {"http-threads", "HTTP_THREADS", TW_OPT_INT, "8", "HTTP worker threads", &s->http_threads, 1, 256, NULL},
         {"redis-url", "REDIS_URL", TW_OPT_STR, "", "redis://[user[:password]@]host[:port] (else REDIS_HOST/REDIS_PORT)", &s->redis_url, 0, 0, NULL},
+        TW_SENTINEL_OPTIONS(&s->sentinel),
         {"stream-key", "STREAM_KEY", TW_OPT_STR, "antenna_stream", "stream to consume", &s->stream_key, 0, 0, NULL},
         {"consumer-group", "CONSUMER_GROUP", TW_OPT_STR, "analytics", "consumer group", &s->group, 0, 0, NULL},
         {"consumer-name", "CONSUMER_NAME", TW_OPT_STR, "", "this consumer's name (default $HOSTNAME); keep it stable across restarts", &s->consumer, 0, 0, NULL},
@@ -160,7 +162,9 @@ static bool restore(analytics_app *app)
                         TW_INT("antennas", app->agg.antennas.count));
             return true;
         }
-        if (ctx) { /* reachable but unreadable: refuse to start from a wrong state */
+        /* reachable but unreadable: refuse to start from a wrong state (a replica or a
+         * loading Redis is only not the master yet: wait) */
+        if (ctx && !tw_redis_error_needs_reconnect(err)) {
             tw_log_error("cannot restore checkpoint", TW_STR("error", err));
             exit(1);
         }
@@ -286,7 +290,8 @@ int main(int argc, char **argv)
     tw_log_start("analytics", app.settings.log_level);
     tw_signal_install();
     char err[256];
-    if (tw_redis_url_resolve(app.settings.redis_url, &app.url, err, sizeof err) != TW_OK) {
+    if (tw_redis_url_resolve(app.settings.redis_url, &app.url, err, sizeof err) != TW_OK ||
+        tw_sentinel_parse(&app.settings.sentinel, &app.url.sentinel, err, sizeof err) != TW_OK) {
         fprintf(stderr, "analytics: %s\n", err);
         return 2;
     }

@@ -256,7 +256,8 @@ static redisContext *connect_and_join(stream_reader *reader, tw_backoff *backoff
     if (!first)
         tw_counter_add(reader->reconnects, 1);
     tw_log_info("reader joined consumer group", TW_STR("stream", reader->names->stream_key),
-                TW_STR("group", reader->names->group), TW_STR("consumer", reader->names->consumer));
+                TW_STR("group", reader->names->group), TW_STR("consumer", reader->names->consumer),
+                TW_STR("host", ctx->tcp.host), TW_INT("port", ctx->tcp.port));
     return ctx;
 }
 
