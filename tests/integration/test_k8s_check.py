@@ -84,7 +84,7 @@ def test_every_overlay_and_the_argocd_application_pass():
     assert result.stdout.splitlines() == [
         "k8s-check: k8s/overlays/minikube: 24 objects, 0 problems",
         "k8s-check: k8s/overlays/minikube-kafka: 26 objects, 0 problems",
-        "k8s-check: k8s/overlays/production: 32 objects, 0 problems",
+        "k8s-check: k8s/overlays/production: 35 objects, 0 problems",
         "k8s-check: k8s/argocd/application.yaml: 1 objects, 0 problems",
     ], result.stderr
     assert result.returncode == 0
@@ -201,7 +201,7 @@ def test_an_unpinned_production_image_is_caught(tmp_path):
     assert lines == [
         f"{tmp_path}: Deployment/dashboard: container dashboard: image "
         "ghcr.io/towerwatch/towerwatch-dashboard:latest is not pinned to a git SHA or digest",
-        f"k8s-check: {tmp_path}: 32 objects, 1 problems",
+        f"k8s-check: {tmp_path}: 35 objects, 1 problems",
     ]
     assert code == 1
 
@@ -215,6 +215,6 @@ def test_an_overlay_patch_that_orphans_a_service_is_caught(tmp_path):
     assert lines == [
         f'{tmp_path}: Service/analytics-headless: selector {{"app.kubernetes.io/name":"analytic"}} '
         "matches no pod template",
-        f"k8s-check: {tmp_path}: 32 objects, 1 problems",
+        f"k8s-check: {tmp_path}: 35 objects, 1 problems",
     ]
     assert code == 1
