@@ -251,12 +251,26 @@ static int run_kafka(analytics_app *app)
     return 0;
 }
 
-static int run(analytics_app *app)
+/* Until the checkpoint is restored the API would serve an empty state, as if this replica
+ * had counted nothing: /api/v1/ answers 503 then, and 404 for unknown paths after. */
+static int handle_api_not_restored(struct mg_connection *conn, void *arg)
 {
-    if (app->kafka)
+    analytics_app *app = arg;
+    if (atomic_load(&app->restored))
+        return tw_http_reply_error(conn, 404, "no such path: %s", tw_http_path(conn));
+    return tw_http_reply_error(conn, 503, "restoring checkpoint from redis");
+}
+
+static int run(analytics_app *app, tw_http *http)
+{
+    if (app->kafka) {
+        api_register(http, &app->api);
         return run_kafka(app);
+    }
+    tw_http_route(http, "/api/v1/", "api", handle_api_not_restored, app);
     if (!restore(app))
         return 0;
+    api_register(http, &app->api); /* before /readyz can say ready */
     atomic_store(&app->restored, true);
     if (stream_reader_start(&app->reader) != TW_OK || apply_loop_start(&app->loop) != TW_OK) {
         tw_log_error("cannot start threads");
@@ -311,12 +325,11 @@ int main(int argc, char **argv)
         tw_log_error("cannot start HTTP server", TW_STR("error", err));
         return 1;
     }
-    api_register(http, &app.api);
     tw_log_info("analytics started", TW_STR("broker", app.settings.broker),
                 TW_STR("stream", app.kafka ? app.settings.kafka_topic : app.settings.stream_key),
                 TW_STR("group", app.settings.group), TW_STR("consumer", app.settings.consumer),
                 TW_INT("port", app.settings.port));
-    int status = run(&app);
+    int status = run(&app, http);
     tw_http_stop(http);
     tw_trace_stop();
     tw_log_info("analytics stopped", TW_INT("records", app.agg.records));
