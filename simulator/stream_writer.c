@@ -390,11 +390,22 @@ static size_t batch_size(const stream_writer *writer, size_t available)
     return available < writer->batch_max ? available : writer->batch_max;
 }
 
+/* True when a master check is due (with Sentinels): no new batch goes out, so the next
+ * flush starts with nothing in flight and can leave a master that is no longer the one. */
+static bool master_check_due(const stream_writer *writer)
+{
+    return writer->url.sentinel.count > 0 && tw_mono_us() >= writer->next_master_check_us;
+}
+
 int stream_writer_flush(stream_writer *writer, report_queue *queue)
 {
     if (writer->in_flight == 0) {
         if (ensure_connected(writer) != TW_OK)
             return TW_AGAIN;
+        if (tw_redis_master_moved(&writer->url, writer->ctx, &writer->next_master_check_us)) {
+            disconnect(writer, "the sentinels name another master");
+            return TW_AGAIN;
+        }
         if (writer->resolve_pending && resolve(writer, queue) != TW_OK)
             return TW_AGAIN;
         size_t n = batch_size(writer, queue->count);
@@ -414,7 +425,7 @@ int stream_writer_flush(stream_writer *writer, report_queue *queue)
      * is not kept waiting for them; after an error it is formatted again later, behind the
      * reports kept for retry */
     bool written = status == TW_OK && (size_t)confirmed == writer->in_flight && next > 0 &&
-                   write_batch(writer, &writer->next, next);
+                   !master_check_due(writer) && write_batch(writer, &writer->next, next);
     finish_batch(writer, queue, status, confirmed);
     if (written) {
         tw_buf swap = writer->command;

@@ -29,6 +29,7 @@ void stream_reader_init(stream_reader *reader, const tw_redis_url *url,
     reader->url = *url;
     reader->names = names;
     reader->ring = ring;
+    reader->next_master_check_us = 0;
     reply_arena_init(&reader->arena);
     atomic_init(&reader->connected, false);
     atomic_init(&reader->done, false);
@@ -321,6 +322,10 @@ static int read_once(stream_reader *reader, redisContext *ctx, analytics_entry *
         if (now >= *next_stats_us) {
             *next_stats_us = now + STATS_EVERY_US;
             poll_stats(reader, ctx);
+            if (tw_redis_master_moved(&reader->url, ctx, &reader->next_master_check_us)) {
+                tw_log_warn("the sentinels name another master; reconnecting");
+                return TW_ERR;
+            }
         }
         if (send_read(reader, ctx) != TW_OK)
             return TW_ERR;

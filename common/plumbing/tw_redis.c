@@ -14,6 +14,7 @@
 
 #define REDIS_DEFAULT_PORT 6379
 #define REDIS_SCHEME "redis://"
+#define MASTER_CHECK_TIMEOUT_MS 200 /* per Sentinel, so a check never holds a writer long */
 
 static int copy_part(char *dst, size_t dst_size, const char *src, size_t len)
 {
@@ -262,6 +263,23 @@ redisContext *tw_redis_connect(const tw_redis_url *url, int timeout_ms, char *er
     if (url->sentinel.count > 0)
         return connect_via_sentinels(url, timeout_ms, err, err_size);
     return connect_to(url, url->host, url->port, timeout_ms, err, err_size);
+}
+
+bool tw_redis_master_moved(const tw_redis_url *url, const redisContext *ctx,
+                           int64_t *next_check_us)
+{
+    int64_t now_us = tw_mono_us();
+    if (url->sentinel.count == 0 || now_us < *next_check_us)
+        return false;
+    *next_check_us = now_us + TW_REDIS_MASTER_CHECK_MS * TW_US_PER_MS;
+    for (size_t i = 0; i < url->sentinel.count; i++) {
+        tw_redis_addr master;
+        char err[256];
+        if (tw_sentinel_ask(&url->sentinel.sentinels[i], url->sentinel.master_name,
+                            MASTER_CHECK_TIMEOUT_MS, &master, err, sizeof err) == TW_OK)
+            return master.port != ctx->tcp.port || strcmp(master.host, ctx->tcp.host) != 0;
+    }
+    return false;
 }
 
 bool tw_redis_error_needs_reconnect(const char *error)

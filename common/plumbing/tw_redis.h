@@ -8,6 +8,7 @@
 #include <hiredis/hiredis.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tw_sentinel.h"
 
@@ -35,6 +36,16 @@ int tw_redis_parse_port(const char *text, size_t len, int *out);
  * failover. The caller frees the context with redisFree. */
 redisContext *tw_redis_connect(const tw_redis_url *url, int timeout_ms, char *err,
                                size_t err_size);
+/* How often tw_redis_master_moved asks the Sentinels. */
+#define TW_REDIS_MASTER_CHECK_MS 1000
+/* With Sentinels, at most once per TW_REDIS_MASTER_CHECK_MS (*next_check_us, monotonic, kept
+ * by the caller): true when a Sentinel now names another master than the one ctx is
+ * connected to. A switchover (SENTINEL FAILOVER), or a failover the old master lived
+ * through, leaves that master taking writes until Sentinel demotes it (about 10 s) and
+ * drops them then: the caller reconnects instead. False without Sentinels, when not due,
+ * or when no Sentinel answers (no reason to leave a master that works). */
+bool tw_redis_master_moved(const tw_redis_url *url, const redisContext *ctx,
+                           int64_t *next_check_us);
 /* True when an error reply means this server cannot take our writes now (READONLY: it is
  * a replica now; MASTERDOWN: a replica cut from its master; LOADING: still reading its
  * data; NOREPLICAS: a master that lost its replicas, min-replicas-to-write, perhaps the old

@@ -15,7 +15,8 @@ from conftest import REPO, free_port, wait_until
 
 MASTER_NAME = "towerwatch"
 USERS = ("admin", "simulator", "analytics", "replication", "sentinel")
-DOWN_AFTER_MS = 1000       # a master silent this long is subjectively down
+DOWN_AFTER_MS = 2000       # a master silent this long is subjectively down
+SETTLED_DOWN_AFTER_MS = 600000  # once a test has had its failovers (see settle)
 FAILOVER_TIMEOUT_MS = 4000  # and Sentinel retries a stuck failover after this
 START_TIMEOUT_S = 20
 
@@ -174,6 +175,14 @@ class SentinelCluster:
             return None
         instance = self.instance_on(ports.pop())
         return instance if instance.role() == "master" else None
+
+    def settle(self):
+        """No more failovers: a loaded machine can stall a master past DOWN_AFTER_MS, and
+        a failover the test did not plan, after the simulator has stopped, could drop
+        writes it can no longer re-send."""
+        for sentinel in self.sentinels:
+            sentinel.client().execute_command("SENTINEL", "SET", MASTER_NAME,
+                                              "down-after-milliseconds", SETTLED_DOWN_AFTER_MS)
 
     def stop(self):
         for process in (*self.sentinels, *self.instances):
