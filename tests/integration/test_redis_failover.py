@@ -108,6 +108,7 @@ def stop_and_check_exact(client, sim, analytics):
     assert wait_until(drained, 120, f"analytics to reach {expected}") == expected
     seqs = Counter((f["antenna_id"], int(f["seq"])) for f in stream_fields(client, KEY))
     assert len(seqs) == expected[0] and set(seqs.values()) == {1}
+    print(f"exact totals (records, packets, loss): {expected}")
     return expected
 
 
