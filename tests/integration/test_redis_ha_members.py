@@ -78,7 +78,7 @@ def members(workdir):
     env = dict(os.environ, HA_PEERS=",".join(HOSTS), REDIS_PORT=str(redis_port),
                SENTINEL_PORT=str(sentinel_port), SECRETS_DIR=str(secrets),
                CONF_DIR=str(REPO / "broker-config"), ACL_FILE=str(workdir / "users.acl"),
-               DOWN_AFTER_MS="1000", FAILOVER_TIMEOUT_MS="4000")
+               DOWN_AFTER_MS="2000", FAILOVER_TIMEOUT_MS="4000")
     started = [Member(workdir, host, env) for host in HOSTS]
     for m in started:
         m.redis_port, m.sentinel_port = redis_port, sentinel_port
