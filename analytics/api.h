@@ -5,7 +5,6 @@
 #define ANALYTICS_API_H
 
 #include <stdatomic.h>
-#include <stdbool.h>
 #include <stdint.h>
 
 #include "aggregator.h"
@@ -18,8 +17,6 @@ typedef struct {
     _Atomic int64_t *dlq_length; /* dead-letter entries; -1 unknown */
     int64_t started_at_s;        /* this process's start (Unix s) */
     atomic_int streams_in_flight; /* streamed replies being sent (exchange.c) */
-    const atomic_bool *restored;  /* the state is restored from its checkpoint (NULL:
-                                     always; the Kafka path loads partitions as they come) */
 } api_context;
 
 /* Adds value under name, or null when it is negative (unknown). */

@@ -65,12 +65,9 @@ static int reply_retry_later(struct mg_connection *conn, const char *reason)
     return HTTP_UNAVAILABLE;
 }
 
-/* Takes one of the MAX_IN_FLIGHT places, or answers 503; returns 0 when it got one. A
- * state still being restored is not offered: a client would take it for the replica's. */
+/* Takes one of the MAX_IN_FLIGHT places, or answers 503; returns 0 when it got one. */
 static int take_place(struct mg_connection *conn, api_context *ctx)
 {
-    if (ctx->restored && !atomic_load(ctx->restored))
-        return reply_retry_later(conn, "restoring its checkpoint: not this replica's state yet");
     if (atomic_fetch_add(&ctx->streams_in_flight, 1) < MAX_IN_FLIGHT)
         return 0;
     atomic_fetch_sub(&ctx->streams_in_flight, 1);

@@ -37,6 +37,7 @@ typedef struct {
     int64_t port;
     int64_t http_threads;
     const char *redis_url;
+    tw_sentinel_settings sentinel;
     const char *stream_key;
     const char *group;
     const char *consumer;
@@ -87,6 +88,7 @@ static void parse_settings(analytics_settings *s, int argc, char **argv)
         {"http-threads", "HTTP_THREADS", TW_OPT_INT, TW_HTTP_DEFAULT_MAX_CONNECTIONS_TEXT,
          "HTTP connections served at once, a worker thread each", &s->http_threads, 1, 4096, NULL},
         {"redis-url", "REDIS_URL", TW_OPT_STR, "", "redis://[user[:password]@]host[:port] (else REDIS_HOST/REDIS_PORT)", &s->redis_url, 0, 0, NULL},
+        TW_SENTINEL_OPTIONS(&s->sentinel),
         {"stream-key", "STREAM_KEY", TW_OPT_STR, "antenna_stream", "stream to consume", &s->stream_key, 0, 0, NULL},
         {"consumer-group", "CONSUMER_GROUP", TW_OPT_STR, "analytics", "consumer group", &s->group, 0, 0, NULL},
         {"consumer-name", "CONSUMER_NAME", TW_OPT_STR, "", "this consumer's name (default $HOSTNAME); keep it stable across restarts", &s->consumer, 0, 0, NULL},
@@ -163,7 +165,9 @@ static bool restore(analytics_app *app)
                         TW_INT("antennas", app->agg.antennas.count));
             return true;
         }
-        if (ctx) { /* reachable but unreadable: refuse to start from a wrong state */
+        /* reachable but unreadable: refuse to start from a wrong state (a replica or a
+         * loading Redis is only not the master yet: wait) */
+        if (ctx && !tw_redis_error_needs_reconnect(err)) {
             tw_log_error("cannot restore checkpoint", TW_STR("error", err));
             exit(1);
         }
@@ -198,7 +202,7 @@ static void configure_kafka(analytics_app *app, tw_metrics *metrics)
         exit(1);
     }
     app->api = (api_context){&app->agg, &app->kreader.lag, &app->kreader.unknown,
-                             &app->kreader.unknown, tw_wall_us() / TW_US_PER_S, 0, NULL};
+                             &app->kreader.unknown, tw_wall_us() / TW_US_PER_S, 0};
     app->metrics = (analytics_metrics){&app->agg, NULL, &app->kreader.lag, NULL, NULL,
                                        (size_t)s->antenna_metrics};
     analytics_metrics_register(&app->metrics, metrics);
@@ -230,8 +234,7 @@ static void configure(analytics_app *app, tw_metrics *metrics)
     app->loop.checkpoint_records = s->checkpoint_records;
     app->loop.adoption = &app->adoption;
     app->api = (api_context){&app->agg, &app->reader.lag, &app->reader.pending,
-                             &app->reader.dlq_length, tw_wall_us() / TW_US_PER_S, 0,
-                             &app->restored};
+                             &app->reader.dlq_length, tw_wall_us() / TW_US_PER_S, 0};
     app->metrics = (analytics_metrics){&app->agg, &app->ring, &app->reader.lag,
                                        &app->reader.pending, &app->reader.dlq_length,
                                        (size_t)s->antenna_metrics};
@@ -251,12 +254,26 @@ static int run_kafka(analytics_app *app)
     return 0;
 }
 
-static int run(analytics_app *app)
+/* Until the checkpoint is restored the API would serve an empty state, as if this replica
+ * had counted nothing: /api/v1/ answers 503 then, and 404 for unknown paths after. */
+static int handle_api_not_restored(struct mg_connection *conn, void *arg)
 {
-    if (app->kafka)
+    analytics_app *app = arg;
+    if (atomic_load(&app->restored))
+        return tw_http_reply_error(conn, 404, "no such path: %s", tw_http_path(conn));
+    return tw_http_reply_error(conn, 503, "restoring checkpoint from redis");
+}
+
+static int run(analytics_app *app, tw_http *http)
+{
+    if (app->kafka) {
+        api_register(http, &app->api);
         return run_kafka(app);
+    }
+    tw_http_route(http, "/api/v1/", "api", handle_api_not_restored, app);
     if (!restore(app))
         return 0;
+    api_register(http, &app->api); /* before /readyz can say ready */
     atomic_store(&app->restored, true);
     if (stream_reader_start(&app->reader) != TW_OK || apply_loop_start(&app->loop) != TW_OK) {
         tw_log_error("cannot start threads");
@@ -290,7 +307,8 @@ int main(int argc, char **argv)
     tw_log_start("analytics", app.settings.log_level);
     tw_signal_install();
     char err[256];
-    if (tw_redis_url_resolve(app.settings.redis_url, &app.url, err, sizeof err) != TW_OK) {
+    if (tw_redis_url_resolve(app.settings.redis_url, &app.url, err, sizeof err) != TW_OK ||
+        tw_sentinel_parse(&app.settings.sentinel, &app.url.sentinel, err, sizeof err) != TW_OK) {
         fprintf(stderr, "analytics: %s\n", err);
         return 2;
     }
@@ -310,12 +328,11 @@ int main(int argc, char **argv)
         tw_log_error("cannot start HTTP server", TW_STR("error", err));
         return 1;
     }
-    api_register(http, &app.api);
     tw_log_info("analytics started", TW_STR("broker", app.settings.broker),
                 TW_STR("stream", app.kafka ? app.settings.kafka_topic : app.settings.stream_key),
                 TW_STR("group", app.settings.group), TW_STR("consumer", app.settings.consumer),
                 TW_INT("port", app.settings.port));
-    int status = run(&app);
+    int status = run(&app, http);
     tw_http_stop(http);
     tw_trace_stop();
     tw_log_info("analytics stopped", TW_INT("records", app.agg.records));

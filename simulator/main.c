@@ -33,6 +33,7 @@ typedef struct {
     const char *listen_addr;
     int64_t port;
     const char *redis_url;
+    tw_sentinel_settings sentinel;
     const char *stream_key;
     const char *antenna_id;
     int64_t antennas;
@@ -79,6 +80,7 @@ static void parse_settings(sim_settings *s, int argc, char **argv)
         {"port", "PORT", TW_OPT_INT, "8003", "HTTP port for /metrics, /healthz, /readyz (0: none)", &s->port, 0, 65535, NULL},
         {"listen", "LISTEN_ADDR", TW_OPT_STR, "0.0.0.0", "HTTP listen address", &s->listen_addr, 0, 0, NULL},
         {"redis-url", "REDIS_URL", TW_OPT_STR, "", "redis://[user[:password]@]host[:port] (else REDIS_HOST/REDIS_PORT)", &s->redis_url, 0, 0, NULL},
+        TW_SENTINEL_OPTIONS(&s->sentinel),
         {"stream-key", "STREAM_KEY", TW_OPT_STR, "antenna_stream", "stream to append reports to", &s->stream_key, 0, 0, NULL},
         {"antenna-id", "ANTENNA_ID", TW_OPT_STR, "", "antenna id (default $HOSTNAME); with --antennas N > 1 ids are <id>-0..<id>-(N-1)", &s->antenna_id, 0, 0, NULL},
         {"antennas", "ANTENNAS", TW_OPT_INT, "1", "antennas simulated by this process", &s->antennas, 1, 100000, NULL},
@@ -337,7 +339,8 @@ int main(int argc, char **argv)
 
     tw_redis_url url;
     char err[256];
-    if (tw_redis_url_resolve(sim.settings.redis_url, &url, err, sizeof err) != TW_OK) {
+    if (tw_redis_url_resolve(sim.settings.redis_url, &url, err, sizeof err) != TW_OK ||
+        tw_sentinel_parse(&sim.settings.sentinel, &url.sentinel, err, sizeof err) != TW_OK) {
         fprintf(stderr, "simulator: %s\n", err);
         return 2;
     }

@@ -118,8 +118,8 @@ static int ensure_connected(stream_writer *writer)
     }
     tw_backoff_succeeded(&writer->backoff);
     atomic_store(&writer->connected, true);
-    tw_log_info("redis connected", TW_STR("host", writer->url.host),
-                TW_INT("port", writer->url.port));
+    tw_log_info("redis connected", TW_STR("host", writer->ctx->tcp.host),
+                TW_INT("port", writer->ctx->tcp.port));
     return TW_OK;
 }
 
@@ -231,10 +231,12 @@ static void keep_in_window(stream_writer *writer, const report_queue *queue, siz
 }
 
 /* Reads one reply per sent report; returns how many were confirmed, or TW_ERR when the
- * connection failed part-way (reports without a reply stay queued). */
+ * connection failed part-way (reports without a reply stay queued) or Redis answered that
+ * it is no longer the master (the connection is closed, so the next one finds it). */
 static int read_replies(stream_writer *writer, const report_queue *queue, size_t n,
                         int *confirmed)
 {
+    char why[256] = ""; /* an error reply that calls for a reconnection */
     *confirmed = 0;
     for (size_t i = 0; i < n; i++)
         writer->keep[i] = true;
@@ -249,6 +251,8 @@ static int read_replies(stream_writer *writer, const report_queue *queue, size_t
             if (tw_counter_value(writer->errors) == 0 || i == 0)
                 tw_log_warn("XADD rejected; report kept for retry", TW_STR("error", reply->str));
             tw_counter_add(writer->errors, 1);
+            if (!*why && tw_redis_error_needs_reconnect(reply->str))
+                snprintf(why, sizeof why, "%s", reply->str);
         } else {
             writer->keep[i] = false;
             (*confirmed)++;
@@ -259,6 +263,10 @@ static int read_replies(stream_writer *writer, const report_queue *queue, size_t
                 writer->ids[i] = (stream_id){0, 0};
         }
         freeReplyObject(reply);
+    }
+    if (*why) { /* not the master any more: every reply was read, find the master again */
+        disconnect(writer, why);
+        return TW_ERR;
     }
     return TW_OK;
 }
@@ -382,11 +390,22 @@ static size_t batch_size(const stream_writer *writer, size_t available)
     return available < writer->batch_max ? available : writer->batch_max;
 }
 
+/* True when a master check is due (with Sentinels): no new batch goes out, so the next
+ * flush starts with nothing in flight and can leave a master that is no longer the one. */
+static bool master_check_due(const stream_writer *writer)
+{
+    return writer->url.sentinel.count > 0 && tw_mono_us() >= writer->next_master_check_us;
+}
+
 int stream_writer_flush(stream_writer *writer, report_queue *queue)
 {
     if (writer->in_flight == 0) {
         if (ensure_connected(writer) != TW_OK)
             return TW_AGAIN;
+        if (tw_redis_master_moved(&writer->url, writer->ctx, &writer->next_master_check_us)) {
+            disconnect(writer, "the sentinels name another master");
+            return TW_AGAIN;
+        }
         if (writer->resolve_pending && resolve(writer, queue) != TW_OK)
             return TW_AGAIN;
         size_t n = batch_size(writer, queue->count);
@@ -406,7 +425,7 @@ int stream_writer_flush(stream_writer *writer, report_queue *queue)
      * is not kept waiting for them; after an error it is formatted again later, behind the
      * reports kept for retry */
     bool written = status == TW_OK && (size_t)confirmed == writer->in_flight && next > 0 &&
-                   write_batch(writer, &writer->next, next);
+                   !master_check_due(writer) && write_batch(writer, &writer->next, next);
     finish_batch(writer, queue, status, confirmed);
     if (written) {
         tw_buf swap = writer->command;

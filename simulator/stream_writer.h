@@ -53,6 +53,7 @@ typedef struct {
     tw_histogram *batch_seconds; /* time to write one batch and read its replies */
     uint64_t connections;    /* successful connections so far */
     resend_window window;    /* confirmed reports kept for re-sending */
+    int64_t next_master_check_us; /* with Sentinels: when to ask whether the master moved */
     bool resolve_pending;    /* reconnected: resolve before sending anything */
     size_t unreplied;        /* reports sent without a reply when the connection broke */
     bool resolve_warned;     /* a refused resolution was logged once */

@@ -43,6 +43,7 @@ void apply_loop_init(apply_loop *loop, aggregator *agg, owed_work *owed, spsc_ri
     loop->url = *url;
     loop->names = names;
     loop->adoption = NULL;
+    loop->next_master_check_us = 0;
     loop->applied = tw_metrics_counter(metrics, "analytics_entries_applied_total",
                                        "Stream entries applied to the aggregate state.", NULL);
     loop->checkpoints =
@@ -247,6 +248,10 @@ static void reload(apply_loop *loop, redisContext **ctx, tw_backoff *backoff)
 static int save(apply_loop *loop, redisContext **ctx, tw_backoff *backoff)
 {
     char err[256] = "";
+    if (*ctx && tw_redis_master_moved(&loop->url, *ctx, &loop->next_master_check_us)) {
+        tw_log_warn("the sentinels name another master; the checkpoint connection follows");
+        drop_connection(ctx, backoff);
+    }
     int connected = connect_when_due(loop, ctx, backoff);
     if (connected != TW_OK)
         return connected;

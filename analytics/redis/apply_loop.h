@@ -35,6 +35,7 @@ typedef struct {
     tw_counter *rollbacks;            /* times Redis was found behind the state in memory */
     tw_counter *discarded;            /* entries read before a reload, not applied */
     uint32_t epoch;                   /* the reader epoch whose entries are applied */
+    int64_t next_master_check_us;     /* with Sentinels: when to ask whether the master moved */
     tw_histogram *checkpoint_seconds; /* time per checkpoint */
     tw_histogram *processing_delay;   /* sent_us -> applied, seconds */
     tw_histogram *report_latency;     /* reported latency, seconds */

@@ -29,6 +29,7 @@ void stream_reader_init(stream_reader *reader, const tw_redis_url *url,
     reader->url = *url;
     reader->names = names;
     reader->ring = ring;
+    reader->next_master_check_us = 0;
     reply_arena_init(&reader->arena);
     atomic_init(&reader->connected, false);
     atomic_init(&reader->done, false);
@@ -256,7 +257,8 @@ static redisContext *connect_and_join(stream_reader *reader, tw_backoff *backoff
     if (!first)
         tw_counter_add(reader->reconnects, 1);
     tw_log_info("reader joined consumer group", TW_STR("stream", reader->names->stream_key),
-                TW_STR("group", reader->names->group), TW_STR("consumer", reader->names->consumer));
+                TW_STR("group", reader->names->group), TW_STR("consumer", reader->names->consumer),
+                TW_STR("host", ctx->tcp.host), TW_INT("port", ctx->tcp.port));
     return ctx;
 }
 
@@ -320,6 +322,10 @@ static int read_once(stream_reader *reader, redisContext *ctx, analytics_entry *
         if (now >= *next_stats_us) {
             *next_stats_us = now + STATS_EVERY_US;
             poll_stats(reader, ctx);
+            if (tw_redis_master_moved(&reader->url, ctx, &reader->next_master_check_us)) {
+                tw_log_warn("the sentinels name another master; reconnecting");
+                return TW_ERR;
+            }
         }
         if (send_read(reader, ctx) != TW_OK)
             return TW_ERR;

@@ -7,7 +7,8 @@
  * whose reply never arrived left them delivered but unread), once the aggregator has
  * applied and acknowledged everything handed over before, so that what is pending then
  * was never applied. When the aggregator reloads its state (Redis went back in time), the
- * reader starts over in a new epoch: a fresh connection and a new replay. */
+ * reader starts over in a new epoch: a fresh connection and a new replay. With Sentinels it
+ * also leaves a master the Sentinels no longer name (a switchover), checked with the stats. */
 #ifndef ANALYTICS_STREAM_READER_H
 #define ANALYTICS_STREAM_READER_H
 
@@ -32,6 +33,8 @@ typedef struct {
     spsc_ring *ring;                   /* to the aggregator */
     reply_arena arena;                 /* where the reader connection builds its replies */
     uint32_t reading_epoch;            /* reader thread only: the epoch it stamps entries with */
+    int64_t next_master_check_us;      /* reader thread only: with Sentinels, when to ask
+                                          whether the master moved */
     pthread_t thread;                  /* the reader thread */
     atomic_bool connected;             /* Redis reachable and group joined */
     atomic_bool done;                  /* the thread has pushed its last entry */

@@ -1,4 +1,5 @@
-/* Redis endpoint parsing and authenticated, time-bounded connections. */
+/* Redis endpoint parsing and authenticated, time-bounded connections, directly or to the
+ * master the Sentinels name. */
 #include "tw_redis.h"
 
 #include <stdbool.h>
@@ -13,6 +14,7 @@
 
 #define REDIS_DEFAULT_PORT 6379
 #define REDIS_SCHEME "redis://"
+#define MASTER_CHECK_TIMEOUT_MS 200 /* per Sentinel, so a check never holds a writer long */
 
 static int copy_part(char *dst, size_t dst_size, const char *src, size_t len)
 {
@@ -23,7 +25,7 @@ static int copy_part(char *dst, size_t dst_size, const char *src, size_t len)
     return TW_OK;
 }
 
-static int parse_port(const char *text, size_t len, int *out)
+int tw_redis_parse_port(const char *text, size_t len, int *out)
 {
     if (len == 0 || len > 5)
         return TW_INVALID;
@@ -74,7 +76,7 @@ int tw_redis_url_parse(const char *url, tw_redis_url *out, char *err, size_t err
     }
     if (rest[host_end] == ':') {
         const char *port = rest + host_end + 1;
-        if (parse_port(port, strcspn(port, "/"), &out->port) != TW_OK) {
+        if (tw_redis_parse_port(port, strcspn(port, "/"), &out->port) != TW_OK) {
             snprintf(err, err_size, "redis URL has an invalid port");
             return TW_INVALID;
         }
@@ -186,13 +188,15 @@ static int authenticate(redisContext *ctx, const tw_redis_url *url, char *err, s
     return failed ? TW_ERR : TW_OK;
 }
 
-redisContext *tw_redis_connect(const tw_redis_url *url, int timeout_ms, char *err, size_t err_size)
+/* Connects to host:port and authenticates with url's credentials. */
+static redisContext *connect_to(const tw_redis_url *url, const char *host, int port, int timeout_ms,
+                                char *err, size_t err_size)
 {
     struct timeval timeout = {.tv_sec = timeout_ms / TW_MS_PER_S,
                               .tv_usec = (timeout_ms % TW_MS_PER_S) * TW_US_PER_MS};
-    redisContext *ctx = redisConnectWithTimeout(url->host, url->port, timeout);
+    redisContext *ctx = redisConnectWithTimeout(host, port, timeout);
     if (!ctx || ctx->err) {
-        snprintf(err, err_size, "connect %s:%d: %s", url->host, url->port,
+        snprintf(err, err_size, "connect %s:%d: %s", host, port,
                  ctx ? ctx->errstr : "out of memory");
         redisFree(ctx);
         return NULL;
@@ -204,4 +208,86 @@ redisContext *tw_redis_connect(const tw_redis_url *url, int timeout_ms, char *er
         return NULL;
     }
     return ctx;
+}
+
+static bool same_addr(const tw_redis_addr *a, const tw_redis_addr *b)
+{
+    return a->port == b->port && strcmp(a->host, b->host) == 0;
+}
+
+/* Connects to master when it is a master; NULL with err set otherwise. */
+static redisContext *connect_to_master(const tw_redis_url *url, const tw_redis_addr *master,
+                                       int timeout_ms, char *err, size_t err_size)
+{
+    redisContext *ctx = connect_to(url, master->host, master->port, timeout_ms, err, err_size);
+    if (ctx && tw_sentinel_check_master(ctx, err, err_size) != TW_OK) {
+        redisFree(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+/* Asks each Sentinel in turn; the first address named that is a master wins. During a
+ * failover some Sentinels may still name the old master, or name the promoted replica
+ * before it has become a master: those are skipped, and when none answers the caller
+ * retries after its backoff. Each address is tried once per call. */
+static redisContext *connect_via_sentinels(const tw_redis_url *url, int timeout_ms, char *err,
+                                           size_t err_size)
+{
+    const tw_sentinel_config *config = &url->sentinel;
+    tw_redis_addr tried[TW_SENTINEL_MAX];
+    size_t tried_count = 0;
+    char why[256] = "";
+    for (size_t i = 0; i < config->count; i++) {
+        tw_redis_addr master;
+        if (tw_sentinel_ask(&config->sentinels[i], config->master_name, timeout_ms, &master, why,
+                            sizeof why) != TW_OK)
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < tried_count && !seen; j++)
+            seen = same_addr(&tried[j], &master);
+        if (seen)
+            continue;
+        tried[tried_count++] = master;
+        redisContext *ctx = connect_to_master(url, &master, timeout_ms, why, sizeof why);
+        if (ctx)
+            return ctx;
+    }
+    snprintf(err, err_size, "no master %s from %zu sentinels (last: %s)", config->master_name,
+             config->count, why);
+    return NULL;
+}
+
+redisContext *tw_redis_connect(const tw_redis_url *url, int timeout_ms, char *err, size_t err_size)
+{
+    if (url->sentinel.count > 0)
+        return connect_via_sentinels(url, timeout_ms, err, err_size);
+    return connect_to(url, url->host, url->port, timeout_ms, err, err_size);
+}
+
+bool tw_redis_master_moved(const tw_redis_url *url, const redisContext *ctx,
+                           int64_t *next_check_us)
+{
+    int64_t now_us = tw_mono_us();
+    if (url->sentinel.count == 0 || now_us < *next_check_us)
+        return false;
+    *next_check_us = now_us + TW_REDIS_MASTER_CHECK_MS * TW_US_PER_MS;
+    for (size_t i = 0; i < url->sentinel.count; i++) {
+        tw_redis_addr master;
+        char err[256];
+        if (tw_sentinel_ask(&url->sentinel.sentinels[i], url->sentinel.master_name,
+                            MASTER_CHECK_TIMEOUT_MS, &master, err, sizeof err) == TW_OK)
+            return master.port != ctx->tcp.port || strcmp(master.host, ctx->tcp.host) != 0;
+    }
+    return false;
+}
+
+bool tw_redis_error_needs_reconnect(const char *error)
+{
+    static const char *const prefixes[] = {"READONLY", "MASTERDOWN", "LOADING", "NOREPLICAS"};
+    for (size_t i = 0; error && i < sizeof prefixes / sizeof prefixes[0]; i++) {
+        if (strncmp(error, prefixes[i], strlen(prefixes[i])) == 0)
+            return true;
+    }
+    return false;
 }

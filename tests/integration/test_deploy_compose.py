@@ -14,6 +14,8 @@ SECRETS = [
     "REDIS_ADMIN_PASSWORD",
     "REDIS_SIMULATOR_PASSWORD",
     "REDIS_ANALYTICS_PASSWORD",
+    "REDIS_REPLICATION_PASSWORD",
+    "REDIS_SENTINEL_PASSWORD",
     "ROBOT_TOKEN",
     "GRAFANA_ADMIN_PASSWORD",
 ]
@@ -52,13 +54,24 @@ def test_the_stack_has_every_service(stack):
         "linus-pi",
         "prometheus",
         "redis",
+        "redis-ha-0",
+        "redis-ha-1",
+        "redis-ha-2",
         "robot-gateway",
+        "sentinel-0",
+        "sentinel-1",
+        "sentinel-2",
         "simulator",
         "torvalds-pi",
     ]
     assert stack["simulator"]["scale"] == 3
-    assert {name for name, svc in stack.items() if svc.get("profiles")} == {"kafka", "kafka-topics"}
+    ha = {f"{kind}-{i}" for kind in ("redis-ha", "sentinel") for i in range(3)}
+    assert {name for name, svc in stack.items() if svc.get("profiles")} == {"kafka", "kafka-topics",
+                                                                            *ha}
     assert all(stack[name]["profiles"] == ["kafka"] for name in ("kafka", "kafka-topics"))
+    assert all(stack[name]["profiles"] == ["ha"] for name in ha)
+    # each Sentinel shares its Redis' network namespace: both answer on that member's name
+    assert all(stack[f"sentinel-{i}"]["network_mode"] == f"service:redis-ha-{i}" for i in range(3))
 
 
 def test_broker_selects_the_path_of_simulator_and_analytics(tmp_path):
@@ -96,8 +109,13 @@ def test_depends_on_waits_for_health_of_services_that_report_it(stack):
         "dashboard->analytics",
         "grafana->prometheus",
         "kafka-topics->kafka",
+        "redis-ha-1->redis-ha-0",
+        "redis-ha-2->redis-ha-1",
         "robot-gateway->linus-pi",
         "robot-gateway->torvalds-pi",
+        "sentinel-0->redis-ha-0",
+        "sentinel-1->redis-ha-1",
+        "sentinel-2->redis-ha-2",
         "simulator->redis",
     ]
 

@@ -82,9 +82,10 @@ def test_every_overlay_and_the_argocd_application_pass():
         [str(REPO / "deploy" / "k8s-check")], cwd=REPO, capture_output=True, text=True, timeout=NODE_TIMEOUT_S
     )
     assert result.stdout.splitlines() == [
-        "k8s-check: k8s/overlays/minikube: 24 objects, 0 problems",
-        "k8s-check: k8s/overlays/minikube-kafka: 26 objects, 0 problems",
-        "k8s-check: k8s/overlays/production: 32 objects, 0 problems",
+        "k8s-check: k8s/overlays/minikube: 25 objects, 0 problems",
+        "k8s-check: k8s/overlays/minikube-kafka: 27 objects, 0 problems",
+        "k8s-check: k8s/overlays/production: 36 objects, 0 problems",
+        "k8s-check: k8s/overlays/production-autoscaling: 38 objects, 0 problems",
         "k8s-check: k8s/argocd/application.yaml: 1 objects, 0 problems",
     ], result.stderr
     assert result.returncode == 0
@@ -175,6 +176,40 @@ def test_a_broken_manifest_is_caught(tmp_path, breaker, expected):
     assert code == 1
 
 
+def scaled_object(target_kind, target_name, auth):
+    return {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledObject",
+        "metadata": {"name": "web"},
+        "spec": {
+            "scaleTargetRef": {"kind": target_kind, "name": target_name},
+            "triggers": [{"type": "redis-streams", "metadata": {"stream": "s"},
+                          "authenticationRef": {"name": auth}}],
+        },
+    }
+
+
+def test_a_keda_scaled_object_must_name_its_target_and_authentication(tmp_path):
+    good = copy.deepcopy(GOOD) + [
+        {"apiVersion": "keda.sh/v1alpha1", "kind": "TriggerAuthentication",
+         "metadata": {"name": "redis"},
+         "spec": {"secretTargetRef": [{"parameter": "password", "name": "redis-passwords",
+                                       "key": "analytics"}]}},
+        scaled_object("Deployment", "web", "redis"),
+    ]
+    assert check_objects(tmp_path, good)[:2] == (0, [])
+    wrong = copy.deepcopy(GOOD) + [scaled_object("StatefulSet", "web", "nowhere"),
+                                   {**scaled_object("Deployment", "web", "x"), "spec": {}}]
+    code, problems, _ = check_objects(tmp_path, wrong)
+    assert problems == [
+        "ScaledObject/web: schema: data/spec must have required property scaleTargetRef, "
+        "data/spec must have required property triggers",
+        "ScaledObject/web: scaleTargetRef StatefulSet/web does not exist",
+        "ScaledObject/web: authenticationRef nowhere does not exist",
+    ]
+    assert code == 1
+
+
 def test_a_manifest_that_does_not_parse_is_caught(tmp_path):
     path = tmp_path / "manifest.yaml"
     path.write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n   labels: {a: b}\n")
@@ -201,7 +236,7 @@ def test_an_unpinned_production_image_is_caught(tmp_path):
     assert lines == [
         f"{tmp_path}: Deployment/dashboard: container dashboard: image "
         "ghcr.io/towerwatch/towerwatch-dashboard:latest is not pinned to a git SHA or digest",
-        f"k8s-check: {tmp_path}: 32 objects, 1 problems",
+        f"k8s-check: {tmp_path}: 36 objects, 1 problems",
     ]
     assert code == 1
 
@@ -215,6 +250,6 @@ def test_an_overlay_patch_that_orphans_a_service_is_caught(tmp_path):
     assert lines == [
         f'{tmp_path}: Service/analytics-headless: selector {{"app.kubernetes.io/name":"analytic"}} '
         "matches no pod template",
-        f"k8s-check: {tmp_path}: 32 objects, 1 problems",
+        f"k8s-check: {tmp_path}: 36 objects, 1 problems",
     ]
     assert code == 1

