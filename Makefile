@@ -140,10 +140,11 @@ test: deps-test
 
 # A running stack (or a taken port) is reported before anything is built; the build runs
 # in a fresh make, so pkg-config sees the packages deps-build has just installed.
+run: export TW_BUILD := $(abspath $(BUILD))
 run: deps-build
-	@TW_BUILD=$(abspath $(BUILD)) mk/run-local check
+	@mk/run-local check
 	@$(MAKE) -s --no-print-directory all
-	@TW_BUILD=$(abspath $(BUILD)) mk/run-local
+	@mk/run-local
 
 bench: deps-bench bench-build
 	@bench/run
