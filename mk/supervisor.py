@@ -109,7 +109,7 @@ class Supervisor:
 
     def __init__(self, run_dir, ports):
         self.run_dir = run_dir
-        self.ports = ports  # {port: "SETTING (what)"}
+        self.ports = ports  # {port: "SETTING, what listens there"}
         self.programs = []
         self.stop_requested = False
         self.lock_file = None
