@@ -13,8 +13,14 @@ PYTHON  ?= /usr/bin/python3
 PKG_CONFIG := PKG_CONFIG_PATH=$(CURDIR)/mk/pkgconfig:$(PKG_CONFIG_PATH) pkg-config
 
 PKGS     := hiredis libcjson civetweb
+# $(call tw_lazy,VAR,command): VAR runs the shell command the first time it is used and
+# keeps its output, so pkg-config runs only when something is compiled or linked (never
+# before `make run` or `make test` has installed the -dev packages).
+tw_lazy = $(eval $(1) = $$(eval $(1) := $$$$(shell $(2)))$$($(1)))
 # librdkafka: only the services with a Kafka path link it (module.mk passes RDKAFKA_LIBS).
-RDKAFKA_LIBS := $(shell $(PKG_CONFIG) --libs rdkafka)
+$(call tw_lazy,RDKAFKA_LIBS,$(PKG_CONFIG) --libs rdkafka)
+$(call tw_lazy,PKG_CFLAGS,$(PKG_CONFIG) --cflags $(PKGS) rdkafka)
+$(call tw_lazy,PKG_LIBS,$(PKG_CONFIG) --libs $(PKGS))
 CC       ?= cc
 # The common library has two halves: contract/ (what another service or a user relies on:
 # the report record, the JSON API's encoders, the quantile sketch and its wire codec) and
@@ -23,8 +29,8 @@ CC       ?= cc
 COMMON_DIRS     := common/contract common/plumbing
 COMMON_INCLUDES := $(addprefix -I,$(COMMON_DIRS))
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
-CFLAGS   := -std=c17 -D_GNU_SOURCE -g -pthread $(WARN) $(COMMON_INCLUDES) $(shell $(PKG_CONFIG) --cflags $(PKGS) rdkafka)
-LDLIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm -pthread
+CFLAGS   = -std=c17 -D_GNU_SOURCE -g -pthread $(WARN) $(COMMON_INCLUDES) $(PKG_CFLAGS)
+LDLIBS   = $(PKG_LIBS) -lm -pthread
 OPT      := -O2
 
 ifeq ($(SAN),asan)
@@ -65,7 +71,7 @@ $(2)_SRCS := $$(filter-out $(2)/main.c %/node_modules/%,$$(sort $$(call tw_rwild
 $(2)_INCLUDES := $$(call tw_include_dirs,$(2))
 $(OBJ)/$(2)/%.o: CFLAGS += $$($(2)_INCLUDES)
 $(2)_LIBA := $(LIB)/lib$(2).a
-$(2)_EXTRA_LIBS := $(3)
+$(2)_EXTRA_LIBS = $(3)
 $$($(2)_LIBA): $$(call tw_objs,$(2),$$($(2)_SRCS))
 	@mkdir -p $$(@D)
 	$$(AR) rcs $$@ $$^
@@ -132,7 +138,12 @@ deps-bench:
 test: deps-test
 	@mk/run-tests
 
-run: deps-build all
+# A running stack (or a taken port) is reported before anything is built; the build runs
+# in a fresh make, so pkg-config sees the packages deps-build has just installed.
+run: export TW_BUILD := $(abspath $(BUILD))
+run: deps-build
+	@mk/run-local check
+	@$(MAKE) -s --no-print-directory all
 	@mk/run-local
 
 bench: deps-bench bench-build

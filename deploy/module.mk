@@ -2,8 +2,10 @@
 #   make images        build every service's image + redis (docker, else podman)
 #   make images-test   no registry needed: debootstrap base images, build with
 #                      --pull=never, run each image and check user, labels and health
+#   make compose-test  docker-compose.yml up through podman, checked, torn down
 #   make k8s-check     render every kustomize overlay and validate the objects
-.PHONY: images images-test k8s-check compose-test print-services print-image-args
+# images-test and compose-test install what they need first (mk/deps-images.txt; as root).
+.PHONY: images images-test k8s-check compose-test print-services print-image-args deps-images
 
 # The one list of services that ship as images (deploy/Dockerfile), and what differs
 # between them: default port, runtime packages beyond the base ones, health probe, and the
@@ -40,11 +42,14 @@ print-image-args:
 images:
 	deploy/build-images
 
-images-test:
+deps-images:
+	@mk/install-deps images
+
+images-test: deps-images
 	deploy/images-test
 
 k8s-check:
 	deploy/k8s-check
 
-compose-test:
+compose-test: deps-images
 	deploy/compose-test
