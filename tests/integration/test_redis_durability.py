@@ -249,6 +249,45 @@ def test_redis_going_back_in_time_is_detected_and_totals_end_exact(spawn, redis_
     assert sum(quality(p)["duplicates"] for p in ports) == 0
 
 
+def test_redis_losing_deliveries_but_no_checkpoint_counts_each_report_once(spawn, redis_server,
+                                                                           workdir):
+    """Redis comes back behind entries the replicas read and applied, while every
+    checkpoint they saved survives (no save falls in the part lost, as when a kill -9 loses
+    the last fraction of a second): the generations agree, yet the deliveries are gone and
+    the simulator re-sends those reports, which either replica may read. Each replica finds
+    an entry it applied no longer pending for it, reloads and replays, so each report is
+    counted once overall."""
+    count = 24_000
+    # no save between the copy and the crash: only the start-up one (adoption looks first
+    # after 15 s, and no checkpoint interval or record count is reached before the end)
+    rarely = ["--adopt-after", "60", "--checkpoint-ms", "600000", "--checkpoint-records",
+              "100000000"]
+    replicas = [start_analytics(spawn, redis_server, consumer=f"behind-{i}", args=rarely)
+                for i in range(2)]
+    ports = [r.port for r in replicas]
+    sim = spawn("simulator", ["--port", "0", "--antennas", "6", "--rate", "4000", "--count",
+                              str(count), "--seed", "14", "--resend-window-ms", "30000",
+                              "--antenna-id", "b"],
+                {"REDIS_URL": redis_server.url("simulator")})
+    wait_until(lambda: sum(summary(p)["records"] for p in ports) >= 6000, 60,
+               "analytics to apply a first part")
+    copy_data(redis_server, workdir / "older")
+    wait_until(lambda: sum(summary(p)["records"] for p in ports) >= 12000, 60,
+               "analytics to apply more past the copy")
+    redis_server.kill9()
+    restore_data(redis_server, workdir / "older")
+    redis_server.start()
+    client = redis_server.client()
+    assert client.xlen(KEY) < 12000  # Redis really lost entries the replicas had applied
+    assert sim.wait_exit(120) == 0, sim.logs()
+    expected = generated(sim)
+    assert wait_totals(ports, expected, client=client) == expected
+    seqs = seqs_in_stream(client)
+    assert len(seqs) == count and set(seqs.values()) == {1}
+    assert sum(quality(p)["duplicates"] for p in ports) == 0
+    assert sum(metric(p, "analytics_redis_rollbacks_total") for p in ports) >= 1
+
+
 def test_two_replicas_through_a_redis_crash_stay_exact_without_false_adoption(spawn,
                                                                               redis_server):
     count = 120_000
