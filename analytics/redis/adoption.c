@@ -164,7 +164,8 @@ static int inspect(adoption *adopt, redisContext *ctx, adoptee *gone)
     if (watch(ctx, gone->lease, NULL) != TW_OK || watch(ctx, gone->key, names->key) != TW_OK)
         return TW_ERR;
     char err[256];
-    if (checkpoint_verify(ctx, names, err, sizeof err) != TW_OK) {
+    /* adoption runs right after a save: nothing applied here is unsaved */
+    if (checkpoint_verify(ctx, names, NULL, err, sizeof err) != TW_OK) {
         tw_log_warn("adoption stopped: this replica's own checkpoint changed",
                     TW_STR("error", ctx->err ? ctx->errstr : err));
         return TW_ERR;

@@ -54,8 +54,9 @@ void apply_loop_init(apply_loop *loop, aggregator *agg, owed_work *owed, spsc_ri
                            "Checkpoints that failed; their work is retried by the next one.", NULL);
     loop->rollbacks = tw_metrics_counter(
         metrics, "analytics_redis_rollbacks_total",
-        "Times Redis held an older (or other) checkpoint than this replica saved last, so the "
-        "state was reloaded from Redis and the pending entries replayed.",
+        "Times Redis held an older (or other) checkpoint than this replica saved last, or no "
+        "longer held the delivery of an entry applied since, so the state was reloaded from "
+        "Redis and the pending entries replayed.",
         NULL);
     loop->discarded = tw_metrics_counter(
         metrics, "analytics_entries_discarded_total",
@@ -203,8 +204,9 @@ static void drop_connection(redisContext **ctx, tw_backoff *backoff)
     tw_backoff_failed(backoff, tw_mono_us());
 }
 
-/* Redis holds another generation of this consumer's checkpoint than the one saved last:
- * it lost writes (or took one whose reply was lost). Memory and Redis must start from the
+/* Redis holds another generation of this consumer's checkpoint than the one saved last,
+ * or no longer holds the delivery of an entry applied since: it lost writes (or took a
+ * save whose reply was lost). Memory and Redis must start from the
  * same point again, so the state Redis holds replaces the one in memory, nothing owed
  * is kept (those acknowledgements and dead letters are pending again in Redis, or gone
  * with the entries themselves), entries read so far are dropped as they come out of the

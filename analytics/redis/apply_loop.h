@@ -1,8 +1,8 @@
 /* The aggregator thread: pops batches from the ring, applies them under the state lock,
  * and checkpoints (state + dead letters + XACK in one transaction) every interval or
  * every N records, and once more before exiting after a stop. When a save finds that
- * Redis holds another checkpoint generation than the one saved last (Redis went back in
- * time), it reloads the state Redis holds and has the reader replay from there. */
+ * Redis holds another checkpoint generation than the one saved last, or no longer holds
+ * the delivery of the last entry applied since (Redis went back in time), it reloads the state Redis holds and has the reader replay from there. */
 #ifndef ANALYTICS_APPLY_LOOP_H
 #define ANALYTICS_APPLY_LOOP_H
 

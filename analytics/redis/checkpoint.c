@@ -315,25 +315,61 @@ static int judge_generation(const checkpoint_names *names, const redisReply *fie
     return TW_ERR;
 }
 
-int checkpoint_verify(redisContext *ctx, const checkpoint_names *names, char *err, size_t err_size)
+/* The last entry applied since the last save must still be pending for this consumer:
+ * deliveries are not part of the checkpoint, so Redis can lose them (with the entries
+ * themselves) while every generation saved survives, when what it lost holds no save of
+ * this replica. The group then delivers those entries again, to any replica, and the
+ * simulator re-sends the reports lost with them, while their effect is still in memory
+ * here. Redis loses the end of its history (AOF or replication order), and entries are
+ * applied in the order they were delivered here, so when the last one is still pending
+ * here every earlier one is too. Sets rolled_back when it is not. */
+static int judge_delivery(const checkpoint_names *names, const redisReply *pending, const char *id,
+                          char *err, size_t err_size)
 {
+    if (tw_redis_reply_is_error(pending, err, err_size))
+        return TW_ERR;
+    if (pending->type == REDIS_REPLY_ARRAY && pending->elements > 0)
+        return TW_OK;
+    names->lease->rolled_back = true;
+    snprintf(err, err_size,
+             "entry %s, applied here since the last save, is no longer pending for %s: Redis "
+             "lost its delivery or another consumer took it",
+             id, names->consumer);
+    return TW_ERR;
+}
+
+int checkpoint_verify(redisContext *ctx, const checkpoint_names *names, const stream_id *applied,
+                      char *err, size_t err_size)
+{
+    char id[48] = "";
+    size_t sent = 2;
     redisAppendCommand(ctx, "WATCH %s", names->key);
     redisAppendCommand(ctx, "HMGET %s %s %s", names->key, FIELD_GENERATION, FIELD_ADOPTED_BY);
-    redisReply *watch = NULL, *fields = NULL;
-    int status = TW_OK;
-    if (redisGetReply(ctx, (void **)&watch) != REDIS_OK ||
-        redisGetReply(ctx, (void **)&fields) != REDIS_OK) {
-        snprintf(err, err_size, "checkpoint: %s", ctx->errstr);
-        status = TW_ERR;
-    } else if (tw_redis_reply_is_error(watch, err, err_size) ||
-               tw_redis_reply_is_error(fields, err, err_size) ||
-               fields->type != REDIS_REPLY_ARRAY || fields->elements != 2) {
-        status = TW_ERR;
-    } else {
-        status = judge_generation(names, fields, err, err_size);
+    if (applied) {
+        stream_id_format(*applied, id, sizeof id);
+        redisAppendCommand(ctx, "XPENDING %s %s %s %s 1 %s", names->stream_key, names->group, id,
+                           id, names->consumer);
+        sent++;
     }
-    freeReplyObject(watch);
-    freeReplyObject(fields);
+    redisReply *replies[3] = {NULL, NULL, NULL};
+    int status = TW_OK;
+    for (size_t i = 0; i < sent && status == TW_OK; i++) {
+        if (redisGetReply(ctx, (void **)&replies[i]) != REDIS_OK) {
+            snprintf(err, err_size, "checkpoint: %s", ctx->errstr);
+            status = TW_ERR;
+        }
+    }
+    const redisReply *watch = replies[0], *fields = replies[1];
+    if (status != TW_OK || tw_redis_reply_is_error(watch, err, err_size) ||
+        tw_redis_reply_is_error(fields, err, err_size) || fields->type != REDIS_REPLY_ARRAY ||
+        fields->elements != 2)
+        status = TW_ERR;
+    else
+        status = judge_generation(names, fields, err, err_size);
+    if (status == TW_OK && applied)
+        status = judge_delivery(names, replies[2], id, err, err_size);
+    for (size_t i = 0; i < sent; i++)
+        freeReplyObject(replies[i]);
     if (status != TW_OK && ctx->err == 0)
         freeReplyObject(redisCommand(ctx, "UNWATCH"));
     return status;
@@ -353,7 +389,9 @@ static int save_batch_now(redisContext *ctx, const checkpoint_names *names,
 {
     checkpoint_lease *lease = names->lease;
     int64_t started_us = tw_mono_us();
-    if (lease && checkpoint_verify(ctx, names, err, err_size) != TW_OK)
+    const stream_id *applied =
+        batch->owed.ack_count ? &batch->owed.acks[batch->owed.ack_count - 1] : NULL;
+    if (lease && checkpoint_verify(ctx, names, applied, err, err_size) != TW_OK)
         return TW_ERR;
     int status = run_transaction(ctx, names, hset, batch, err, err_size);
     if (status == TW_OK && lease) {

@@ -39,9 +39,11 @@ typedef struct {
  * everysec`, a restore from an older backup, a failover to a replica that lagged) or
  * took a save whose reply was lost; either way memory and Redis no longer start from the
  * same point, so the replica reloads what Redis holds and replays from there
- * (rolled_back). An adopter leaves a marker in the adopted hash ("adopted_by"), so an
- * adoption (fenced: never save again) is told apart from a rollback that took the hash
- * away. */
+ * (rolled_back). The generation covers what was saved, not what was applied since:
+ * Redis may also have lost the deliveries of those entries with no save among what it
+ * lost, so the last entry applied since the save must still be pending here as well.
+ * An adopter leaves a marker in the adopted hash ("adopted_by"), so an adoption (fenced:
+ * never save again) is told apart from a rollback that took the hash away. */
 typedef struct {
     char key[320];       /* the lease key */
     int64_t ttl_ms;      /* lease lifetime (the adoption threshold) */
@@ -89,11 +91,14 @@ void checkpoint_append_hset(redisContext *ctx, const char *key, const checkpoint
  * clean; info says what else the hash held. TW_OK or TW_ERR with err set. */
 int checkpoint_read(aggregator *agg, redisContext *ctx, const char *key, checkpoint_info *info,
                     char *err, size_t err_size);
-/* WATCHes this consumer's hash and compares it with what this replica last saved: TW_OK
- * with the WATCH in place when Redis holds that generation; TW_ERR otherwise (UNWATCHed),
- * with names->lease->fenced (adopted) or names->lease->rolled_back set and err saying
- * why, or neither on a failed connection. */
-int checkpoint_verify(redisContext *ctx, const checkpoint_names *names, char *err, size_t err_size);
+/* WATCHes this consumer's hash and compares it with what this replica last saved, and
+ * checks that `applied` (the last entry applied since that save; NULL when none was) is
+ * still pending for this consumer: TW_OK with the WATCH in place when Redis holds that
+ * generation and that delivery; TW_ERR otherwise (UNWATCHed), with names->lease->fenced
+ * (adopted) or names->lease->rolled_back set and err saying why, or neither on a failed
+ * connection. */
+int checkpoint_verify(redisContext *ctx, const checkpoint_names *names, const stream_id *applied,
+                      char *err, size_t err_size);
 /* Adds the "gen" field with the given generation to an HSET being built. */
 void checkpoint_add_generation(checkpoint_fields *hset, uint64_t generation);
 /* Queues, for a transaction, the commands that turn another consumer's hash into the

@@ -207,16 +207,28 @@ def seqs_in_stream(client):
     return counts
 
 
-@pytest.mark.parametrize("replicas", [1, 2])
+# With "saves" the replicas checkpoint as usual, so the copy holds older generations.
+# With "deliveries" they save nothing between the copy and the crash (no checkpoint
+# interval or record count is reached, adoption looks again only after 15 s), as when a
+# kill -9 loses the last fraction of a second: the generations agree, yet the deliveries
+# of entries they applied are gone, and the group and the simulator's re-sends hand those
+# entries to either replica.
+ROLLBACK_ARGS = {"saves": ["--adopt-after", "5"],
+                 "deliveries": ["--adopt-after", "60", "--checkpoint-ms", "600000",
+                                "--checkpoint-records", "100000000"]}
+
+
+@pytest.mark.parametrize("replicas,lost", [(1, "saves"), (2, "saves"), (2, "deliveries")])
 def test_redis_going_back_in_time_is_detected_and_totals_end_exact(spawn, redis_server, workdir,
-                                                                   replicas):
+                                                                   replicas, lost):
     """Redis restarts from a copy of its data taken seconds earlier (a machine crash inside
     `appendfsync everysec`, a restore, a failover to a lagging replica): analytics finds an
-    older checkpoint generation and reloads, the simulator re-sends what Redis lost (its
-    window is longer than the rollback), and nothing is lost or counted twice."""
+    older checkpoint generation, or an entry it applied no longer pending for it, and
+    reloads, the simulator re-sends what Redis lost (its window is longer than the
+    rollback), and nothing is lost or counted twice."""
     count = 24_000
     replicas = [start_analytics(spawn, redis_server, consumer=f"rewind-{i}",
-                                args=["--adopt-after", "5"]) for i in range(replicas)]
+                                args=ROLLBACK_ARGS[lost]) for i in range(replicas)]
     ports = [r.port for r in replicas]
     sim = spawn("simulator", ["--port", "0", "--antennas", "6", "--rate", "4000", "--count",
                               str(count), "--seed", "10", "--resend-window-ms", "30000",
@@ -224,15 +236,18 @@ def test_redis_going_back_in_time_is_detected_and_totals_end_exact(spawn, redis_
                 {"REDIS_URL": redis_server.url("simulator")})
     client = redis_server.client()
     wait_until(lambda: sum(summary(p)["records"] for p in ports) >= 6000, 60,
-               "analytics to checkpoint a first part")
+               "analytics to apply a first part")
     copy_data(redis_server, workdir / "older")
     wait_until(lambda: sum(summary(p)["records"] for p in ports) >= 12000, 60,
                "analytics to move on past the copy")
+    held = client.xlen(KEY)
     redis_server.kill9()
     restore_data(redis_server, workdir / "older")
     redis_server.start()
     client = redis_server.client()
-    assert client.xlen(KEY) < 12000  # Redis really went back
+    # Redis really went back (not checked against the records applied: on a loaded machine
+    # the stream may hold twice what analytics has applied when the copy is taken)
+    assert client.xlen(KEY) < held
     assert sim.wait_exit(120) == 0, sim.logs()
     expected = generated(sim)
     assert expected[0] == count
