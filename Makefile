@@ -6,6 +6,7 @@
 #   make test       install what tests need, build, run the whole suite
 #   make asan|tsan  sanitizer builds into build/asan, build/tsan
 #   make bench      benchmarks (never part of make test)
+#   make fuzz       every libFuzzer harness of tests/fuzz for FUZZ_SECONDS (60) each
 
 BUILD   ?= build
 SAN     ?=
@@ -31,6 +32,12 @@ ifeq ($(SAN),asan)
   OPT    := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
   LDFLAGS += -fsanitize=address,undefined
 endif
+# libFuzzer harnesses (tests/fuzz): clang with every object instrumented for coverage.
+ifeq ($(SAN),fuzz)
+  CC     := clang-14
+  OPT    := -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+  LDFLAGS += -fsanitize=address,undefined
+endif
 ifeq ($(SAN),tsan)
   OPT    := -O1 -fno-omit-frame-pointer -fsanitize=thread
   LDFLAGS += -fsanitize=thread
@@ -45,7 +52,7 @@ BINARIES :=
 SERVICE_DIRS :=
 UNIT_TESTS :=
 
-.PHONY: all clean run test unit integration asan tsan bench deps-build deps-test lint format tests-build
+.PHONY: all clean run test unit integration asan tsan bench deps-build deps-test lint format tests-build fuzz fuzz-build
 all:
 
 # $(call tw_objs,dir,sources) -> object paths under $(OBJ)
@@ -104,6 +111,17 @@ $(BUILD)/bench/%: bench/%.c $(LIB)/libanalytics.a $(LIB)/libcommon.a
 	$(CC) $(CFLAGS) $(analytics_INCLUDES) $(shell $(PKG_CONFIG) --cflags ck) -o $@ $(filter %.c %.a,$^) $(shell $(PKG_CONFIG) --libs ck) $(LDLIBS)
 bench-build: all $(BENCH_BINS)
 
+# Fuzz harnesses: tests/fuzz/<dir>/fuzz_<name>.c links lib<dir>.a (when <dir> is a service)
+# and common, with libFuzzer's main; built only in the SAN=fuzz build (build/fuzz).
+FUZZ_SRCS := $(wildcard tests/fuzz/*/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/tw_fuzz.h $$(if $$(filter-out common,$$(call unit_dir,$$*)),$(LIB)/lib$$(call unit_dir,$$*).a) $(LIB)/libcommon.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/fuzz -I$(call unit_dir,$*) $($(call unit_dir,$*)_INCLUDES) $(LDFLAGS) -fsanitize=fuzzer -o $@ $(filter %.c %.a,$^) $($(call unit_dir,$*)_EXTRA_LIBS) $(LDLIBS)
+fuzz-harnesses: $(FUZZ_BINS)
+fuzz-build:
+	$(MAKE) BUILD=build/fuzz SAN=fuzz fuzz-harnesses
+
 all: $(BINARIES)
 tests-build: all $(UNIT_TESTS)
 
@@ -131,6 +149,11 @@ deps-bench:
 
 test: deps-test
 	@mk/run-tests
+
+# FUZZ_SECONDS per harness (default 60); FUZZ_ONLY=name limits the run to one harness.
+fuzz: deps-test
+	@$(MAKE) -s -j$$(nproc) fuzz-build
+	@tests/fuzz/run $${FUZZ_SECONDS:-60}
 
 run: deps-build all
 	@mk/run-local

@@ -69,6 +69,24 @@ tw_decimal_status tw_parse_u64(const char *text, size_t len, uint64_t *out)
     return TW_DECIMAL_OK;
 }
 
+tw_decimal_status tw_parse_i64(const char *text, size_t len, int64_t *out)
+{
+    bool negative = len > 0 && text[0] == '-';
+    const char *digits = text + negative;
+    size_t count = len - negative;
+    if (count == 0 || (digits[0] == '0' && (count > 1 || negative)))
+        return TW_DECIMAL_NOT_DIGITS;
+    uint64_t magnitude = 0;
+    tw_decimal_status status = tw_parse_u64(digits, count, &magnitude);
+    if (status != TW_DECIMAL_OK)
+        return status;
+    uint64_t limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    if (magnitude > limit)
+        return TW_DECIMAL_OVERFLOW;
+    *out = negative ? (int64_t)(0 - magnitude) : (int64_t)magnitude;
+    return TW_DECIMAL_OK;
+}
+
 /* 10^k for k <= EXACT_POWER_OF_TEN_MAX: every one is exact in a double. */
 static double power_of_ten(unsigned k)
 {

@@ -28,6 +28,9 @@ typedef enum {
 
 /* Parses len bytes that must all be digits 0-9 (no sign, no space). */
 tw_decimal_status tw_parse_u64(const char *text, size_t len, uint64_t *out);
+/* Parses the canonical decimal text of an int64: an optional '-', then digits without a
+ * leading zero ("0" itself, but not "-0", "007", "+1" or " 1"). */
+tw_decimal_status tw_parse_i64(const char *text, size_t len, int64_t *out);
 /* Parses "digits[.digits]" (no sign, no exponent) when the result is exactly what strtod
  * gives: at most 19 significant digits forming a value below 2^53, at most 22 decimals.
  * Returns false for anything else, which the caller hands to strtod. */

@@ -83,5 +83,24 @@ static void test_simple_decimal_equals_strtod(void)
     TW_CHECK(tw_parse_simple_decimal("0.1", 3, &out) && out == 0.1);
 }
 
+/* tw_parse_i64 takes exactly the canonical text of an int64 (options and ?window=). */
+static void test_parse_i64_takes_only_canonical_text(void)
+{
+    int64_t out = 0;
+    TW_CHECK_INT(tw_parse_i64("0", 1, &out), TW_DECIMAL_OK);
+    TW_CHECK_INT(out, 0);
+    TW_CHECK_INT(tw_parse_i64("-9223372036854775808", 20, &out), TW_DECIMAL_OK);
+    TW_CHECK(out == INT64_MIN);
+    TW_CHECK_INT(tw_parse_i64("9223372036854775807", 19, &out), TW_DECIMAL_OK);
+    TW_CHECK(out == INT64_MAX);
+    TW_CHECK_INT(tw_parse_i64("9223372036854775808", 19, &out), TW_DECIMAL_OVERFLOW);
+    TW_CHECK_INT(tw_parse_i64("-9223372036854775809", 20, &out), TW_DECIMAL_OVERFLOW);
+    const char *refused[] = {"", "-", "+60", " 60", "60 ", "060", "00", "-0", "6x", "1e3"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        TW_CHECK_INT(tw_parse_i64(refused[i], strlen(refused[i]), &out), TW_DECIMAL_NOT_DIGITS);
+    TW_CHECK_INT(tw_parse_i64("60\0", 3, &out), TW_DECIMAL_NOT_DIGITS);
+}
+
 TW_TEST_MAIN("decimal", TW_TEST(test_integers_match_printf), TW_TEST(test_fixed3_matches_printf),
-             TW_TEST(test_parse_u64_is_strict), TW_TEST(test_simple_decimal_equals_strtod))
+             TW_TEST(test_parse_u64_is_strict), TW_TEST(test_simple_decimal_equals_strtod),
+             TW_TEST(test_parse_i64_takes_only_canonical_text))
