@@ -52,7 +52,7 @@ BINARIES :=
 SERVICE_DIRS :=
 UNIT_TESTS :=
 
-.PHONY: all clean run test unit integration asan tsan bench deps-build deps-test lint format tests-build fuzz fuzz-build
+.PHONY: all clean run test unit integration asan tsan bench deps-build deps-test lint format tests-build fuzz fuzz-build fuzz-harnesses
 all:
 
 # $(call tw_objs,dir,sources) -> object paths under $(OBJ)
@@ -115,7 +115,7 @@ bench-build: all $(BENCH_BINS)
 # and common, with libFuzzer's main; built only in the SAN=fuzz build (build/fuzz).
 FUZZ_SRCS := $(wildcard tests/fuzz/*/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
-$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/tw_fuzz.h $$(if $$(filter-out common,$$(call unit_dir,$$*)),$(LIB)/lib$$(call unit_dir,$$*).a) $(LIB)/libcommon.a
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/tw_fuzz.h $$(wildcard tests/fuzz/$$(call unit_dir,$$*)/*.h) $$(if $$(filter-out common,$$(call unit_dir,$$*)),$(LIB)/lib$$(call unit_dir,$$*).a) $(LIB)/libcommon.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/fuzz -I$(call unit_dir,$*) $($(call unit_dir,$*)_INCLUDES) $(LDFLAGS) -fsanitize=fuzzer -o $@ $(filter %.c %.a,$^) $($(call unit_dir,$*)_EXTRA_LIBS) $(LDLIBS)
 fuzz-harnesses: $(FUZZ_BINS)
@@ -153,7 +153,7 @@ test: deps-test
 # FUZZ_SECONDS per harness (default 60); FUZZ_ONLY=name limits the run to one harness.
 fuzz: deps-test
 	@$(MAKE) -s -j$$(nproc) fuzz-build
-	@tests/fuzz/run $${FUZZ_SECONDS:-60}
+	@tests/fuzz/run $(or $(FUZZ_SECONDS),60)
 
 run: deps-build all
 	@mk/run-local
