@@ -67,9 +67,8 @@ static int read_command(struct mg_connection *conn, rg_command command, rg_job *
     tw_buf_init(&body);
     int rc = tw_http_read_body(conn, &body, BODY_MAX_BYTES);
     char err[RG_ERROR_BYTES];
-    if (rc == TW_OK &&
-        rg_command_body_parse(command, body.data ? body.data : "", body.len, job, err,
-                              sizeof err) != TW_OK) {
+    if (rc == TW_OK && rg_command_body_parse(command, body.data ? body.data : "", body.len, job,
+                                             err, sizeof err) != TW_OK) {
         tw_http_reply_error(conn, HTTP_BAD_REQUEST, "%s", err);
         rc = HTTP_BAD_REQUEST;
     }

@@ -147,7 +147,8 @@ static bool span_valid(double offset, double length)
  * make merging into an empty sketch lose it. */
 static bool stats_valid(double sum, double min, double max)
 {
-    return isfinite(sum) && !signbit(sum) && isfinite(min) && isfinite(max) && min >= 0 && min <= max;
+    return isfinite(sum) && !signbit(sum) && isfinite(min) && isfinite(max) && min >= 0 &&
+           min <= max;
 }
 
 /* Adds one to counter i: the per-record path, so the common no-widening case is a single

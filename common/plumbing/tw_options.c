@@ -174,8 +174,7 @@ int tw_cli_parse_args(const tw_cli *cli, int argc, char **argv, char *err, size_
         if (env && *env) {
             if (assign(opt, env) != TW_OK) {
                 snprintf(err, err_size, "%.64s: invalid value for %.64s: %.256s (see --help)",
-                         cli->program,
-                         opt->env, env);
+                         cli->program, opt->env, env);
                 rc = TW_INVALID;
             }
         } else if (opt->def && assign(opt, opt->def) != TW_OK) {

@@ -154,9 +154,9 @@ static void a_long_bad_value_keeps_the_whole_reason(void)
     tw_option options[] = {{"port", NULL, TW_OPT_INT, "8000", "port", &port, 1, 65535, NULL}};
     tw_cli cli = {"test", "options under test", options, 1};
     char err[TW_CLI_ERROR_BYTES];
-    TW_CHECK_INT(tw_cli_parse_args(&cli, 3, (char *[]){"test", "--port", value, NULL}, err,
-                                   sizeof err),
-                 TW_INVALID);
+    TW_CHECK_INT(
+        tw_cli_parse_args(&cli, 3, (char *[]){"test", "--port", value, NULL}, err, sizeof err),
+        TW_INVALID);
     TW_CHECK(strncmp(err, "test: invalid value for --port 999", 34) == 0);
     TW_CHECK(strlen(err) > 12 && strcmp(err + strlen(err) - 12, "(see --help)") == 0);
     TW_CHECK_INT(tw_cli_parse_args(&cli, 2, (char *[]){"test", "--help", NULL}, err, sizeof err),
