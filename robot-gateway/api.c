@@ -1,6 +1,6 @@
 /* HTTP handlers of the robot gateway. GETs only read (state and pin levels); POSTs need
- * the bearer token, validate their JSON body (400 with a reason), and hand a job to the
- * robot's worker, answering with the robot's new state. */
+ * the bearer token, validate their JSON body (command_body: 400 with a reason, 413 when
+ * too large), and hand a job to the robot's worker, answering with the robot's new state. */
 #include "api.h"
 
 #include <cjson/cJSON.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "command_body.h"
 #include "page.h"
 #include "robot_json.h"
 #include "tw_status.h"
@@ -58,109 +59,21 @@ static int handle_robots(struct mg_connection *conn, void *arg)
     return status;
 }
 
-/* Parses the JSON body into *doc (an object); TW_OK, or the status it replied with
+/* Reads and validates the command's body into job; TW_OK, or the status it replied with
  * (400, 413). */
-static int read_json_body(struct mg_connection *conn, cJSON **doc)
+static int read_command(struct mg_connection *conn, rg_command command, rg_job *job)
 {
     tw_buf body;
     tw_buf_init(&body);
     int rc = tw_http_read_body(conn, &body, BODY_MAX_BYTES);
-    *doc = rc == TW_OK ? cJSON_ParseWithLength(body.data ? body.data : "", body.len) : NULL;
+    char err[RG_ERROR_BYTES];
+    if (rc == TW_OK && rg_command_body_parse(command, body.data ? body.data : "", body.len, job,
+                                             err, sizeof err) != TW_OK) {
+        tw_http_reply_error(conn, HTTP_BAD_REQUEST, "%s", err);
+        rc = HTTP_BAD_REQUEST;
+    }
     tw_buf_free(&body);
-    if (rc != TW_OK)
-        return rc;
-    if (!cJSON_IsObject(*doc)) {
-        cJSON_Delete(*doc);
-        tw_http_reply_error(conn, HTTP_BAD_REQUEST, "body must be a JSON object");
-        return HTTP_BAD_REQUEST;
-    }
-    return TW_OK;
-}
-
-/* Reads number field name in [min, max]; when absent uses def (or fails if required). */
-static int body_number(struct mg_connection *conn, const cJSON *doc, const char *name, double min,
-                       double max, const double *def, double *out)
-{
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(doc, name);
-    if (!item && def) {
-        *out = *def;
-        return TW_OK;
-    }
-    if (!cJSON_IsNumber(item) || item->valuedouble < min || item->valuedouble > max) {
-        tw_http_reply_error(conn, HTTP_BAD_REQUEST, "%s must be a number from %g to %g", name, min,
-                            max);
-        return TW_INVALID;
-    }
-    *out = item->valuedouble;
-    return TW_OK;
-}
-
-static const char *body_string(const cJSON *doc, const char *name)
-{
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(doc, name);
-    return cJSON_IsString(item) ? item->valuestring : "";
-}
-
-/* "speed": absent (1), a number 0..1 for every motor, or {"left": 0..1, "right": 0..1}. */
-static int parse_speed(struct mg_connection *conn, const cJSON *doc, rg_job *job)
-{
-    static const double default_speed = 1.0;
-    const cJSON *speed = cJSON_GetObjectItemCaseSensitive(doc, "speed");
-    if (!cJSON_IsObject(speed)) {
-        if (body_number(conn, doc, "speed", 0, 1, &default_speed, &job->speed[0]) != TW_OK)
-            return TW_INVALID;
-        for (int i = 1; i < RG_MAX_ENABLE_PINS; i++)
-            job->speed[i] = job->speed[0];
-        return TW_OK;
-    }
-    for (const cJSON *item = speed->child; item; item = item->next) {
-        bool known = false;
-        for (int i = 0; i < RG_MAX_ENABLE_PINS; i++)
-            known |= !strcmp(item->string, rg_motor_names[i]);
-        if (!known) {
-            tw_http_reply_error(conn, HTTP_BAD_REQUEST, "speed.%s: unknown motor (left|right)",
-                                item->string);
-            return TW_INVALID;
-        }
-    }
-    for (int i = 0; i < RG_MAX_ENABLE_PINS; i++) {
-        char name[PATH_SEGMENT_BYTES];
-        snprintf(name, sizeof name, "speed.%s", rg_motor_names[i]);
-        const cJSON *item = cJSON_GetObjectItemCaseSensitive(speed, rg_motor_names[i]);
-        if (!cJSON_IsNumber(item) || item->valuedouble < 0 || item->valuedouble > 1) {
-            tw_http_reply_error(conn, HTTP_BAD_REQUEST, "%s must be a number from 0 to 1", name);
-            return TW_INVALID;
-        }
-        job->speed[i] = item->valuedouble;
-    }
-    return TW_OK;
-}
-
-static int parse_drive(struct mg_connection *conn, const cJSON *doc, rg_job *job)
-{
-    if (rg_direction_parse(body_string(doc, "direction"), &job->direction) != TW_OK) {
-        tw_http_reply_error(conn, HTTP_BAD_REQUEST,
-                            "direction must be one of forward|backward|left|right|stop");
-        return TW_INVALID;
-    }
-    job->action = RG_ACT_DRIVE;
-    return parse_speed(conn, doc, job);
-}
-
-static int parse_eyes(struct mg_connection *conn, const cJSON *doc, rg_job *job)
-{
-    if (rg_eyes_parse(body_string(doc, "state"), &job->eyes) != TW_OK) {
-        tw_http_reply_error(conn, HTTP_BAD_REQUEST, "state must be one of on|off|blink");
-        return TW_INVALID;
-    }
-    job->action = RG_ACT_EYES;
-    return TW_OK;
-}
-
-static int parse_servo(struct mg_connection *conn, const cJSON *doc, rg_job *job)
-{
-    job->action = RG_ACT_SERVO;
-    return body_number(conn, doc, "angle", -RG_ANGLE_MAX_DEG, RG_ANGLE_MAX_DEG, NULL, &job->angle);
+    return rc;
 }
 
 static int reply_job(struct mg_connection *conn, const rg_api *api, int index, const rg_job *job)
@@ -227,16 +140,9 @@ static int handle_command(struct mg_connection *conn, rg_api *api, int index,
     if (!rg_auth_check(auth, api->token))
         return tw_http_reply_error(conn, HTTP_UNAUTHORIZED,
                                    "missing or wrong bearer token (Authorization: Bearer ...)");
-    cJSON *doc = NULL;
-    int read = read_json_body(conn, &doc);
+    int read = read_command(conn, drive ? RG_CMD_DRIVE : eyes ? RG_CMD_EYES : RG_CMD_SERVO, &job);
     if (read != TW_OK)
         return read;
-    int rc = drive  ? parse_drive(conn, doc, &job)
-             : eyes ? parse_eyes(conn, doc, &job)
-                    : parse_servo(conn, doc, &job);
-    cJSON_Delete(doc);
-    if (rc != TW_OK)
-        return HTTP_BAD_REQUEST;
     job.servo = servo;
     rg_robot_submit(api->robots[index], &job);
     return reply_job(conn, api, index, &job);

@@ -4,11 +4,13 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tw_alloc.h"
+#include "tw_json_depth.h"
 #include "tw_pigpio.h"
 #include "tw_status.h"
 
@@ -97,12 +99,19 @@ uint32_t rg_speed_dutycycle(double speed)
     return (uint32_t)lround(speed * RG_SPEED_RANGE);
 }
 
+/* True when item is a whole number in [lo, hi] (checked before any cast: 1e308 is out of
+ * range, not cast to int). */
+static bool json_int_in(const cJSON *item, int lo, int hi)
+{
+    return cJSON_IsNumber(item) && item->valuedouble >= lo && item->valuedouble <= hi &&
+           item->valuedouble == floor(item->valuedouble);
+}
+
 /* Reads item, entry index of the list called what, as a user GPIO number into out. */
 static int parse_one_gpio(const cJSON *item, const char *what, int index, int *out, char *err,
                           size_t err_size)
 {
-    if (!cJSON_IsNumber(item) || item->valuedouble != (int)item->valuedouble ||
-        item->valueint < 0 || item->valueint > TW_PIGPIO_MAX_USER_GPIO) {
+    if (!json_int_in(item, 0, TW_PIGPIO_MAX_USER_GPIO)) {
         snprintf(err, err_size, "%s[%d] must be a GPIO number 0..%d", what, index,
                  TW_PIGPIO_MAX_USER_GPIO);
         return TW_INVALID;
@@ -136,8 +145,7 @@ static int servo_pulse_member(const cJSON *node, const char *name, uint32_t *out
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(node, name);
     if (!item)
         return TW_OK;
-    if (!cJSON_IsNumber(item) || item->valuedouble != (int)item->valuedouble ||
-        item->valueint < TW_PIGPIO_SERVO_MIN_US || item->valueint > TW_PIGPIO_SERVO_MAX_US)
+    if (!json_int_in(item, TW_PIGPIO_SERVO_MIN_US, TW_PIGPIO_SERVO_MAX_US))
         return TW_INVALID;
     *out = (uint32_t)item->valueint;
     return TW_OK;
@@ -235,6 +243,10 @@ static int parse_robot(const cJSON *node, rg_robot_pins *robot, char *err, size_
 
 int rg_pins_parse(rg_pins *pins, const char *json, char *err, size_t err_size)
 {
+    if (!tw_json_depth_within(json, strlen(json), TW_JSON_MAX_DEPTH)) {
+        snprintf(err, err_size, "pin file nests deeper than %d levels", TW_JSON_MAX_DEPTH);
+        return TW_INVALID;
+    }
     cJSON *doc = cJSON_Parse(json);
     if (!cJSON_IsObject(doc)) {
         snprintf(err, err_size, "pin file is not a JSON object");

@@ -10,12 +10,22 @@ int tw_window_valid(int64_t window_s)
     return window_s == 0 || window_s == 60 || window_s == 300 || window_s == 900;
 }
 
+/* now_s - last_seen_s, saturated: a last_seen from a checkpoint or a peer can be any
+ * int64, and the plain difference would overflow. */
+static int64_t age_s(int64_t now_s, int64_t last_seen_s)
+{
+    int64_t age;
+    if (__builtin_sub_overflow(now_s, last_seen_s, &age))
+        return last_seen_s < 0 ? INT64_MAX : INT64_MIN;
+    return age;
+}
+
 const char *tw_antenna_status(int64_t now_s, int64_t last_seen_s, double interval_s,
                               uint64_t packets, uint64_t loss)
 {
-    if (interval_s <= 0)
+    if (!(interval_s > 0)) /* NaN too */
         interval_s = TW_DEFAULT_INTERVAL_S;
-    if ((double)(now_s - last_seen_s) > TW_OFFLINE_MISSED_INTERVALS * interval_s)
+    if ((double)age_s(now_s, last_seen_s) > TW_OFFLINE_MISSED_INTERVALS * interval_s)
         return "offline";
     if (packets > 0 && (double)loss / (double)packets > TW_DEGRADED_LOSS_RATE)
         return "degraded";

@@ -1,16 +1,36 @@
-/* ?window= for the analytics JSON API; see tw_api_query.h. */
+/* ?window= for the analytics JSON API, read strictly (no "+60", "060" or " 60"); see
+ * tw_api_query.h. */
 #include "tw_api_query.h"
 
+#include <string.h>
+
 #include "tw_api.h"
+#include "tw_decimal.h"
 #include "tw_http.h"
 #include "tw_status.h"
 
+#define WINDOW_TEXT_BYTES 64
+
+int tw_api_window_parse(const char *text, size_t len, int64_t *window_s)
+{
+    int64_t value;
+    if (tw_parse_i64(text, len, &value) != TW_DECIMAL_OK || !tw_window_valid(value))
+        return TW_INVALID;
+    *window_s = value;
+    return TW_OK;
+}
+
 int tw_api_query_window(struct mg_connection *conn, int64_t *window_s)
 {
-    if (tw_http_query_int(conn, "window", 0, TW_WINDOW_MAX_S, TW_DEFAULT_WINDOW_S, window_s) !=
-        TW_OK)
-        return TW_INVALID;
-    if (!tw_window_valid(*window_s)) {
+    /* mg_get_var's length, not strlen: "60%00" decodes to three bytes and is no window */
+    const char *query = mg_get_request_info(conn)->query_string;
+    char text[WINDOW_TEXT_BYTES];
+    int len = query ? mg_get_var(query, strlen(query), "window", text, sizeof text) : -1;
+    if (len == -1) {
+        *window_s = TW_DEFAULT_WINDOW_S;
+        return TW_OK;
+    }
+    if (len < 0 || tw_api_window_parse(text, (size_t)len, window_s) != TW_OK) {
         tw_http_reply_error(conn, 400, "window must be 0, 60, 300 or 900");
         return TW_INVALID;
     }

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tw_json_depth.h"
+
 #define REPORT_JSON_MAX_FIELDS 64
 
 static void put_text(tw_buf *out, const char *name, const char *value, bool first)
@@ -51,7 +53,9 @@ tw_malformed_reason tw_report_json_parse(tw_report *report, const char *data, si
     const char *names[REPORT_JSON_MAX_FIELDS], *values[REPORT_JSON_MAX_FIELDS];
     size_t name_lens[REPORT_JSON_MAX_FIELDS], value_lens[REPORT_JSON_MAX_FIELDS];
     size_t used = 0;
-    cJSON *root = data ? cJSON_ParseWithLength(data, len) : NULL;
+    /* a report is one flat object: deeper nesting is refused before cJSON recurses into it */
+    bool shallow = data && tw_json_depth_within(data, len, TW_JSON_MAX_DEPTH);
+    cJSON *root = shallow ? cJSON_ParseWithLength(data, len) : NULL;
     const cJSON *member = cJSON_IsObject(root) ? root->child : NULL;
     for (; member && used < REPORT_JSON_MAX_FIELDS; member = member->next) {
         if (!cJSON_IsString(member) || !member->string)

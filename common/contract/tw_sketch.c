@@ -142,6 +142,15 @@ static bool span_valid(double offset, double length)
            offset + length - 1 <= bucket_index(TW_SKETCH_MAX_VALUE);
 }
 
+/* True when a decoded sketch's statistics could come from adding values: finite, not
+ * negative, min <= max, a sum that is not -0 (sums start at +0). A NaN min, say, would
+ * make merging into an empty sketch lose it. */
+static bool stats_valid(double sum, double min, double max)
+{
+    return isfinite(sum) && !signbit(sum) && isfinite(min) && isfinite(max) && min >= 0 &&
+           min <= max;
+}
+
 /* Adds one to counter i: the per-record path, so the common no-widening case is a single
  * increment. */
 static void counter_increment(tw_sketch *sketch, uint32_t i)
@@ -238,7 +247,9 @@ double tw_sketch_quantile(const tw_sketch *sketch, double q)
     if (sketch->count == 0)
         return NAN;
     q = clamp(q, 0, 1);
-    uint64_t rank = (uint64_t)floor(q * (double)(sketch->count - 1));
+    /* a count near 2^64 rounds up to 2^64 as a double: the top rank is taken, not cast */
+    double top = (double)(sketch->count - 1), scaled = floor(q * top);
+    uint64_t rank = scaled >= top ? sketch->count - 1 : (uint64_t)scaled;
     if (rank == 0)
         return sketch->min;
     if (rank == sketch->count - 1)
@@ -286,6 +297,13 @@ static int json_number(const cJSON *json, const char *name, double *out)
     return TW_OK;
 }
 
+/* True when a decoded number is a count: a whole number in [0, 2^64), so the cast to
+ * uint64_t is exact (1e308 or -1 are rejected, never cast). */
+static bool is_count(double value)
+{
+    return value >= 0 && value < 0x1p64 && value == floor(value);
+}
+
 int tw_sketch_from_json(const cJSON *json, tw_sketch *sketch)
 {
     double accuracy, count, zero, sum, offset, min = INFINITY, max = -INFINITY;
@@ -293,9 +311,11 @@ int tw_sketch_from_json(const cJSON *json, tw_sketch *sketch)
     if (json_number(json, "relative_accuracy", &accuracy) || json_number(json, "count", &count) ||
         json_number(json, "zero_count", &zero) || json_number(json, "sum", &sum) ||
         json_number(json, "offset", &offset) || !cJSON_IsArray(counts) ||
-        accuracy != TW_SKETCH_RELATIVE_ACCURACY || !span_valid(offset, cJSON_GetArraySize(counts)))
+        accuracy != TW_SKETCH_RELATIVE_ACCURACY || !is_count(count) || !is_count(zero) ||
+        !span_valid(offset, cJSON_GetArraySize(counts)))
         return TW_INVALID;
-    if (count > 0 && (json_number(json, "min", &min) || json_number(json, "max", &max)))
+    if (count > 0 && (json_number(json, "min", &min) || json_number(json, "max", &max) ||
+                      !stats_valid(sum, min, max)))
         return TW_INVALID;
     tw_sketch_init(sketch);
     int length = cJSON_GetArraySize(counts);
@@ -304,7 +324,7 @@ int tw_sketch_from_json(const cJSON *json, tw_sketch *sketch)
         ensure_index(sketch, (int32_t)offset + length - 1);
         int i = 0;
         for (const cJSON *item = counts->child; item; item = item->next) {
-            if (!cJSON_IsNumber(item) || item->valuedouble < 0) {
+            if (!cJSON_IsNumber(item) || !is_count(item->valuedouble)) {
                 tw_sketch_free(sketch);
                 return TW_INVALID;
             }
@@ -344,10 +364,12 @@ int tw_sketch_read(tw_sketch *sketch, tw_wire_reader *in)
     sketch->sum = tw_wire_get_double(in);
     sketch->min = tw_wire_get_double(in);
     sketch->max = tw_wire_get_double(in);
-    int32_t offset = (int32_t)tw_wire_get_svarint(in);
+    int64_t wide_offset = tw_wire_get_svarint(in);
     uint64_t length = tw_wire_get_varint(in);
-    if (in->failed || (length && !span_valid(offset, (double)length)))
+    if (in->failed || !stats_valid(sketch->sum, sketch->min, sketch->max) ||
+        (length && !span_valid((double)wide_offset, (double)length)))
         return TW_INVALID;
+    int32_t offset = length ? (int32_t)wide_offset : 0; /* in the key range: checked above */
     if (length) {
         ensure_index(sketch, offset);
         ensure_index(sketch, offset + (int32_t)length - 1);

@@ -30,11 +30,14 @@ static void print_usage(const tw_cli *cli)
     printf("  %-26s print this help and exit\n", "--help");
 }
 
-static void fail(const tw_cli *cli, const char *what, const char *name, const char *value)
+/* Fills err with the one-line reason for a bad flag or value (a long name or value cut
+ * short so the line still fits TW_CLI_ERROR_BYTES); returns TW_INVALID. */
+static int fail(const tw_cli *cli, char *err, size_t err_size, const char *what, const char *name,
+                const char *value)
 {
-    fprintf(stderr, "%s: %s --%s%s%s (see --help)\n", cli->program, what, name, value ? " " : "",
-            value ? value : "");
-    exit(USAGE_EXIT_BAD);
+    snprintf(err, err_size, "%.64s: %s --%.128s%s%.256s (see --help)", cli->program, what, name,
+             value ? " " : "", value ? value : "");
+    return TW_INVALID;
 }
 
 static bool in_range(const tw_option *opt, double value)
@@ -111,7 +114,9 @@ static int assign(const tw_option *opt, const char *text)
         if (!plain_real(text))
             return TW_INVALID;
         double value = strtod(text, &end);
-        if (errno || end == text || *end || !isfinite(value) || !in_range(opt, value))
+        /* strtod skips leading space and reads "+1": neither is a number here */
+        if (errno || end == text || *end || !isfinite(value) || !in_range(opt, value) ||
+            !(text[0] == '-' || text[0] == '.' || (text[0] >= '0' && text[0] <= '9')))
             return TW_INVALID;
         *(double *)opt->target = value;
         return TW_OK;
@@ -137,55 +142,71 @@ static tw_option *find_option(const tw_cli *cli, const char *name, size_t name_l
     return NULL;
 }
 
-/* Applies argv; marks each option given on the command line in seen[]. */
-static void parse_argv(const tw_cli *cli, int argc, char **argv, bool *seen)
+/* Applies argv; marks each option given on the command line in seen[]. TW_OK, TW_AGAIN
+ * for --help, or TW_INVALID with the reason in err. */
+static int parse_argv(const tw_cli *cli, int argc, char **argv, bool *seen, char *err,
+                      size_t err_size)
 {
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
-        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
-            print_usage(cli);
-            exit(0);
-        }
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h"))
+            return TW_AGAIN;
         if (strncmp(arg, "--", 2) != 0)
-            fail(cli, "unexpected argument", "", arg);
+            return fail(cli, err, err_size, "unexpected argument", "", arg);
         const char *name = arg + 2;
         const char *eq = strchr(name, '=');
         size_t name_len = eq ? (size_t)(eq - name) : strlen(name);
         tw_option *opt = find_option(cli, name, name_len);
         if (!opt)
-            fail(cli, "unknown option", arg + 2, NULL);
+            return fail(cli, err, err_size, "unknown option", arg + 2, NULL);
         const char *value = eq ? eq + 1 : NULL;
         if (!value && opt->type == TW_OPT_BOOL)
             value = "true";
         if (!value && i + 1 < argc)
             value = argv[++i];
         if (!value)
-            fail(cli, "missing value for", opt->name, NULL);
+            return fail(cli, err, err_size, "missing value for", opt->name, NULL);
         if (assign(opt, value) != TW_OK)
-            fail(cli, "invalid value for", opt->name, value);
+            return fail(cli, err, err_size, "invalid value for", opt->name, value);
         seen[opt - cli->options] = true;
     }
+    return TW_OK;
 }
 
-int tw_cli_parse(const tw_cli *cli, int argc, char **argv)
+int tw_cli_parse_args(const tw_cli *cli, int argc, char **argv, char *err, size_t err_size)
 {
     bool seen[cli->count + 1];
     memset(seen, 0, sizeof seen);
-    parse_argv(cli, argc, argv, seen);
-    for (size_t i = 0; i < cli->count; i++) {
+    int rc = parse_argv(cli, argc, argv, seen, err, err_size);
+    for (size_t i = 0; i < cli->count && rc == TW_OK; i++) {
         const tw_option *opt = &cli->options[i];
         if (seen[i])
             continue;
         const char *env = opt->env ? getenv(opt->env) : NULL;
         if (env && *env) {
             if (assign(opt, env) != TW_OK) {
-                fprintf(stderr, "%s: invalid value for %s: %s (see --help)\n", cli->program,
-                        opt->env, env);
-                exit(USAGE_EXIT_BAD);
+                snprintf(err, err_size, "%.64s: invalid value for %.64s: %.256s (see --help)",
+                         cli->program, opt->env, env);
+                rc = TW_INVALID;
             }
         } else if (opt->def && assign(opt, opt->def) != TW_OK) {
-            fail(cli, "internal error: bad default for", opt->name, opt->def);
+            rc = fail(cli, err, err_size, "internal error: bad default for", opt->name, opt->def);
         }
+    }
+    return rc;
+}
+
+int tw_cli_parse(const tw_cli *cli, int argc, char **argv)
+{
+    char err[TW_CLI_ERROR_BYTES];
+    int rc = tw_cli_parse_args(cli, argc, argv, err, sizeof err);
+    if (rc == TW_AGAIN) {
+        print_usage(cli);
+        exit(0);
+    }
+    if (rc != TW_OK) {
+        fprintf(stderr, "%s\n", err);
+        exit(USAGE_EXIT_BAD);
     }
     return TW_OK;
 }

@@ -1,5 +1,6 @@
 /* Command-line settings: each option is a flag, else an environment variable, else a
- * default. One table per service drives parsing, validation and --help. */
+ * default. One table per service drives parsing, validation and --help. Integers are
+ * canonical decimals (no sign but '-', no space, no leading zero). */
 #ifndef TW_OPTIONS_H
 #define TW_OPTIONS_H
 
@@ -38,6 +39,12 @@ typedef struct {
  * Prints usage and exits 0 on --help; prints one line on stderr and exits 2 on a bad flag
  * or value. Returns TW_OK otherwise. */
 int tw_cli_parse(const tw_cli *cli, int argc, char **argv);
+/* Room for the one-line reason tw_cli_parse_args gives. */
+#define TW_CLI_ERROR_BYTES 512
+/* tw_cli_parse without printing or exiting: TW_OK; TW_AGAIN when --help was asked for;
+ * TW_INVALID with the line tw_cli_parse would print in err. Targets already assigned
+ * keep their values. */
+int tw_cli_parse_args(const tw_cli *cli, int argc, char **argv, char *err, size_t err_size);
 /* tw_cli_parse for program with its summary and the option table options (an array). */
 #define TW_CLI_PARSE(program, summary, options, argc, argv)                                        \
     tw_cli_parse(                                                                                  \

@@ -72,7 +72,8 @@ def test_http_bad_input(spawn, redis_server):
     port = analytics.port
     assert http_get(port, "/nope")[0] == 404
     assert http_get(port, "/api/v1/antennas/unknown-antenna")[0] == 404
-    for query in ("window=61", "window=-1", "window=abc", "window=", "window=99999999999999999999"):
+    for query in ("window=61", "window=-1", "window=abc", "window=", "window=99999999999999999999",
+                  "window=%2B60", "window=+60", "window=060", "window=%2060", "window=60%00"):
         status, body = http_get(port, f"/api/v1/summary?{query}")
         assert status == 400 and "window" in body["error"]
     assert http_get(port, "/api/v1/antennas?sort=bogus")[0] == 400

@@ -125,6 +125,16 @@ def test_a_body_over_the_limit_is_413_and_counted_as_413(robots):
     assert 'code="413"' in text and 'code="400"' not in text
 
 
+def test_a_body_nested_1000_deep_is_400_and_the_gateway_lives(robots):
+    deep = b'{"direction":"forward","speed":' + b"[" * 1000 + b"]" * 1000 + b"}"
+    assert robots.post("/api/v1/robots/linus/drive", None, raw=deep) == (
+        400, {"error": "body nests deeper than 16 levels"})
+    assert robots.post("/api/v1/robots/linus/eyes", None, raw=b"[" * 4000) == (
+        400, {"error": "body nests deeper than 16 levels"})
+    assert robots.post("/api/v1/robots/linus/drive", {"direction": "stop"})[0] == 200
+    assert levels(robots.ports["linus"], LINUS_IN) == [0, 0, 0, 0]
+
+
 def test_invalid_input_is_400_with_a_reason(robots):
     cases = [
         ("/api/v1/robots/linus/drive", {"direction": "up"},

@@ -110,6 +110,33 @@ static void pin_file_overrides(void)
     TW_CHECK_INT(rg_pins_parse(&pins, "[1]", err, sizeof err), TW_INVALID);
 }
 
+/* Numbers beyond int were cast to int before the range check (UB for 1e308), and a pin
+ * file nested 1000 deep reached cJSON's recursion. */
+static void pin_file_numbers_and_nesting_are_checked_before_use(void)
+{
+    rg_pins pins;
+    rg_pins_defaults(&pins);
+    char err[160] = "";
+    static const char *const refused[] = {
+        "{\"linus\": {\"motor\": [1e308, 2, 3, 4]}}",
+        "{\"linus\": {\"eyes\": -1e308}}",
+        "{\"linus\": {\"eyes\": 2.5}}",
+        "{\"linus\": {\"servos\": [{\"gpio\": 22, \"min_pulse_us\": 1e308}]}}",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        TW_CHECK_INT(rg_pins_parse(&pins, refused[i], err, sizeof err), TW_INVALID);
+    TW_CHECK_INT(rg_pins_parse(&pins, refused[0], err, sizeof err), TW_INVALID);
+    TW_CHECK_STR(err, "linus.motor[0] must be a GPIO number 0..31");
+    char deep[2100] = "{\"linus\":";
+    size_t n = strlen(deep);
+    for (int i = 0; i < 1000; i++)
+        deep[n++] = '[';
+    deep[n] = '\0';
+    TW_CHECK_INT(rg_pins_parse(&pins, deep, err, sizeof err), TW_INVALID);
+    TW_CHECK_STR(err, "pin file nests deeper than 16 levels");
+    TW_CHECK_INT(pins.robots[0].eyes, 16);
+}
+
 static void pin_file_servo_ranges(void)
 {
     rg_pins pins;
@@ -180,4 +207,5 @@ TW_TEST_MAIN("robot-gateway pins", TW_TEST(default_pins_are_the_contract),
              TW_TEST(linus_drive_patterns), TW_TEST(torvalds_drive_patterns),
              TW_TEST(angle_to_pulse), TW_TEST(pulse_to_angle), TW_TEST(speed_to_dutycycle),
              TW_TEST(pin_file_overrides), TW_TEST(pin_file_servo_ranges),
+             TW_TEST(pin_file_numbers_and_nesting_are_checked_before_use),
              TW_TEST(bearer_token_check), TW_TEST(host_port_parsing))

@@ -46,5 +46,16 @@ static void test_status_rule(void)
     TW_CHECK(tw_window_valid(0) && tw_window_valid(300) && !tw_window_valid(61));
 }
 
+/* A last_seen from a checkpoint or a replica can be any int64: now - last_seen overflowed
+ * (UBSan in the checkpoint fuzzers); the age saturates instead. */
+static void test_status_with_extreme_last_seen(void)
+{
+    TW_CHECK_STR(tw_antenna_status(1700000000, INT64_MIN, 5, 0, 0), "offline");
+    TW_CHECK_STR(tw_antenna_status(INT64_MAX, -1, 5, 0, 0), "offline");
+    TW_CHECK_STR(tw_antenna_status(1700000000, INT64_MAX, 5, 0, 0), "ok");
+    TW_CHECK_STR(tw_antenna_status(INT64_MIN, INT64_MAX, 5, 0, 0), "ok");
+    TW_CHECK_STR(tw_antenna_status(1000, 984, NAN, 0, 0), "offline"); /* default interval */
+}
+
 TW_TEST_MAIN("api", TW_TEST(test_summary_json), TW_TEST(test_empty_summary_has_nulls),
-             TW_TEST(test_status_rule))
+             TW_TEST(test_status_rule), TW_TEST(test_status_with_extreme_last_seen))

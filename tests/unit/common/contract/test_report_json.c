@@ -63,4 +63,21 @@ static void test_malformed_values(void)
     TW_CHECK_INT(ignored, 1);
 }
 
-TW_TEST_MAIN("report_json", TW_TEST(test_round_trip), TW_TEST(test_malformed_values))
+/* Any producer can send a message nested 1000 deep (cJSON recurses once per level): it is
+ * refused before parsing, as malformed like any other non-report. */
+static void test_deep_nesting_is_refused_before_parsing(void)
+{
+    static char deep[2200];
+    size_t n = (size_t)snprintf(deep, sizeof deep, "{\"antenna_id\":\"a\",\"x\":");
+    for (int i = 0; i < 1000; i++)
+        deep[n++] = '[';
+    for (int i = 0; i < 1000 && n < sizeof deep - 2; i++)
+        deep[n++] = ']';
+    deep[n++] = '}';
+    tw_report r;
+    int ignored = 0;
+    TW_CHECK_INT(tw_report_json_parse(&r, deep, n, &ignored), TW_MALFORMED_MISSING_FIELD);
+}
+
+TW_TEST_MAIN("report_json", TW_TEST(test_round_trip), TW_TEST(test_malformed_values),
+             TW_TEST(test_deep_nesting_is_refused_before_parsing))

@@ -181,7 +181,109 @@ static void test_binary_round_trip_and_truncation(void)
     tw_sketch_free(&sketch);
 }
 
+/* Inputs the sketch fuzzer (tests/fuzz/common/fuzz_sketch.c) found, without its leading
+ * selector byte: each decoded before the fix into a sketch no values can make. */
+static const unsigned char fuzz_nan_min[] = {
+    0x28, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x3b, 0x00, 0x00, 0x28, 0x00, 0x80,
+    0xdb, 0xd4, 0xff, 0xff, 0xff, 0xff, 0xff, 0x64, 0x3a, 0x72, 0x00, 0x0a, 0x00, 0x00,
+};
+static const unsigned char fuzz_negative_zero_sum[] = {
+    0xff, 0x02, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80, 0x02, 0x02, 0x02, 0x02, 0x49,
+    0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x02, 0x02, 0x02, 0x57, 0x01, 0x84, 0x02,
+};
+static const unsigned char fuzz_count_near_2_64[] = {
+    0xa9, 0xfa, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13,
+    0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13,
+    0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13,
+    0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13,
+    0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13,
+    0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0x13, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+};
+
+static int read_bytes(const unsigned char *data, size_t len, tw_sketch *out)
+{
+    tw_wire_reader in;
+    tw_wire_reader_init(&in, data, len);
+    return tw_sketch_read(out, &in);
+}
+
+static void test_fuzz_found_statistics_are_rejected(void)
+{
+    tw_sketch bad;
+    /* a NaN min (merging into an empty sketch lost it) and a -0 sum (merging made it +0) */
+    TW_CHECK_INT(read_bytes(fuzz_nan_min, sizeof fuzz_nan_min, &bad), TW_INVALID);
+    tw_sketch_free(&bad);
+    TW_CHECK_INT(read_bytes(fuzz_negative_zero_sum, sizeof fuzz_negative_zero_sum, &bad),
+                 TW_INVALID);
+    tw_sketch_free(&bad);
+}
+
+static void test_fuzz_found_quantile_of_a_count_near_2_64(void)
+{
+    /* count - 1 rounds up to 2^64 as a double: the top rank was cast out of range */
+    tw_sketch sketch;
+    TW_CHECK_INT(read_bytes(fuzz_count_near_2_64, sizeof fuzz_count_near_2_64, &sketch), TW_OK);
+    TW_CHECK(sketch.count > UINT64_MAX - 4096);
+    TW_CHECK(tw_sketch_quantile(&sketch, 1) == sketch.max);
+    TW_CHECK(!isnan(tw_sketch_quantile(&sketch, 0.5)));
+    tw_sketch_free(&sketch);
+}
+
+static void test_json_numbers_out_of_range_are_rejected_not_cast(void)
+{
+    static const char *const bad[] = {
+        "{\"relative_accuracy\":0.01,\"count\":1e308,\"zero_count\":0,\"sum\":1,\"min\":1,"
+        "\"max\":1,\"offset\":0,\"counts\":[1]}",
+        "{\"relative_accuracy\":0.01,\"count\":1,\"zero_count\":-1,\"sum\":1,\"min\":1,"
+        "\"max\":1,\"offset\":0,\"counts\":[1]}",
+        "{\"relative_accuracy\":0.01,\"count\":1,\"zero_count\":0,\"sum\":1,\"min\":1,"
+        "\"max\":1,\"offset\":0,\"counts\":[1e308]}",
+        "{\"relative_accuracy\":0.01,\"count\":1.5,\"zero_count\":0,\"sum\":1,\"min\":1,"
+        "\"max\":1,\"offset\":0,\"counts\":[1]}",
+        "{\"relative_accuracy\":0.01,\"count\":1,\"zero_count\":0,\"sum\":1,\"min\":2,"
+        "\"max\":1,\"offset\":0,\"counts\":[1]}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cJSON *json = cJSON_Parse(bad[i]);
+        tw_sketch sketch;
+        TW_CHECK_INT(tw_sketch_from_json(json, &sketch), TW_INVALID);
+        cJSON_Delete(json);
+    }
+    cJSON *good = cJSON_Parse("{\"relative_accuracy\":0.01,\"count\":1,\"zero_count\":0,"
+                              "\"sum\":1,\"min\":1,\"max\":1,\"offset\":0,\"counts\":[1]}");
+    tw_sketch sketch;
+    TW_CHECK_INT(tw_sketch_from_json(good, &sketch), TW_OK);
+    tw_sketch_free(&sketch);
+    cJSON_Delete(good);
+}
+
+static void test_binary_offset_beyond_32_bits_is_rejected(void)
+{
+    /* count 1, zero 0, sum/min/max 1.0, offset 2^32 (was truncated to 0), length 1, count 1 */
+    unsigned char blob[64];
+    size_t n = 0;
+    blob[n++] = 1;
+    blob[n++] = 0;
+    for (int d = 0; d < 3; d++) {
+        static const unsigned char one[8] = {0, 0, 0, 0, 0, 0, 0xf0, 0x3f};
+        memcpy(blob + n, one, sizeof one);
+        n += sizeof one;
+    }
+    static const unsigned char offset_2_33[] = {0x80, 0x80, 0x80, 0x80, 0x20}; /* zigzag 2^32 */
+    memcpy(blob + n, offset_2_33, sizeof offset_2_33);
+    n += sizeof offset_2_33;
+    blob[n++] = 1;
+    blob[n++] = 1;
+    tw_sketch sketch;
+    TW_CHECK_INT(read_bytes(blob, n, &sketch), TW_INVALID);
+    tw_sketch_free(&sketch);
+}
+
 TW_TEST_MAIN("sketch", TW_TEST(test_error_bound_against_exact_sort),
              TW_TEST(test_merge_equals_sketch_of_union), TW_TEST(test_empty_and_zero),
              TW_TEST(test_counters_widen_on_overflow), TW_TEST(test_json_round_trip),
-             TW_TEST(test_binary_round_trip_and_truncation))
+             TW_TEST(test_binary_round_trip_and_truncation),
+             TW_TEST(test_fuzz_found_statistics_are_rejected),
+             TW_TEST(test_fuzz_found_quantile_of_a_count_near_2_64),
+             TW_TEST(test_json_numbers_out_of_range_are_rejected_not_cast),
+             TW_TEST(test_binary_offset_beyond_32_bits_is_rejected))

@@ -104,6 +104,7 @@ static void test_parse_i64_takes_only_canonical_decimals(void)
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
         TW_CHECK_INT(tw_parse_i64(refused[i], strlen(refused[i]), &out), TW_DECIMAL_NOT_DIGITS);
     TW_CHECK_INT(out, 7);
+    TW_CHECK_INT(tw_parse_i64("60\0", 3, &out), TW_DECIMAL_NOT_DIGITS);
 }
 
 TW_TEST_MAIN("decimal", TW_TEST(test_integers_match_printf), TW_TEST(test_fixed3_matches_printf),

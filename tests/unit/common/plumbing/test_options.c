@@ -130,6 +130,11 @@ static void a_bad_flag_or_value_exits_2(void)
     TW_CHECK_INT(exit_status_of((char *[]){"test", "--port", "80x", NULL}), 2);
     TW_CHECK_INT(exit_status_of((char *[]){"test", "--mode", "medium", NULL}), 2);
     TW_CHECK_INT(exit_status_of((char *[]){"test", "--port", NULL}), 2);
+    TW_CHECK_INT(exit_status_of((char *[]){"test", "--port", " 80", NULL}), 2);
+    TW_CHECK_INT(exit_status_of((char *[]){"test", "--port", "+80", NULL}), 2);
+    TW_CHECK_INT(exit_status_of((char *[]){"test", "--port", "080", NULL}), 2);
+    TW_CHECK_INT(exit_status_of((char *[]){"test", "--ratio", " 0.5", NULL}), 2);
+    TW_CHECK_INT(exit_status_of((char *[]){"test", "--ratio", "+0.5", NULL}), 2);
 }
 
 static void a_number_written_loosely_exits_2(void)
@@ -153,6 +158,25 @@ static void a_bad_environment_value_exits_2(void)
     setenv(ENV_MODE, "medium", 1);
     TW_CHECK_INT(exit_status_of((char *[]){"test", NULL}), 2);
     unsetenv(ENV_MODE);
+}
+
+/* The options fuzzer's find: a 500-byte value cut the reason short of "(see --help)". The
+ * non-exiting parser gives the whole line, the value shortened. */
+static void a_long_bad_value_keeps_the_whole_reason(void)
+{
+    static char value[600];
+    memset(value, '9', sizeof value - 1);
+    int64_t port = 0;
+    tw_option options[] = {{"port", NULL, TW_OPT_INT, "8000", "port", &port, 1, 65535, NULL}};
+    tw_cli cli = {"test", "options under test", options, 1};
+    char err[TW_CLI_ERROR_BYTES];
+    TW_CHECK_INT(
+        tw_cli_parse_args(&cli, 3, (char *[]){"test", "--port", value, NULL}, err, sizeof err),
+        TW_INVALID);
+    TW_CHECK(strncmp(err, "test: invalid value for --port 999", 34) == 0);
+    TW_CHECK(strlen(err) > 12 && strcmp(err + strlen(err) - 12, "(see --help)") == 0);
+    TW_CHECK_INT(tw_cli_parse_args(&cli, 2, (char *[]){"test", "--help", NULL}, err, sizeof err),
+                 TW_AGAIN);
 }
 
 static void help_exits_0(void)
@@ -186,5 +210,6 @@ TW_TEST_MAIN("options", TW_TEST(defaults_fill_every_target),
              TW_TEST(a_url_that_is_not_http_exits_2), TW_TEST(a_bad_flag_or_value_exits_2),
              TW_TEST(a_number_written_loosely_exits_2),
              TW_TEST(a_bad_environment_value_exits_2), TW_TEST(help_exits_0),
+             TW_TEST(a_long_bad_value_keeps_the_whole_reason),
              TW_TEST(a_secret_file_loses_its_trailing_newline),
              TW_TEST(a_missing_secret_file_is_an_error))
