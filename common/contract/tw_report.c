@@ -46,8 +46,7 @@ static bool copy_text(char *out, size_t out_size, const char *value, size_t len)
 }
 
 /* Parses a non-negative decimal integer no larger than max ("-0" is zero). */
-static tw_malformed_reason parse_count(const char *value, size_t len, uint64_t max,
-                                       uint64_t *out)
+static tw_malformed_reason parse_count(const char *value, size_t len, uint64_t max, uint64_t *out)
 {
     if (len >= NUMBER_TEXT_MAX)
         return TW_MALFORMED_OVERFLOW;
@@ -131,8 +130,17 @@ static tw_malformed_reason parse_required(tw_report *report, int field, const ch
 }
 
 /* Optional fields: an invalid one is dropped; returns 1 when it was dropped. */
-static int parse_optional(tw_report *report, const char *name, size_t name_len,
-                          const char *value, size_t len)
+static bool printable_ascii(const char *value, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (value[i] < '!' || value[i] > '~')
+            return false;
+    }
+    return true;
+}
+
+static int parse_optional(tw_report *report, const char *name, size_t name_len, const char *value,
+                          size_t len)
 {
     uint64_t number = 0;
     if (name_is(name, name_len, "seq")) {
@@ -148,7 +156,9 @@ static int parse_optional(tw_report *report, const char *name, size_t name_len,
             return 1;
         report->sent_us = (int64_t)number;
     } else if (name_is(name, name_len, "traceparent")) {
-        if (len != TW_TRACEPARENT_LEN)
+        /* its shape is checked where it is used (counted there when wrong); bytes no trace
+         * context can hold (outside printable ASCII) would not survive a JSON round trip */
+        if (len != TW_TRACEPARENT_LEN || !printable_ascii(value, len))
             return 1;
         copy_text(report->traceparent, sizeof report->traceparent, value, len);
     }
@@ -169,8 +179,8 @@ tw_malformed_reason tw_report_parse(tw_report *report, size_t field_count, const
                 field = f;
         }
         if (field < 0) {
-            *ignored_optional += parse_optional(report, names[i], name_lens[i], values[i],
-                                                value_lens[i]);
+            *ignored_optional +=
+                parse_optional(report, names[i], name_lens[i], values[i], value_lens[i]);
             continue;
         }
         if (seen[field] && !first_error)

@@ -31,7 +31,7 @@ TW_FUZZ_QUIET_LOGS()
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     aggregator agg;
-    aggregator_init(&agg);
+    aggregator_init(&agg, 0);
     tw_wire_reader fields;
     tw_wire_reader_init(&fields, data, size);
     int rc = TW_OK, restored = 0;

@@ -23,7 +23,7 @@ static inline void fuzz_check_snapshot_identity(const aggregator *agg)
     tw_buf_init(&again);
     aggregator_snapshot_write(agg, &first);
     aggregator restored;
-    aggregator_init(&restored);
+    aggregator_init(&restored, 0);
     TW_FUZZ_CHECK(aggregator_snapshot_read(&restored, first.data, first.len) == TW_OK);
     aggregator_snapshot_write(&restored, &again);
     TW_FUZZ_CHECK(first.len == again.len && memcmp(first.data, again.data, first.len) == 0);

@@ -9,7 +9,7 @@ TW_FUZZ_QUIET_LOGS()
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     aggregator agg;
-    aggregator_init(&agg);
+    aggregator_init(&agg, 0);
     if (aggregator_snapshot_read(&agg, data, size) == TW_OK) {
         fuzz_check_snapshot_identity(&agg);
         fuzz_use_restored(&agg);

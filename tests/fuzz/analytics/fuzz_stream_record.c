@@ -55,7 +55,7 @@ static void check_restore(const aggregator *agg, tw_buf *first, tw_buf *again)
 {
     snapshot(agg, first);
     aggregator restored;
-    aggregator_init(&restored);
+    aggregator_init(&restored, 0);
     TW_FUZZ_CHECK(aggregator_snapshot_read(&restored, first->data, first->len) == TW_OK);
     snapshot(&restored, again);
     TW_FUZZ_CHECK(same(first, again));
@@ -89,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     redisReader *reader = redisReaderCreate();
     redisReaderFeed(reader, (const char *)data, size);
     aggregator agg;
-    aggregator_init(&agg);
+    aggregator_init(&agg, 0);
     tw_buf before, after;
     tw_buf_init(&before);
     tw_buf_init(&after);

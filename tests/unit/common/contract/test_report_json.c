@@ -79,5 +79,23 @@ static void test_deep_nesting_is_refused_before_parsing(void)
     TW_CHECK_INT(tw_report_json_parse(&r, deep, n, &ignored), TW_MALFORMED_MISSING_FIELD);
 }
 
+/* Found by fuzz_report_json: a traceparent of the right length holding bytes outside
+ * printable ASCII was kept, then written out with those bytes replaced (the JSON writer
+ * emits valid UTF-8 only), so the report did not survive its own round trip. No trace
+ * context can hold such bytes: the field is ignored, the report kept. */
+static void test_traceparent_with_non_ascii_bytes_is_ignored(void)
+{
+    const char *text = "{\"antenna_id\":\"a-1\",\"timestamp\":\"1700000000\",\"packets\":\"120\","
+                       "\"loss\":\"3\",\"latency\":\"41.250\",\"traceparent\":"
+                       "\"00-4bf92f3577b34da6a3ce929d0e0e4736-\xd0\xcf\x99\xc9" "67aa0ba902b6-01\"}";
+    tw_report report;
+    int ignored = 0;
+    TW_CHECK_INT(parse(text, &report, &ignored), TW_MALFORMED_NONE);
+    TW_CHECK_INT(ignored, 1);
+    TW_CHECK_STR(report.traceparent, "");
+    TW_CHECK_INT(report.packets, 120);
+}
+
 TW_TEST_MAIN("report_json", TW_TEST(test_round_trip), TW_TEST(test_malformed_values),
-             TW_TEST(test_deep_nesting_is_refused_before_parsing))
+             TW_TEST(test_deep_nesting_is_refused_before_parsing),
+             TW_TEST(test_traceparent_with_non_ascii_bytes_is_ignored))
