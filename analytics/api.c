@@ -95,7 +95,7 @@ static int handle_summary(struct mg_connection *conn, void *arg)
     api_context *ctx = arg;
     int64_t window_s;
     int refused = tw_api_query_begin(conn, "GET,HEAD", &window_s);
-    if (refused)
+    if (refused || (refused = api_refuse_until_restored(conn, ctx)))
         return refused;
     int64_t now = now_s();
     window_totals totals;
@@ -262,11 +262,21 @@ static int handle_antennas(struct mg_connection *conn, void *arg)
 {
     if (!tw_http_allow_methods(conn, "GET,HEAD"))
         return TW_HTTP_METHOD_NOT_ALLOWED;
+    int refused = api_refuse_until_restored(conn, arg);
+    if (refused)
+        return refused;
     const char *path = tw_http_path(conn);
     const char *rest = path + strlen(ANTENNAS_PATH);
     if (*rest == '\0' || !strcmp(rest, "/"))
         return handle_antenna_list(conn, arg);
     return handle_one_antenna(conn, arg, rest + 1);
+}
+
+int api_refuse_until_restored(struct mg_connection *conn, const api_context *ctx)
+{
+    if (!ctx->restored || atomic_load(ctx->restored))
+        return 0;
+    return tw_http_reply_error(conn, 503, "restoring checkpoint from redis");
 }
 
 void api_add_optional_int(cJSON *json, const char *name, int64_t value)
@@ -291,6 +301,9 @@ static int handle_quality(struct mg_connection *conn, void *arg)
     api_context *ctx = arg;
     if (!tw_http_allow_methods(conn, "GET,HEAD"))
         return TW_HTTP_METHOD_NOT_ALLOWED;
+    int refused = api_refuse_until_restored(conn, ctx);
+    if (refused)
+        return refused;
     cJSON *json = cJSON_CreateObject();
     pthread_mutex_lock(&ctx->agg->lock);
     cJSON_AddNumberToObject(json, "malformed", (double)aggregator_malformed_total(ctx->agg));

@@ -5,6 +5,7 @@
 #define ANALYTICS_API_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "aggregator.h"
@@ -17,8 +18,13 @@ typedef struct {
     _Atomic int64_t *dlq_length; /* dead-letter entries; -1 unknown */
     int64_t started_at_s;        /* this process's start (Unix s) */
     atomic_int streams_in_flight; /* streamed replies being sent (exchange.c) */
+    const atomic_bool *restored;  /* the state is restored from its checkpoint; NULL:
+                                     always (the Kafka path loads partitions as they come) */
 } api_context;
 
+/* Until the state is restored every API path answers 503 (an empty state would read as a
+ * replica that counted nothing): returns that status once sent, else 0. */
+int api_refuse_until_restored(struct mg_connection *conn, const api_context *ctx);
 /* Adds value under name, or null when it is negative (unknown). */
 void api_add_optional_int(cJSON *json, const char *name, int64_t value);
 /* Malformed records by reason, as {"reason": count, ...} (caller owns it); the caller

@@ -68,6 +68,9 @@ static int reply_retry_later(struct mg_connection *conn, const char *reason)
 /* Takes one of the MAX_IN_FLIGHT places, or answers 503; returns 0 when it got one. */
 static int take_place(struct mg_connection *conn, api_context *ctx)
 {
+    int refused = api_refuse_until_restored(conn, ctx);
+    if (refused)
+        return refused;
     if (atomic_fetch_add(&ctx->streams_in_flight, 1) < MAX_IN_FLIGHT)
         return 0;
     atomic_fetch_sub(&ctx->streams_in_flight, 1);

@@ -202,7 +202,7 @@ static void configure_kafka(analytics_app *app, tw_metrics *metrics)
         exit(1);
     }
     app->api = (api_context){&app->agg, &app->kreader.lag, &app->kreader.unknown,
-                             &app->kreader.unknown, tw_wall_us() / TW_US_PER_S, 0};
+                             &app->kreader.unknown, tw_wall_us() / TW_US_PER_S, 0, NULL};
     app->metrics = (analytics_metrics){&app->agg, NULL, &app->kreader.lag, NULL, NULL,
                                        (size_t)s->antenna_metrics};
     analytics_metrics_register(&app->metrics, metrics);
@@ -234,7 +234,8 @@ static void configure(analytics_app *app, tw_metrics *metrics)
     app->loop.checkpoint_records = s->checkpoint_records;
     app->loop.adoption = &app->adoption;
     app->api = (api_context){&app->agg, &app->reader.lag, &app->reader.pending,
-                             &app->reader.dlq_length, tw_wall_us() / TW_US_PER_S, 0};
+                             &app->reader.dlq_length, tw_wall_us() / TW_US_PER_S, 0,
+                             &app->restored};
     app->metrics = (analytics_metrics){&app->agg, &app->ring, &app->reader.lag,
                                        &app->reader.pending, &app->reader.dlq_length,
                                        (size_t)s->antenna_metrics};
@@ -254,26 +255,20 @@ static int run_kafka(analytics_app *app)
     return 0;
 }
 
-/* Until the checkpoint is restored the API would serve an empty state, as if this replica
- * had counted nothing: /api/v1/ answers 503 then, and 404 for unknown paths after. */
-static int handle_api_not_restored(struct mg_connection *conn, void *arg)
+/* The API's routes, in place before the server listens; they answer 503 until the state
+ * is restored (api.h). */
+static void register_api(tw_http *http, void *arg)
 {
     analytics_app *app = arg;
-    if (atomic_load(&app->restored))
-        return tw_http_reply_error(conn, 404, "no such path: %s", tw_http_path(conn));
-    return tw_http_reply_error(conn, 503, "restoring checkpoint from redis");
+    api_register(http, &app->api);
 }
 
-static int run(analytics_app *app, tw_http *http)
+static int run(analytics_app *app)
 {
-    if (app->kafka) {
-        api_register(http, &app->api);
+    if (app->kafka)
         return run_kafka(app);
-    }
-    tw_http_route(http, "/api/v1/", "api", handle_api_not_restored, app);
     if (!restore(app))
         return 0;
-    api_register(http, &app->api); /* before /readyz can say ready */
     atomic_store(&app->restored, true);
     if (stream_reader_start(&app->reader) != TW_OK || apply_loop_start(&app->loop) != TW_OK) {
         tw_log_error("cannot start threads");
@@ -323,7 +318,7 @@ int main(int argc, char **argv)
     configure(&app, metrics);
     tw_http_config http_config = {app.settings.listen_addr, (int)app.settings.port,
                                   (int)app.settings.http_threads, metrics, ready, &app};
-    tw_http *http = tw_http_start(&http_config, err, sizeof err);
+    tw_http *http = tw_http_start_routed(&http_config, register_api, &app, err, sizeof err);
     if (!http) {
         tw_log_error("cannot start HTTP server", TW_STR("error", err));
         return 1;
@@ -332,7 +327,7 @@ int main(int argc, char **argv)
                 TW_STR("stream", app.kafka ? app.settings.kafka_topic : app.settings.stream_key),
                 TW_STR("group", app.settings.group), TW_STR("consumer", app.settings.consumer),
                 TW_INT("port", app.settings.port));
-    int status = run(&app, http);
+    int status = run(&app);
     tw_http_stop(http);
     tw_trace_stop();
     tw_log_info("analytics stopped", TW_INT("records", app.agg.records));

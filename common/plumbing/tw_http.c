@@ -551,6 +551,12 @@ static void format_settings(server_settings *set, const tw_http_config *config, 
 
 tw_http *tw_http_start(const tw_http_config *config, char *err, size_t err_size)
 {
+    return tw_http_start_routed(config, NULL, NULL, err, err_size);
+}
+
+tw_http *tw_http_start_routed(const tw_http_config *config, tw_http_routes_fn routes,
+                              void *routes_arg, char *err, size_t err_size)
+{
     tw_http *http = tw_xcalloc(1, sizeof *http);
     http->metrics = config->metrics;
     http->ready = config->ready;
@@ -559,6 +565,8 @@ tw_http *tw_http_start(const tw_http_config *config, char *err, size_t err_size)
         config->max_connections > 0 ? config->max_connections : TW_HTTP_DEFAULT_MAX_CONNECTIONS;
     pthread_mutex_init(&http->codes_lock, NULL);
     register_builtin_routes(http);
+    if (routes)
+        routes(http, routes_arg);
 
     server_settings set = {0};
     format_settings(&set, config, http->max_connections);

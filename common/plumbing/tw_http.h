@@ -44,8 +44,15 @@ typedef struct {
     void *ready_arg;         /* argument for ready */
 } tw_http_config;
 
+/* Registers a service's routes on http (called before the server listens). */
+typedef void (*tw_http_routes_fn)(tw_http *http, void *arg);
+
 /* Starts listening; returns NULL with err set when the port cannot be bound. */
 tw_http *tw_http_start(const tw_http_config *config, char *err, size_t err_size);
+/* Like tw_http_start, with routes(http, arg) registered before the first connection is
+ * accepted, so no request finds them missing (a 404 from a service still starting). */
+tw_http *tw_http_start_routed(const tw_http_config *config, tw_http_routes_fn routes,
+                              void *routes_arg, char *err, size_t err_size);
 /* Stops accepting, waits for requests in progress, frees the server. */
 void tw_http_stop(tw_http *http);
 /* Routes uri (exact path, or a prefix when it ends in '/') to handler; route names the
