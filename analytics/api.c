@@ -195,30 +195,16 @@ static antenna_view *collect_views(aggregator *agg, int64_t now, int64_t window_
     return views ? views : tw_xcalloc(1, sizeof *views);
 }
 
-/* Sends the first limit views as a JSON array, chunk by chunk. */
+static cJSON *view_json_at(size_t i, const void *views)
+{
+    return antenna_json(&((const antenna_view *)views)[i]);
+}
+
+/* Sends the first n views as a JSON array, chunk by chunk. */
 static void send_views(struct mg_connection *conn, const antenna_view *views, size_t n)
 {
-    if (!tw_http_stream_begin(conn, "application/json", NULL, NULL))
-        return;
-    tw_buf buf;
-    tw_buf_init(&buf);
-    tw_buf_puts(&buf, "[");
-    int rc = TW_OK;
-    for (size_t i = 0; i < n && rc == TW_OK; i++) {
-        cJSON *json = antenna_json(&views[i]);
-        char *text = cJSON_PrintUnformatted(json);
-        cJSON_Delete(json);
-        if (i)
-            tw_buf_puts(&buf, ",");
-        tw_buf_puts(&buf, text);
-        free(text);
-        if (buf.len >= LIST_CHUNK_BYTES)
-            rc = tw_http_stream_send(conn, &buf);
-    }
-    tw_buf_puts(&buf, "]");
-    if (rc == TW_OK && tw_http_stream_send(conn, &buf) == TW_OK)
-        tw_http_stream_end(conn);
-    tw_buf_free(&buf);
+    if (tw_http_stream_begin(conn, "application/json", NULL, NULL))
+        tw_http_stream_json_array(conn, n, view_json_at, views, LIST_CHUNK_BYTES);
 }
 
 static int handle_antenna_list(struct mg_connection *conn, api_context *ctx)

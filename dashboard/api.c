@@ -134,29 +134,9 @@ static int query_filter(struct mg_connection *conn, char *out, size_t out_size)
     return TW_INVALID;
 }
 
-/* Appends rows as a JSON array, chunk by chunk, after the array's opening bracket. */
-static int send_rows(struct mg_connection *conn, const dash_row **rows, size_t n)
+static cJSON *row_json_at(size_t i, const void *rows)
 {
-    tw_buf buf;
-    tw_buf_init(&buf);
-    tw_buf_puts(&buf, "[");
-    int rc = TW_OK;
-    for (size_t i = 0; i < n && rc == TW_OK; i++) {
-        cJSON *json = dash_row_json(rows[i]);
-        char *text = cJSON_PrintUnformatted(json);
-        cJSON_Delete(json);
-        if (i)
-            tw_buf_puts(&buf, ",");
-        tw_buf_puts(&buf, text);
-        free(text);
-        if (buf.len >= LIST_CHUNK_BYTES)
-            rc = tw_http_stream_send(conn, &buf);
-    }
-    tw_buf_puts(&buf, "]");
-    if (rc == TW_OK && tw_http_stream_send(conn, &buf) == TW_OK)
-        tw_http_stream_end(conn);
-    tw_buf_free(&buf);
-    return rc;
+    return dash_row_json(((const dash_row *const *)rows)[i]);
 }
 
 /* The page of rows as a JSON array, with the number of matching rows in X-Total-Count. */
@@ -171,7 +151,7 @@ static int reply_antennas(struct mg_connection *conn, dash_snapshot *snapshot, c
     char total_text[24];
     snprintf(total_text, sizeof total_text, "%zu", total);
     if (tw_http_stream_begin(conn, "application/json", "X-Total-Count", total_text))
-        send_rows(conn, rows, got);
+        tw_http_stream_json_array(conn, got, row_json_at, rows, LIST_CHUNK_BYTES);
     free(rows);
     return 200;
 }

@@ -1,6 +1,7 @@
 /* Chunked replies over civetweb; see tw_http_stream.h. */
 #include "tw_http_stream.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "tw_status.h"
@@ -29,4 +30,29 @@ int tw_http_stream_send(struct mg_connection *conn, tw_buf *buf)
 void tw_http_stream_end(struct mg_connection *conn)
 {
     mg_send_chunk(conn, "", 0);
+}
+
+int tw_http_stream_json_array(struct mg_connection *conn, size_t n, tw_http_json_item_fn item,
+                              const void *arg, size_t chunk_bytes)
+{
+    tw_buf buf;
+    tw_buf_init(&buf);
+    tw_buf_puts(&buf, "[");
+    int rc = TW_OK;
+    for (size_t i = 0; i < n && rc == TW_OK; i++) {
+        cJSON *json = item(i, arg);
+        char *text = cJSON_PrintUnformatted(json);
+        cJSON_Delete(json);
+        if (i)
+            tw_buf_puts(&buf, ",");
+        tw_buf_puts(&buf, text);
+        free(text);
+        if (buf.len >= chunk_bytes)
+            rc = tw_http_stream_send(conn, &buf);
+    }
+    tw_buf_puts(&buf, "]");
+    if (rc == TW_OK && (rc = tw_http_stream_send(conn, &buf)) == TW_OK)
+        tw_http_stream_end(conn);
+    tw_buf_free(&buf);
+    return rc;
 }

@@ -6,6 +6,9 @@
 
 #include <stdbool.h>
 
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
 #include "tw_buf.h"
 #include "tw_http.h"
 
@@ -17,5 +20,14 @@ bool tw_http_stream_begin(struct mg_connection *conn, const char *content_type,
 int tw_http_stream_send(struct mg_connection *conn, tw_buf *buf);
 /* Sends the last, empty chunk: the reply is complete. */
 void tw_http_stream_end(struct mg_connection *conn);
+
+/* Returns element i of a list as JSON (the caller of tw_http_stream_json_array frees it). */
+typedef cJSON *(*tw_http_json_item_fn)(size_t i, const void *arg);
+
+/* After tw_http_stream_begin: sends the n elements item(0..n-1, arg) as one JSON array,
+ * about chunk_bytes at a time, and ends the reply; TW_OK, or TW_ERR once the client went
+ * away (nothing more is encoded). */
+int tw_http_stream_json_array(struct mg_connection *conn, size_t n, tw_http_json_item_fn item,
+                              const void *arg, size_t chunk_bytes);
 
 #endif
