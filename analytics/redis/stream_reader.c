@@ -4,6 +4,7 @@
  * because acknowledgements travel with the checkpoint and the replay waits for them). */
 #include "stream_reader.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@
 #define STATS_EVERY_US 1000000
 #define RING_FULL_WAIT_US 50
 #define DRAIN_WAIT_US 1000
+#define LOSS_SCAN_MAX 1024 /* entries listed after the group's position to measure a loss */
 
 void stream_reader_init(stream_reader *reader, const tw_redis_url *url,
                         const checkpoint_names *names, spsc_ring *ring, tw_metrics *metrics)
@@ -51,6 +53,18 @@ void stream_reader_init(stream_reader *reader, const tw_redis_url *url,
     reader->unreadable =
         tw_metrics_counter(metrics, "analytics_unreadable_items_total",
                            "Stream items not shaped like entries (skipped).", NULL);
+    reader->removed_unread_logged = 0;
+    reader->ids_exhausted_logged = false;
+    reader->removed_unread = tw_metrics_gauge(
+        metrics, "analytics_stream_removed_unread",
+        "Entries the group's lag counts that the stream no longer holds: deleted before the "
+        "group read them (an XADD with MAXLEN or MINID, or the stream's length cap). NaN "
+        "until measured.",
+        NULL);
+    tw_gauge_set(reader->removed_unread, NAN);
+    reader->ids_exhausted = tw_metrics_gauge(
+        metrics, "analytics_stream_ids_exhausted",
+        "1 when the stream's last id is the largest there is, so every XADD * fails.", NULL);
 }
 
 /* Pushes entries into the ring, waiting while it is full. On stop, entries not pushed are
@@ -215,26 +229,128 @@ static int64_t field_int(const redisReply *pairs, const char *name)
     return -1;
 }
 
-/* Group lag and pending from XINFO GROUPS, dead-letter length from XLEN. */
+static stream_id field_id(const redisReply *pairs, const char *name)
+{
+    stream_id id = {0, 0};
+    for (size_t i = 0; i + 1 < pairs->elements; i += 2) {
+        const redisReply *key = pairs->element[i], *value = pairs->element[i + 1];
+        if (key->type == REDIS_REPLY_STRING && !strcmp(key->str, name) &&
+            value->type == REDIS_REPLY_STRING && stream_id_parse(value->str, &id) != TW_OK)
+            id = (stream_id){0, 0};
+    }
+    return id;
+}
+
+/* Our group's part of an XINFO GROUPS reply, or NULL. */
+static const redisReply *our_group(const stream_reader *reader, const redisReply *groups)
+{
+    for (size_t i = 0; groups && groups->type == REDIS_REPLY_ARRAY && i < groups->elements; i++) {
+        const redisReply *group = groups->element[i];
+        for (size_t j = 0; group->type == REDIS_REPLY_ARRAY && j + 1 < group->elements; j += 2)
+            if (group->element[j]->type == REDIS_REPLY_STRING &&
+                !strcmp(group->element[j]->str, "name") &&
+                group->element[j + 1]->type == REDIS_REPLY_STRING &&
+                !strcmp(group->element[j + 1]->str, reader->names->group))
+                return group;
+    }
+    return NULL;
+}
+
+/* The ids of an XRANGE reply, at most `room`. */
+static size_t range_ids(const redisReply *range, stream_id *ids, size_t room)
+{
+    size_t n = 0;
+    for (size_t i = 0; range->type == REDIS_REPLY_ARRAY && i < range->elements && n < room; i++) {
+        const redisReply *item = range->element[i];
+        if (item->type == REDIS_REPLY_ARRAY && item->elements >= 1 &&
+            item->element[0]->type == REDIS_REPLY_STRING &&
+            stream_id_parse(item->element[0]->str, &ids[n]) == TW_OK)
+            n++;
+    }
+    return n;
+}
+
+/* Logs what the loss view shows for the first time: entries deleted unread beyond those
+ * already reported, a stream whose ids are exhausted. */
+static void note_loss(stream_reader *reader, const stream_loss_view *view)
+{
+    int64_t removed = stream_loss_removed_unread(view);
+    if (removed >= 0)
+        tw_gauge_set(reader->removed_unread, (double)removed);
+    if (removed > reader->removed_unread_logged) {
+        tw_log_error("stream entries were deleted before the consumer group read them",
+                     TW_INT("removed_unread", removed), TW_STR("stream", reader->names->stream_key),
+                     TW_STR("cause", "an XADD with MAXLEN or MINID that trimmed unread entries, "
+                                     "or the stream's length cap overtaking the group"),
+                     TW_STR("lag", "the group's lag counts them until repaired: see "
+                                   "broker-config/README.md"));
+        reader->removed_unread_logged = removed;
+    }
+    bool exhausted = stream_loss_ids_exhausted(view);
+    if (exhausted && !reader->ids_exhausted_logged)
+        tw_log_error("the stream's last id is the largest there is: no producer can add to it",
+                     TW_STR("stream", reader->names->stream_key),
+                     TW_STR("repair", "broker-config/README.md"));
+    reader->ids_exhausted_logged = exhausted;
+    tw_gauge_set(reader->ids_exhausted, exhausted);
+}
+
+/* Reads the loss view in one transaction: the entries after `earlier` (a position the
+ * group held a moment ago), our group's lag and position, and the stream's. */
+static void poll_loss(stream_reader *reader, redisContext *ctx, stream_id earlier)
+{
+    const char *key = reader->names->stream_key;
+    char from[64];
+    stream_id_format(earlier, from, sizeof from);
+    redisAppendCommand(ctx, "MULTI");
+    redisAppendCommand(ctx, "XRANGE %s (%s + COUNT %d", key, from, LOSS_SCAN_MAX);
+    redisAppendCommand(ctx, "XINFO GROUPS %s", key);
+    redisAppendCommand(ctx, "XINFO STREAM %s", key);
+    redisAppendCommand(ctx, "EXEC");
+    redisReply *reply = NULL;
+    for (int i = 0; i < 5; i++)
+        if (redisGetReply(ctx, (void **)&reply) != REDIS_OK || !reply)
+            return;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3)
+        return;
+    const redisReply *group = our_group(reader, reply->element[1]);
+    const redisReply *stream = reply->element[2];
+    if (!group || stream->type != REDIS_REPLY_ARRAY)
+        return;
+    stream_id ids[LOSS_SCAN_MAX];
+    size_t n = range_ids(reply->element[0], ids, LOSS_SCAN_MAX);
+    stream_loss_view view = {
+        .last_delivered = field_id(group, "last-delivered-id"),
+        .lag = field_int(group, "lag"),
+        .first_entry = field_id(stream, "recorded-first-entry-id"),
+        .last_generated = field_id(stream, "last-generated-id"),
+        .length = field_int(stream, "length"),
+        .after = ids,
+        .after_count = n,
+        .after_complete = reply->element[0]->type == REDIS_REPLY_ARRAY &&
+                          reply->element[0]->elements < LOSS_SCAN_MAX,
+    };
+    note_loss(reader, &view);
+}
+
+/* Group lag and pending from XINFO GROUPS, dead-letter length from XLEN, then the loss
+ * view from the group's position (stream_loss.h). */
 static void poll_stats(stream_reader *reader, redisContext *ctx)
 {
     const checkpoint_names *names = reader->names;
     redisReply *reply = redisCommand(ctx, "XINFO GROUPS %s", names->stream_key);
-    for (size_t i = 0; reply && reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++) {
-        const redisReply *group = reply->element[i];
-        for (size_t j = 0; j + 1 < group->elements; j += 2) {
-            if (group->element[j]->type == REDIS_REPLY_STRING &&
-                !strcmp(group->element[j]->str, "name") &&
-                !strcmp(group->element[j + 1]->str, names->group)) {
-                atomic_store(&reader->lag, field_int(group, "lag"));
-                atomic_store(&reader->pending, field_int(group, "pending"));
-            }
-        }
+    const redisReply *group = our_group(reader, reply);
+    stream_id position = {0, 0};
+    if (group) {
+        atomic_store(&reader->lag, field_int(group, "lag"));
+        atomic_store(&reader->pending, field_int(group, "pending"));
+        position = field_id(group, "last-delivered-id");
     }
-    reply_arena_reset(&reader->arena);
     reply = redisCommand(ctx, "XLEN %s", names->dlq_key);
     if (reply && reply->type == REDIS_REPLY_INTEGER)
         atomic_store(&reader->dlq_length, reply->integer);
+    if (group)
+        poll_loss(reader, ctx, position);
     reply_arena_reset(&reader->arena);
 }
 

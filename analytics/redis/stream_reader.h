@@ -2,7 +2,8 @@
  * consumer's own pending entries at start, claims entries left idle by crashed consumers
  * (XAUTOCLAIM), reads new entries with XREADGROUP COUNT/BLOCK, parses them and hands them
  * to the aggregator through the SPSC ring (waiting when it is full, never dropping). It
- * also polls the group's lag and pending count and the dead-letter stream's length.
+ * also polls the group's lag and pending count and the dead-letter stream's length, and
+ * notices entries deleted from the stream before the group read them (stream_loss.h).
  * After every lost connection it replays this consumer's pending entries (an XREADGROUP
  * whose reply never arrived left them delivered but unread), once the aggregator has
  * applied and acknowledged everything handed over before, so that what is pending then
@@ -20,6 +21,7 @@
 #include "checkpoint.h"
 #include "reply_arena.h"
 #include "spsc_ring.h"
+#include "stream_loss.h"
 #include "tw_metrics.h"
 #include "tw_redis.h"
 
@@ -54,6 +56,11 @@ typedef struct {
     tw_counter *entries_claimed;       /* entries taken over with XAUTOCLAIM */
     tw_counter *reconnects;            /* connections re-established */
     tw_counter *unreadable;            /* items not shaped like stream entries (acked by id) */
+    tw_gauge *removed_unread;          /* entries the group's lag counts that the stream no
+                                          longer holds (stream_loss.h) */
+    tw_gauge *ids_exhausted;           /* 1: the stream's last id is the largest there is */
+    int64_t removed_unread_logged;     /* reader thread only: the most such entries logged */
+    bool ids_exhausted_logged;         /* reader thread only: exhaustion already logged */
 } stream_reader;
 
 /* Prepares the reader and registers its metrics. */

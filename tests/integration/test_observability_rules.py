@@ -11,8 +11,8 @@ RULES = REPO / "observability" / "prometheus" / "rules" / "towerwatch.yml"
 RULE_TESTS = REPO / "tests" / "prometheus" / "towerwatch.test.yml"
 PROMETHEUS_RULE = REPO / "k8s" / "components" / "monitoring" / "prometheus-rule.yaml"
 ALERTS = {"AntennaOffline", "SuccessRateBelowObjective", "LatencyP99AboveObjective",
-          "ConsumerLagGrowing", "MalformedSpike", "RobotDaemonDisconnected",
-          "HTTPWorkersSaturated", "ServiceDown"}
+          "ConsumerLagGrowing", "StreamEntriesDeletedUnread", "StreamIdsExhausted",
+          "MalformedSpike", "RobotDaemonDisconnected", "HTTPWorkersSaturated", "ServiceDown"}
 PROMTOOL_TIMEOUT_S = 60
 
 
