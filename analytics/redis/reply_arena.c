@@ -7,13 +7,14 @@
 #include <string.h>
 
 #include "tw_alloc.h"
+#include "tw_redis_reply.h"
 
 #define ARENA_BLOCK_BYTES (1u << 20)
 
 struct arena_block {
-    arena_block *next;     /* next block */
-    size_t used;           /* bytes handed out */
-    size_t cap;            /* bytes in data */
+    arena_block *next;                         /* next block */
+    size_t used;                               /* bytes handed out */
+    size_t cap;                                /* bytes in data */
     alignas(max_align_t) unsigned char data[]; /* storage */
 };
 
@@ -79,6 +80,8 @@ static void *create_string(const redisReadTask *task, char *text, size_t len)
 
 static void *create_array(const redisReadTask *task, int elements)
 {
+    if (tw_redis_array_refused(elements))
+        return NULL; /* hiredis fails the reply as out of memory: the reader reconnects */
     redisReply *reply = new_reply(task, REDIS_REPLY_ARRAY);
     if (elements > 0) {
         size_t bytes = (size_t)elements * sizeof *reply->element;

@@ -9,6 +9,7 @@
 #include <sys/time.h>
 
 #include "tw_options.h"
+#include "tw_redis_reply.h"
 #include "tw_status.h"
 #include "tw_time.h"
 
@@ -201,6 +202,7 @@ static redisContext *connect_to(const tw_redis_url *url, const char *host, int p
         redisFree(ctx);
         return NULL;
     }
+    tw_redis_bound_replies(ctx);
     redisSetTimeout(ctx, timeout);
     redisEnableKeepAlive(ctx);
     if (authenticate(ctx, url, err, err_size) != TW_OK) {

@@ -8,6 +8,7 @@
 #include <sys/time.h>
 
 #include "tw_redis.h"
+#include "tw_redis_reply.h"
 #include "tw_status.h"
 #include "tw_time.h"
 
@@ -119,6 +120,7 @@ int tw_sentinel_ask(const tw_redis_addr *sentinel, const char *master_name, int 
     if (!ctx || ctx->err) {
         snprintf(why, sizeof why, "%s", ctx ? ctx->errstr : "out of memory");
     } else {
+        tw_redis_bound_replies(ctx);
         redisSetTimeout(ctx, timeout);
         reply = redisCommand(ctx, "SENTINEL get-master-addr-by-name %s", master_name);
         if (!reply)

@@ -31,6 +31,17 @@ def generated(sim):
     return line["generated"], line["generated_packets"], line["generated_loss"]
 
 
+def print_figures(what, expected, observed, sims=(), ports=()):
+    """One line per scenario with the figures it compared (shown with pytest -rP)."""
+    stops = [next(r for r in sim.log_records() if r["msg"] == "simulator stopped")
+             for sim in sims]
+    print(f"figures {what}: expected (records, packets, loss) {expected}, observed {observed}"
+          f", simulator re-sent {sum(s['resent'] for s in stops)}"
+          f", rollbacks seen by the simulator {sum(s['rollbacks'] for s in stops)}"
+          f", by analytics {sum(metric(p, 'analytics_redis_rollbacks_total') for p in ports)}"
+          f", duplicates dropped {sum(quality(p)['duplicates'] for p in ports)}")
+
+
 def add_up(*totals):
     return tuple(map(sum, zip(*totals)))
 
@@ -134,6 +145,8 @@ def test_checkpoint_lease_and_group_survive_an_aof_restart(spawn, redis_server, 
     # restarted, analytics restores the checkpoint and applies nothing a second time
     analytics = start_analytics(spawn, redis_server, consumer="durable-1")
     body = summary(analytics.port)
+    print_figures(f"aof restart, rewrite {rewrite}", expected,
+                  (body["records"], body["packets"], body["loss"]), ports=[analytics.port])
     assert (body["records"], body["packets"], body["loss"]) == expected
     assert body["malformed"] == 3
     assert metric(analytics.port, "analytics_redis_rollbacks_total") == 0
@@ -159,7 +172,11 @@ def test_totals_exact_across_a_graceful_redis_restart_with_a_trimmed_stream(spaw
     analytics.wait_ready(analytics.port)
     second = run_simulator(spawn, redis_server, [*trimmed, "--count", "10000", "--seed", "8"])
     expected = add_up(generated(first), generated(second))
-    assert wait_totals([analytics.port], expected, client=redis_server.client()) == expected
+    observed = wait_totals([analytics.port], expected, client=redis_server.client())
+    print_figures(f"graceful restart, trimmed stream ({redis_server.client().xlen(KEY)} "
+                  f"of {expected[0]} left), {mode}", expected, observed, [first, second],
+                  [analytics.port])
+    assert observed == expected
     assert analytics.alive()
     assert quality(analytics.port)["duplicates"] == 0
     assert quality(analytics.port)["seq_gaps"] == 0
@@ -184,7 +201,9 @@ def test_kill9_of_redis_three_times_under_load_keeps_totals_exact(spawn, redis_s
     assert expected[0] == count
     truth = stream_sums(client)
     assert (truth["records"], truth["packets"], truth["loss"]) == expected
-    assert wait_totals([analytics.port], expected, timeout_s=240, client=client) == expected
+    observed = wait_totals([analytics.port], expected, timeout_s=240, client=client)
+    print_figures("kill -9 of redis three times", expected, observed, [sim], [analytics.port])
+    assert observed == expected
     assert analytics.alive()
     assert "adopted" not in analytics.logs()
 
@@ -251,7 +270,10 @@ def test_redis_going_back_in_time_is_detected_and_totals_end_exact(spawn, redis_
     assert sim.wait_exit(120) == 0, sim.logs()
     expected = generated(sim)
     assert expected[0] == count
-    assert wait_totals(ports, expected, client=client) == expected
+    observed = wait_totals(ports, expected, client=client)
+    print_figures(f"redis back in time, {len(ports)} replicas, lost {lost} (stream held {held}, "
+                  f"restored to fewer)", expected, observed, [sim], ports)
+    assert observed == expected
     # the stream holds every report exactly once, and analytics counted each once
     seqs = seqs_in_stream(client)
     assert len(seqs) == count and set(seqs.values()) == {1}
@@ -278,8 +300,9 @@ def test_two_replicas_through_a_redis_crash_stay_exact_without_false_adoption(sp
     assert sim.wait_exit(240) == 0, sim.logs()
     expected = generated(sim)
     ports = [r.port for r in replicas]
-    assert wait_totals(ports, expected, timeout_s=240,
-                       client=redis_server.client()) == expected
+    observed = wait_totals(ports, expected, timeout_s=240, client=redis_server.client())
+    print_figures("two replicas through a redis kill -9", expected, observed, [sim], ports)
+    assert observed == expected
     truth = stream_sums(redis_server.client())
     assert (truth["records"], truth["packets"], truth["loss"]) == expected
     for replica in replicas:
@@ -310,8 +333,11 @@ def test_connections_cut_at_random_points_keep_sequence_accounting_exact(spawn, 
     assert cuts >= 8
     assert sim.wait_exit(120) == 0, sim.logs()
     expected = generated(sim)
-    assert wait_totals([analytics.port], expected, client=client) == expected
+    observed = wait_totals([analytics.port], expected, client=client)
     body = quality(analytics.port)
+    print(f"figures {cuts} connection cuts: expected {expected}, observed {observed}, seq_gaps "
+          f"{body['seq_gaps']}, duplicates {body['duplicates']}, untracked {body['seq_untracked']}")
+    assert observed == expected
     assert (body["seq_gaps"], body["duplicates"], body["seq_untracked"]) == (0, 0, 0)
     assert metric(analytics.port, "analytics_redis_reconnects_total") >= 1
     truth = stream_sums(client)

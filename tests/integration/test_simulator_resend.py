@@ -95,6 +95,8 @@ def test_redis_back_in_time_gets_every_lost_report_again_once(spawn, redis_serve
     promtool_check(http_get(sim.port, "/metrics")[1], tmp_path)
     assert sim.wait_exit(RUN_TIMEOUT_S) == 0, sim.logs()
 
+    print(f"figures rollback: confirmed {len(confirmed)}, held after the restore {len(held)}, "
+          f"lost {len(lost)}, re-sent {resent}")
     assert resent == len(lost)
     assert identities(redis_server.client()) == every_report_once("rb", antennas, count)
     stopped = stopped_record(sim)
