@@ -58,14 +58,7 @@ static void *arena_alloc(reply_arena *arena, size_t bytes)
 static redisReply *new_reply(const redisReadTask *task, int type)
 {
     reply_arena *arena = task->privdata;
-    redisReply *reply = arena_alloc(arena, sizeof *reply);
-    memset(reply, 0, sizeof *reply);
-    reply->type = type;
-    if (task->parent) {
-        redisReply *parent = task->parent->obj;
-        parent->element[task->idx] = reply;
-    }
-    return reply;
+    return tw_redis_reply_place(task, arena_alloc(arena, sizeof(redisReply)), type);
 }
 
 static void *create_string(const redisReadTask *task, char *text, size_t len)

@@ -15,18 +15,22 @@ bool tw_redis_array_refused(long long elements)
     return true;
 }
 
-/* A zeroed reply linked into its parent array; NULL when out of memory. */
-static redisReply *new_reply(const redisReadTask *task, int type)
+redisReply *tw_redis_reply_place(const redisReadTask *task, redisReply *reply, int type)
 {
-    redisReply *reply = calloc(1, sizeof *reply);
-    if (!reply)
-        return NULL;
+    memset(reply, 0, sizeof *reply);
     reply->type = type;
     if (task->parent) {
         redisReply *parent = task->parent->obj;
         parent->element[task->idx] = reply;
     }
     return reply;
+}
+
+/* A zeroed reply linked into its parent array; NULL when out of memory. */
+static redisReply *new_reply(const redisReadTask *task, int type)
+{
+    redisReply *reply = malloc(sizeof *reply);
+    return reply ? tw_redis_reply_place(task, reply, type) : NULL;
 }
 
 static void *create_string(const redisReadTask *task, char *text, size_t len)

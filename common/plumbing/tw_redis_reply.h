@@ -18,6 +18,9 @@
 void tw_redis_bound_replies(redisContext *ctx);
 /* The same for a bare reader (tests, fuzzing). */
 void tw_redis_bound_reader(redisReader *reader);
+/* Zeroes `reply`, gives it `type` and links it into its parent array, as every reply
+ * object function must; returns it. */
+redisReply *tw_redis_reply_place(const redisReadTask *task, redisReply *reply, int type);
 /* True (and logged) when an array header declaring `elements` is refused; for other reply
  * object functions, such as analytics' arena. */
 bool tw_redis_array_refused(long long elements);
