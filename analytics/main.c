@@ -240,17 +240,12 @@ static void configure(analytics_app *app, tw_metrics *metrics)
     analytics_metrics_register(&app->metrics, metrics);
 }
 
+/* The Kafka path consumes on the main thread until a stop is requested. */
 static int run_kafka(analytics_app *app)
 {
-    if (kafka_reader_start(&app->kreader) != TW_OK) {
-        tw_log_error("cannot start threads");
-        return 1;
-    }
-    while (!tw_signal_stop_requested())
-        tw_sleep_us(MAIN_POLL_US);
-    kafka_reader_join(&app->kreader);
+    int status = kafka_reader_run(&app->kreader) == TW_OK ? 0 : 1;
     kafka_reader_free(&app->kreader);
-    return 0;
+    return status;
 }
 
 /* The API's routes, in place before the server listens; they answer 503 until the state
