@@ -2,6 +2,7 @@
  * rebuild the report exactly, and the lookups a resolution after a rollback uses. */
 #include <string.h>
 
+#include "report_fixture.h"
 #include "resend_window.h"
 #include "tw_status.h"
 #include "tw_test.h"
@@ -12,17 +13,14 @@
 
 static tw_report report_of(const char *antenna, uint64_t seq)
 {
-    tw_report r;
-    memset(&r, 0, sizeof r);
-    snprintf(r.antenna_id, sizeof r.antenna_id, "%s", antenna);
-    snprintf(r.run, sizeof r.run, "%s", RUN);
-    r.seq = seq;
-    r.timestamp = 1700000000;
-    r.packets = 1524;
-    r.loss = 9;
-    r.latency_ms = 9.414;
-    r.sent_us = 1700000000124787;
-    return r;
+    return fixture_report_of((fixture_fields){.id = antenna,
+                                              .run = RUN,
+                                              .seq = seq,
+                                              .timestamp = 1700000000,
+                                              .packets = 1524,
+                                              .loss = 9,
+                                              .latency_ms = 9.414,
+                                              .sent_us = 1700000000124787});
 }
 
 static stream_id id_of(uint64_t ms, uint64_t seq)
