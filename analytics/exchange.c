@@ -189,6 +189,17 @@ static void fill_header(api_context *ctx, const exchange_query *q, tw_exchange_h
     h->full = !delta_possible(q, h);
 }
 
+/* Ends a streamed document whose rows stream_rows wrote with status rc: unless the
+ * connection failed (TW_ERR), what buf holds, its closing included, is the last chunk
+ * sent. Frees buf; the status is 200 (the head is already sent). */
+static int stream_close(struct mg_connection *conn, tw_buf *buf, int rc)
+{
+    if (rc != TW_ERR && tw_http_stream_send(conn, buf) == TW_OK)
+        tw_http_stream_end(conn);
+    tw_buf_free(buf);
+    return 200;
+}
+
 static int serve_exchange(struct mg_connection *conn, api_context *ctx, const exchange_query *q)
 {
     tw_exchange_header header;
@@ -206,16 +217,11 @@ static int serve_exchange(struct mg_connection *conn, api_context *ctx, const ex
     row_stream rows = {exchange_wanted, exchange_encode, &rule};
     stream_frame frame = {ctx, header.instance, header.now, q->window_s};
     int rc = stream_rows(conn, &frame, &rows, &buf);
-    if (rc != TW_ERR) {
-        if (rc == TW_OK)
-            tw_exchange_write_end(&writer);
-        else
-            tw_exchange_write_abandoned(&writer);
-        if (tw_http_stream_send(conn, &buf) == TW_OK)
-            tw_http_stream_end(conn);
-    }
-    tw_buf_free(&buf);
-    return 200;
+    if (rc == TW_OK)
+        tw_exchange_write_end(&writer);
+    else if (rc != TW_ERR)
+        tw_exchange_write_abandoned(&writer);
+    return stream_close(conn, &buf, rc);
 }
 
 static int handle_exchange(struct mg_connection *conn, void *arg)
@@ -321,14 +327,10 @@ static int serve_merge(struct mg_connection *conn, api_context *ctx, int64_t win
     row_stream rows = {every_antenna, merge_encode, &state};
     stream_frame frame = {ctx, instance, now, window_s};
     int rc = stream_rows(conn, &frame, &rows, &buf);
-    if (rc != TW_ERR) {
-        /* a state replaced meanwhile leaves a document that says it is incomplete */
+    /* a state replaced meanwhile leaves a document that says it is incomplete */
+    if (rc != TW_ERR)
         tw_buf_puts(&buf, rc == TW_OK ? "]}" : "],\"incomplete\":true}");
-        if (tw_http_stream_send(conn, &buf) == TW_OK)
-            tw_http_stream_end(conn);
-    }
-    tw_buf_free(&buf);
-    return 200;
+    return stream_close(conn, &buf, rc);
 }
 
 /* Everything a tool needs to merge this replica exactly with others, as JSON. */
