@@ -264,7 +264,9 @@ static kafka_partition *claim(kafka_reader *reader, int32_t partition)
         if (status == TW_INVALID) { /* refuse to continue from a wrong state */
             tw_log_error("cannot restore partition checkpoint", TW_STR("key", part->key),
                          TW_STR("error", err));
-            exit(1);
+            reader->refused = true;
+            tw_signal_request_stop();
+            break;
         }
         if (ctx)
             redis_failed(reader, err);
@@ -444,7 +446,7 @@ int kafka_reader_run(kafka_reader *reader)
     tw_log_info("stopping: saving partition checkpoints and leaving the group");
     checkpoint(reader, true);
     rd_kafka_consumer_close(reader->consumer); /* revokes: saves what is left */
-    return TW_OK;
+    return reader->refused ? TW_ERR : TW_OK;
 }
 
 void kafka_reader_free(kafka_reader *reader)

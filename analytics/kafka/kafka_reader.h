@@ -56,6 +56,7 @@ typedef struct {
     size_t part_cap;             /* entries in parts */
     char owner[KAFKA_OWNER_BYTES]; /* owner token for the current assignment */
     uint64_t assignments;        /* assignments so far (part of the owner token) */
+    bool refused;                /* a partition's checkpoint could not be restored */
     atomic_bool joined;          /* the group assigned this replica (maybe nothing) */
     atomic_bool redis_up;        /* the checkpoint connection works */
     _Atomic int64_t lag;         /* messages behind the end of the assigned partitions */
@@ -75,7 +76,9 @@ typedef struct {
 int kafka_reader_init(kafka_reader *reader, const kafka_reader_config *config,
                       aggregator *view, tw_metrics *metrics, char *err, size_t err_size);
 /* Subscribes and consumes on the calling thread until a stop is requested, then saves,
- * commits and leaves the group; TW_OK, or TW_ERR (logged) when it cannot subscribe. */
+ * commits and leaves the group; TW_OK, or TW_ERR (logged) when it cannot subscribe or a
+ * partition's checkpoint cannot be restored (it refuses to continue from a wrong state:
+ * it requests the stop itself). */
 int kafka_reader_run(kafka_reader *reader);
 /* Frees what init created. */
 void kafka_reader_free(kafka_reader *reader);
