@@ -29,10 +29,11 @@ typedef struct {
     int64_t at;       /* the replica clock (Unix s) of that version's reply */
 } exchange_query;
 
-/* Decides whether an antenna goes in the reply, and appends it to out. */
+/* Decides whether an antenna goes in the reply, and appends it to out (TW_OK, or TW_ERR
+ * when it could not be encoded). */
 typedef struct {
     bool (*wanted)(const antenna_state *antenna, const void *arg);
-    void (*encode)(tw_buf *out, const antenna_state *antenna, window_totals *totals, void *arg);
+    int (*encode)(tw_buf *out, const antenna_state *antenna, window_totals *totals, void *arg);
     void *arg;
 } row_stream;
 
@@ -78,8 +79,9 @@ static int take_place(struct mg_connection *conn, api_context *ctx)
 }
 
 /* Encodes the wanted antennas chunk by chunk, writing each chunk with the lock released.
- * TW_ERR when the client went away, TW_AGAIN when the state was replaced meanwhile (a
- * reload or an adoption: the rows already sent belong to the state before). */
+ * TW_ERR when the client went away or a row could not be encoded, TW_AGAIN when the state
+ * was replaced meanwhile (a reload or an adoption: the rows already sent belong to the
+ * state before). */
 static int stream_rows(struct mg_connection *conn, const stream_frame *frame,
                        const row_stream *rows, tw_buf *buf)
 {
@@ -92,17 +94,18 @@ static int stream_rows(struct mg_connection *conn, const stream_frame *frame,
         }
         size_t count = agg->antennas.count;
         size_t end = count - next > CHUNK_ANTENNAS ? next + CHUNK_ANTENNAS : count;
-        for (size_t i = next; i < end; i++) {
+        int encoded = TW_OK;
+        for (size_t i = next; i < end && encoded == TW_OK; i++) {
             const antenna_state *antenna = agg->antennas.items[i];
             if (!rows->wanted(antenna, rows->arg))
                 continue;
             window_totals totals;
             window_figures_antenna(antenna, frame->now, frame->window_s, &totals);
-            rows->encode(buf, antenna, &totals, rows->arg);
+            encoded = rows->encode(buf, antenna, &totals, rows->arg);
             tw_sketch_free(&totals.latency);
         }
         pthread_mutex_unlock(&agg->lock);
-        if (tw_http_stream_send(conn, buf) != TW_OK)
+        if (encoded != TW_OK || tw_http_stream_send(conn, buf) != TW_OK)
             return TW_ERR;
         if (end == count)
             return TW_OK;
@@ -129,8 +132,8 @@ static bool exchange_wanted(const antenna_state *antenna, const void *arg)
                                    rule->now);
 }
 
-static void exchange_encode(tw_buf *out, const antenna_state *antenna, window_totals *totals,
-                            void *arg)
+static int exchange_encode(tw_buf *out, const antenna_state *antenna, window_totals *totals,
+                           void *arg)
 {
     (void)arg;
     tw_exchange_row row = {.last_seen = antenna->last_seen,
@@ -142,6 +145,7 @@ static void exchange_encode(tw_buf *out, const antenna_state *antenna, window_to
     memcpy(row.antenna_id, antenna->id, sizeof row.antenna_id);
     tw_wire_writer writer = {out};
     tw_exchange_write_row(&row, &writer);
+    return TW_OK;
 }
 
 static int read_exchange_query(struct mg_connection *conn, exchange_query *q)
@@ -189,6 +193,17 @@ static void fill_header(api_context *ctx, const exchange_query *q, tw_exchange_h
     h->full = !delta_possible(q, h);
 }
 
+/* Ends a streamed document whose rows stream_rows wrote with status rc: unless the
+ * connection failed (TW_ERR), what buf holds, its closing included, is the last chunk
+ * sent. Frees buf; the status is 200 (the head is already sent). */
+static int stream_close(struct mg_connection *conn, tw_buf *buf, int rc)
+{
+    if (rc != TW_ERR && tw_http_stream_send(conn, buf) == TW_OK)
+        tw_http_stream_end(conn);
+    tw_buf_free(buf);
+    return 200;
+}
+
 static int serve_exchange(struct mg_connection *conn, api_context *ctx, const exchange_query *q)
 {
     tw_exchange_header header;
@@ -206,16 +221,11 @@ static int serve_exchange(struct mg_connection *conn, api_context *ctx, const ex
     row_stream rows = {exchange_wanted, exchange_encode, &rule};
     stream_frame frame = {ctx, header.instance, header.now, q->window_s};
     int rc = stream_rows(conn, &frame, &rows, &buf);
-    if (rc != TW_ERR) {
-        if (rc == TW_OK)
-            tw_exchange_write_end(&writer);
-        else
-            tw_exchange_write_abandoned(&writer);
-        if (tw_http_stream_send(conn, &buf) == TW_OK)
-            tw_http_stream_end(conn);
-    }
-    tw_buf_free(&buf);
-    return 200;
+    if (rc == TW_OK)
+        tw_exchange_write_end(&writer);
+    else if (rc != TW_ERR)
+        tw_exchange_write_abandoned(&writer);
+    return stream_close(conn, &buf, rc);
 }
 
 static int handle_exchange(struct mg_connection *conn, void *arg)
@@ -248,8 +258,7 @@ typedef struct {
     bool first;
 } json_rows;
 
-static void merge_encode(tw_buf *out, const antenna_state *antenna, window_totals *totals,
-                         void *arg)
+static int merge_encode(tw_buf *out, const antenna_state *antenna, window_totals *totals, void *arg)
 {
     json_rows *state = arg;
     cJSON *json = cJSON_CreateObject();
@@ -260,13 +269,12 @@ static void merge_encode(tw_buf *out, const antenna_state *antenna, window_total
     cJSON_AddNumberToObject(json, "packets", (double)totals->packets);
     cJSON_AddNumberToObject(json, "loss", (double)totals->loss);
     cJSON_AddItemToObject(json, "latency_sketch", tw_sketch_to_json(&totals->latency));
-    char *text = cJSON_PrintUnformatted(json);
-    cJSON_Delete(json);
     if (!state->first)
         tw_buf_puts(out, ",");
     state->first = false;
-    tw_buf_puts(out, text);
-    free(text);
+    int status = tw_http_stream_put_json(out, json);
+    cJSON_Delete(json);
+    return status;
 }
 
 /* Everything of the merge document but its antennas, read under the lock. */
@@ -306,29 +314,28 @@ static int serve_merge(struct mg_connection *conn, api_context *ctx, int64_t win
     int64_t now = wall_s();
     uint64_t instance = 0;
     cJSON *head = merge_head(ctx, now, window_s, &instance);
-    char *text = cJSON_PrintUnformatted(head);
-    cJSON_Delete(head);
-    if (!tw_http_stream_begin(conn, "application/json", NULL, NULL)) {
-        free(text);
-        return 200;
-    }
     tw_buf buf;
     tw_buf_init(&buf);
-    tw_buf_append(&buf, text, strlen(text) - 1); /* the object stays open for the antennas */
-    free(text);
+    int printed = tw_http_stream_put_json(&buf, head);
+    cJSON_Delete(head);
+    if (printed != TW_OK) {
+        tw_buf_free(&buf);
+        return tw_http_reply_error(conn, 500, "out of memory");
+    }
+    if (!tw_http_stream_begin(conn, "application/json", NULL, NULL)) {
+        tw_buf_free(&buf);
+        return 200;
+    }
+    buf.data[--buf.len] = '\0'; /* drops the closing brace: the object stays open */
     tw_buf_puts(&buf, ",\"antennas\":[");
     json_rows state = {true};
     row_stream rows = {every_antenna, merge_encode, &state};
     stream_frame frame = {ctx, instance, now, window_s};
     int rc = stream_rows(conn, &frame, &rows, &buf);
-    if (rc != TW_ERR) {
-        /* a state replaced meanwhile leaves a document that says it is incomplete */
+    /* a state replaced meanwhile leaves a document that says it is incomplete */
+    if (rc != TW_ERR)
         tw_buf_puts(&buf, rc == TW_OK ? "]}" : "],\"incomplete\":true}");
-        if (tw_http_stream_send(conn, &buf) == TW_OK)
-            tw_http_stream_end(conn);
-    }
-    tw_buf_free(&buf);
-    return 200;
+    return stream_close(conn, &buf, rc);
 }
 
 /* Everything a tool needs to merge this replica exactly with others, as JSON. */

@@ -21,8 +21,10 @@
 #include "tw_api.h"
 #include "tw_backoff.h"
 #include "tw_http.h"
+#include "tw_kafka.h"
 #include "tw_log.h"
 #include "tw_options.h"
+#include "tw_redis.h"
 #include "tw_signal.h"
 #include "tw_status.h"
 #include "tw_time.h"
@@ -84,11 +86,10 @@ static void parse_settings(analytics_settings *s, int argc, char **argv)
 {
     tw_option options[] = {
         {"port", "PORT", TW_OPT_INT, "8001", "HTTP port for the API, /metrics, /healthz, /readyz", &s->port, 1, 65535, NULL},
-        {"listen", "LISTEN_ADDR", TW_OPT_STR, "0.0.0.0", "HTTP listen address", &s->listen_addr, 0, 0, NULL},
+        TW_HTTP_LISTEN_OPTION(&s->listen_addr),
         {"http-threads", "HTTP_THREADS", TW_OPT_INT, TW_HTTP_DEFAULT_MAX_CONNECTIONS_TEXT,
          "HTTP connections served at once, a worker thread each", &s->http_threads, 1, 4096, NULL},
-        {"redis-url", "REDIS_URL", TW_OPT_STR, "", "redis://[user[:password]@]host[:port] (else REDIS_HOST/REDIS_PORT)", &s->redis_url, 0, 0, NULL},
-        TW_SENTINEL_OPTIONS(&s->sentinel),
+        TW_REDIS_OPTIONS(&s->redis_url, &s->sentinel),
         {"stream-key", "STREAM_KEY", TW_OPT_STR, "antenna_stream", "stream to consume", &s->stream_key, 0, 0, NULL},
         {"consumer-group", "CONSUMER_GROUP", TW_OPT_STR, "analytics", "consumer group", &s->group, 0, 0, NULL},
         {"consumer-name", "CONSUMER_NAME", TW_OPT_STR, "", "this consumer's name (default $HOSTNAME); keep it stable across restarts", &s->consumer, 0, 0, NULL},
@@ -104,23 +105,20 @@ static void parse_settings(analytics_settings *s, int argc, char **argv)
         {"max-antennas", "MAX_ANTENNAS", TW_OPT_INT, "250000", "most antennas tracked one by one; reports of further ids count in the totals only (a flood of ids cannot exhaust memory)", &s->max_antennas, 1, 100000000, NULL},
         {"adopt-after", "ADOPT_AFTER_S", TW_OPT_INT, "60", "seconds of silence (no reads, lease expired) after which another replica adopts this one's state and pending entries", &s->adopt_after_s, 1, 86400, NULL},
         {"broker", "BROKER", TW_OPT_STR, "redis", "where reports come from: the Redis stream or a Kafka topic", &s->broker, 0, 0, "redis|kafka"},
-        {"kafka-brokers", "KAFKA_BROKERS", TW_OPT_STR, "127.0.0.1:9092", "Kafka bootstrap servers (host:port,...)", &s->kafka_brokers, 0, 0, NULL},
+        TW_KAFKA_BROKERS_OPTION(&s->kafka_brokers),
         {"kafka-topic", "KAFKA_TOPIC", TW_OPT_STR, "antenna-reports", "Kafka topic to consume", &s->kafka_topic, 0, 0, NULL},
         {"kafka-dlq-topic", "KAFKA_DLQ_TOPIC", TW_OPT_STR, "", "Kafka topic for malformed messages (default <topic>.dlq)", &s->kafka_dlq_topic, 0, 0, NULL},
         {"kafka-session-timeout-ms", "KAFKA_SESSION_TIMEOUT_MS", TW_OPT_INT, "10000", "Kafka group session timeout: how soon a dead replica's partitions move", &s->kafka_session_timeout_ms, 1000, 3600000, NULL},
         TW_LOG_LEVEL_OPTION(&s->log_level),
         TW_TRACE_OPTIONS(&s->trace, "1"),
     };
-    tw_cli cli = {"analytics",
-                  "Consumes antenna reports from a Redis stream or a Kafka topic (consumer "
-                  "group) and serves exact "
-                  "aggregates, windows, latency percentiles and antenna health.",
-                  options, sizeof options / sizeof options[0]};
-    tw_cli_parse(&cli, argc, argv);
-    if (!*s->consumer) {
-        const char *host = getenv("HOSTNAME");
-        s->consumer = host && *host ? host : DEFAULT_CONSUMER_NAME;
-    }
+    TW_CLI_PARSE("analytics",
+                 "Consumes antenna reports from a Redis stream or a Kafka topic (consumer "
+                 "group) and serves exact aggregates, windows, latency percentiles and antenna "
+                 "health.",
+                 options, argc, argv);
+    if (!*s->consumer)
+        s->consumer = tw_env_or("HOSTNAME", DEFAULT_CONSUMER_NAME);
     if (!tw_antenna_id_valid(s->consumer, strlen(s->consumer))) {
         fprintf(stderr, "analytics: consumer name must match [A-Za-z0-9._-]{1,64}\n");
         exit(2);
@@ -242,17 +240,12 @@ static void configure(analytics_app *app, tw_metrics *metrics)
     analytics_metrics_register(&app->metrics, metrics);
 }
 
+/* The Kafka path consumes on the main thread until a stop is requested. */
 static int run_kafka(analytics_app *app)
 {
-    if (kafka_reader_start(&app->kreader) != TW_OK) {
-        tw_log_error("cannot start threads");
-        return 1;
-    }
-    while (!tw_signal_stop_requested())
-        tw_sleep_us(MAIN_POLL_US);
-    kafka_reader_join(&app->kreader);
+    int status = kafka_reader_run(&app->kreader) == TW_OK ? 0 : 1;
     kafka_reader_free(&app->kreader);
-    return 0;
+    return status;
 }
 
 /* The API's routes, in place before the server listens; they answer 503 until the state

@@ -15,58 +15,33 @@
 
 #define ANTENNA_LABEL_BYTES (sizeof "antenna_id=\"\"" + TW_ANTENNA_ID_MAX_LEN)
 
+/* One of the aggregator's counters, read under its lock at scrape time. */
 typedef struct {
     aggregator *agg;
-    int reason;
-} reason_metric;
+    const uint64_t *field; /* inside agg */
+} locked_field;
 
-static reason_metric reason_metrics[TW_MALFORMED_REASON_COUNT];
+/* register_totals watches the five totals and each malformed reason. */
+#define LOCKED_FIELDS (5 + TW_MALFORMED_REASON_COUNT)
 
-static double malformed_count(void *arg)
+static locked_field locked_fields[LOCKED_FIELDS];
+static size_t locked_field_count;
+
+/* The argument of locked_field_value for field of agg: a slot that lives as long as the
+ * process (register_totals starts over from the first). */
+static locked_field *watch(aggregator *agg, const uint64_t *field)
 {
-    reason_metric *metric = arg;
-    pthread_mutex_lock(&metric->agg->lock);
-    double value = (double)metric->agg->malformed[metric->reason];
-    pthread_mutex_unlock(&metric->agg->lock);
+    locked_fields[locked_field_count] = (locked_field){agg, field};
+    return &locked_fields[locked_field_count++];
+}
+
+static double locked_field_value(void *arg)
+{
+    const locked_field *watched = arg;
+    pthread_mutex_lock(&watched->agg->lock);
+    double value = (double)*watched->field;
+    pthread_mutex_unlock(&watched->agg->lock);
     return value;
-}
-
-static double locked_u64(aggregator *agg, const uint64_t *field)
-{
-    pthread_mutex_lock(&agg->lock);
-    double value = (double)*field;
-    pthread_mutex_unlock(&agg->lock);
-    return value;
-}
-
-static double records_total(void *arg)
-{
-    aggregator *agg = arg;
-    return locked_u64(agg, &agg->records);
-}
-
-static double packets_total(void *arg)
-{
-    aggregator *agg = arg;
-    return locked_u64(agg, &agg->packets);
-}
-
-static double loss_total(void *arg)
-{
-    aggregator *agg = arg;
-    return locked_u64(agg, &agg->loss);
-}
-
-static double duplicates_total(void *arg)
-{
-    aggregator *agg = arg;
-    return locked_u64(agg, &agg->duplicates);
-}
-
-static double untracked_total(void *arg)
-{
-    aggregator *agg = arg;
-    return locked_u64(agg, &agg->untracked);
 }
 
 /* A sum over antennas, taken under the aggregator's lock. */
@@ -215,15 +190,17 @@ static void collect_antennas(void *arg, tw_buf *out)
 
 static void register_totals(aggregator *agg, tw_metrics *metrics)
 {
+    locked_field_count = 0;
     tw_metrics_counter_fn(metrics, "analytics_records_total", "Valid records applied.", NULL,
-                          records_total, agg);
+                          locked_field_value, watch(agg, &agg->records));
     tw_metrics_counter_fn(metrics, "analytics_packets_total", "Packets reported by valid records.",
-                          NULL, packets_total, agg);
+                          NULL, locked_field_value, watch(agg, &agg->packets));
     tw_metrics_counter_fn(metrics, "analytics_loss_packets_total",
-                          "Lost packets reported by valid records.", NULL, loss_total, agg);
+                          "Lost packets reported by valid records.", NULL, locked_field_value,
+                          watch(agg, &agg->loss));
     tw_metrics_counter_fn(metrics, "analytics_duplicates_total",
-                          "Repeated (antenna, run, seq) records skipped.", NULL, duplicates_total,
-                          agg);
+                          "Repeated (antenna, run, seq) records skipped.", NULL, locked_field_value,
+                          watch(agg, &agg->duplicates));
     tw_metrics_counter_fn(metrics, "analytics_sequence_gaps_total",
                           "Sequence numbers never received (reports lost before analytics).", NULL,
                           sequence_gaps_total, agg);
@@ -234,14 +211,13 @@ static void register_totals(aggregator *agg, tw_metrics *metrics)
     tw_metrics_counter_fn(metrics, "analytics_antennas_untracked_records_total",
                           "Valid records of antennas beyond --max-antennas: in the totals, in "
                           "no antenna's row.",
-                          NULL, untracked_total, agg);
+                          NULL, locked_field_value, watch(agg, &agg->untracked));
     for (int i = 1; i < TW_MALFORMED_REASON_COUNT; i++) {
         char labels[64];
         snprintf(labels, sizeof labels, "reason=\"%s\"", tw_malformed_reason_name(i));
-        reason_metrics[i] = (reason_metric){agg, i};
         tw_metrics_counter_fn(metrics, "analytics_malformed_total",
                               "Malformed records, by reason (copied to the dead-letter stream).",
-                              labels, malformed_count, &reason_metrics[i]);
+                              labels, locked_field_value, watch(agg, &agg->malformed[i]));
     }
 }
 

@@ -154,18 +154,31 @@ static int32_t do_write(pgs_state *s, uint32_t gpio, uint32_t level)
     return 0;
 }
 
-/* Makes gpio an output driven by function; switching the generator on logs it and starts
- * its value (the dutycycle or pulse width it owns) from 0. */
-static void start_function(pgs_gpio *g, uint32_t gpio, pgs_function function, const char *event,
-                           uint32_t *value)
+/* A generator that drives an output: PWM with its dutycycle, or servo pulses with their
+ * width. */
+typedef struct {
+    pgs_function function;
+    const char *on_event;   /* logged when the generator is switched on */
+    const char *value_name; /* logged with each change of its value */
+} pgs_generator;
+
+static const pgs_generator pwm_generator = {PGS_FN_PWM, "pwm_on", "dutycycle"};
+static const pgs_generator servo_generator = {PGS_FN_SERVO, "servo_on", "pulsewidth"};
+
+/* Makes gpio an output driven by generator with value (the dutycycle or pulse width it
+ * owns, at *current); switching the generator on logs it and starts that value from 0. */
+static void drive(pgs_gpio *g, uint32_t gpio, const pgs_generator *generator, uint32_t *current,
+                  uint32_t value)
 {
-    if (g->function != function) {
+    if (g->function != generator->function) {
         stop_function(g, gpio);
-        g->function = function;
-        *value = 0;
-        log_change(event, gpio, 0, 1);
+        g->function = generator->function;
+        *current = 0;
+        log_change(generator->on_event, gpio, 0, 1);
     }
     set_mode(g, gpio, TW_PI_OUTPUT);
+    log_change(generator->value_name, gpio, *current, value);
+    *current = value;
 }
 
 static int32_t do_pwm(pgs_state *s, uint32_t gpio, uint32_t dutycycle)
@@ -175,9 +188,7 @@ static int32_t do_pwm(pgs_state *s, uint32_t gpio, uint32_t dutycycle)
     pgs_gpio *g = &s->gpio[gpio];
     if (dutycycle > g->range)
         return TW_PI_BAD_DUTYCYCLE;
-    start_function(g, gpio, PGS_FN_PWM, "pwm_on", &g->dutycycle);
-    log_change("dutycycle", gpio, g->dutycycle, dutycycle);
-    g->dutycycle = dutycycle;
+    drive(g, gpio, &pwm_generator, &g->dutycycle, dutycycle);
     return 0;
 }
 
@@ -188,9 +199,7 @@ static int32_t do_servo(pgs_state *s, uint32_t gpio, uint32_t pulse_us)
     if (pulse_us != 0 && (pulse_us < TW_PIGPIO_SERVO_MIN_US || pulse_us > TW_PIGPIO_SERVO_MAX_US))
         return TW_PI_BAD_PULSEWIDTH;
     pgs_gpio *g = &s->gpio[gpio];
-    start_function(g, gpio, PGS_FN_SERVO, "servo_on", &g->pulse_us);
-    log_change("pulsewidth", gpio, g->pulse_us, pulse_us);
-    g->pulse_us = pulse_us;
+    drive(g, gpio, &servo_generator, &g->pulse_us, pulse_us);
     return 0;
 }
 

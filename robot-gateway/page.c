@@ -3,20 +3,16 @@
  * language from one source file. module.mk makes page.o depend on the files. */
 #include "page.h"
 
-#define HTML "text/html; charset=utf-8"
-#define CSS "text/css; charset=utf-8"
-#define JS "text/javascript; charset=utf-8"
-
 TW_EMBED(rg_index_html, "robot-gateway/static/index.html");
 TW_EMBED(rg_app_js, "robot-gateway/static/app.js");
 TW_EMBED(rg_style_css, "robot-gateway/static/style.css");
 TW_EMBED(rg_theme_css, "dashboard/static/app.css");
 
 static const tw_embedded files[] = {
-    {"/", HTML, rg_index_html, &rg_index_html_len},
-    {"/app.js", JS, rg_app_js, &rg_app_js_len},
-    {"/style.css", CSS, rg_style_css, &rg_style_css_len},
-    {"/theme.css", CSS, rg_theme_css, &rg_theme_css_len},
+    TW_EMBEDDED("/", TW_EMBED_HTML, rg_index_html),
+    TW_EMBEDDED("/app.js", TW_EMBED_JS, rg_app_js),
+    TW_EMBEDDED("/style.css", TW_EMBED_CSS, rg_style_css),
+    TW_EMBEDDED("/theme.css", TW_EMBED_CSS, rg_theme_css),
 };
 
 int rg_page_find(const char *path, tw_embedded_file *out)

@@ -15,8 +15,10 @@
 #include "stream_writer.h"
 #include "tw_alloc.h"
 #include "tw_http.h"
+#include "tw_kafka.h"
 #include "tw_log.h"
 #include "tw_options.h"
+#include "tw_redis.h"
 #include "tw_signal.h"
 #include "tw_status.h"
 #include "tw_time.h"
@@ -78,9 +80,8 @@ static void parse_settings(sim_settings *s, int argc, char **argv)
 {
     tw_option options[] = {
         {"port", "PORT", TW_OPT_INT, "8003", "HTTP port for /metrics, /healthz, /readyz (0: none)", &s->port, 0, 65535, NULL},
-        {"listen", "LISTEN_ADDR", TW_OPT_STR, "0.0.0.0", "HTTP listen address", &s->listen_addr, 0, 0, NULL},
-        {"redis-url", "REDIS_URL", TW_OPT_STR, "", "redis://[user[:password]@]host[:port] (else REDIS_HOST/REDIS_PORT)", &s->redis_url, 0, 0, NULL},
-        TW_SENTINEL_OPTIONS(&s->sentinel),
+        TW_HTTP_LISTEN_OPTION(&s->listen_addr),
+        TW_REDIS_OPTIONS(&s->redis_url, &s->sentinel),
         {"stream-key", "STREAM_KEY", TW_OPT_STR, "antenna_stream", "stream to append reports to", &s->stream_key, 0, 0, NULL},
         {"antenna-id", "ANTENNA_ID", TW_OPT_STR, "", "antenna id (default $HOSTNAME); with --antennas N > 1 ids are <id>-0..<id>-(N-1)", &s->antenna_id, 0, 0, NULL},
         {"antennas", "ANTENNAS", TW_OPT_INT, "1", "antennas simulated by this process", &s->antennas, 1, 100000, NULL},
@@ -95,21 +96,18 @@ static void parse_settings(sim_settings *s, int argc, char **argv)
         {"resend-window-ms", "RESEND_WINDOW_MS", TW_OPT_INT, "2000", "ms a report stays kept after Redis confirms it, re-sent if Redis comes back without it (0: off)", &s->resend_window_ms, 0, 86400000, NULL},
         {"resend-window-max", "RESEND_WINDOW_MAX", TW_OPT_INT, "262144", "reports the re-send window keeps at most (" TEXT_OF(RESEND_WINDOW_ENTRY_BYTES) " bytes each, allocated at start)", &s->resend_window_max, 1, 100000000, NULL},
         {"broker", "BROKER", TW_OPT_STR, "redis", "where reports go: the Redis stream or a Kafka topic", &s->broker, 0, 0, "redis|kafka"},
-        {"kafka-brokers", "KAFKA_BROKERS", TW_OPT_STR, "127.0.0.1:9092", "Kafka bootstrap servers (host:port,...)", &s->kafka_brokers, 0, 0, NULL},
+        TW_KAFKA_BROKERS_OPTION(&s->kafka_brokers),
         {"kafka-topic", "KAFKA_TOPIC", TW_OPT_STR, "antenna-reports", "Kafka topic for reports (key = antenna id)", &s->kafka_topic, 0, 0, NULL},
         {"kafka-linger-ms", "KAFKA_LINGER_MS", TW_OPT_INT, "5", "how long a Kafka batch may wait to fill (linger.ms)", &s->kafka_linger_ms, 0, 900000, NULL},
         TW_LOG_LEVEL_OPTION(&s->log_level),
         TW_TRACE_OPTIONS(&s->trace, "0.01"),
     };
-    tw_cli cli = {"simulator",
-                  "Simulates antennas that report packets, loss and latency to a Redis stream "
-                  "or a Kafka topic.",
-                  options, sizeof options / sizeof options[0]};
-    tw_cli_parse(&cli, argc, argv);
-    if (!*s->antenna_id) {
-        const char *host = getenv("HOSTNAME");
-        s->antenna_id = host && *host ? host : DEFAULT_ANTENNA_ID;
-    }
+    TW_CLI_PARSE("simulator",
+                 "Simulates antennas that report packets, loss and latency to a Redis stream "
+                 "or a Kafka topic.",
+                 options, argc, argv);
+    if (!*s->antenna_id)
+        s->antenna_id = tw_env_or("HOSTNAME", DEFAULT_ANTENNA_ID);
 }
 
 static uint64_t random_seed(void)

@@ -1,5 +1,5 @@
-/* Kafka consumer thread; see kafka_reader.h. Everything happens on this one thread:
- * librdkafka calls the rebalance callback from inside rd_kafka_consumer_poll, so a
+/* Kafka consumer loop; see kafka_reader.h. Everything happens on the one thread that runs
+ * it: librdkafka calls the rebalance callback from inside rd_kafka_consumer_poll, so a
  * partition's state is never touched by two threads. HTTP handlers read only the merged
  * view, under its lock. */
 #include "kafka_reader.h"
@@ -264,7 +264,9 @@ static kafka_partition *claim(kafka_reader *reader, int32_t partition)
         if (status == TW_INVALID) { /* refuse to continue from a wrong state */
             tw_log_error("cannot restore partition checkpoint", TW_STR("key", part->key),
                          TW_STR("error", err));
-            exit(1);
+            reader->refused = true;
+            tw_signal_request_stop();
+            break;
         }
         if (ctx)
             redis_failed(reader, err);
@@ -410,9 +412,8 @@ static void handle(kafka_reader *reader, rd_kafka_message_t *message, uint64_t *
     rd_kafka_message_destroy(message);
 }
 
-static void *reader_main(void *arg)
+int kafka_reader_run(kafka_reader *reader)
 {
-    kafka_reader *reader = arg;
     redis_ctx(reader);
     rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(topics, reader->config.topic, RD_KAFKA_PARTITION_UA);
@@ -420,7 +421,7 @@ static void *reader_main(void *arg)
     rd_kafka_topic_partition_list_destroy(topics);
     if (err) {
         tw_log_error("cannot subscribe", TW_STR("error", rd_kafka_err2str(err)));
-        exit(1);
+        return TW_ERR;
     }
     int64_t next_checkpoint_us = tw_mono_us() + reader->config.checkpoint_every_ms * TW_US_PER_MS;
     int64_t next_lag_us = 0;
@@ -445,17 +446,7 @@ static void *reader_main(void *arg)
     tw_log_info("stopping: saving partition checkpoints and leaving the group");
     checkpoint(reader, true);
     rd_kafka_consumer_close(reader->consumer); /* revokes: saves what is left */
-    return NULL;
-}
-
-int kafka_reader_start(kafka_reader *reader)
-{
-    return pthread_create(&reader->thread, NULL, reader_main, reader) == 0 ? TW_OK : TW_ERR;
-}
-
-void kafka_reader_join(kafka_reader *reader)
-{
-    pthread_join(reader->thread, NULL);
+    return reader->refused ? TW_ERR : TW_OK;
 }
 
 void kafka_reader_free(kafka_reader *reader)

@@ -1,4 +1,4 @@
-/* The Kafka path's consumer thread: a member of the consumer group that reads the report
+/* The Kafka path's consumer loop: a member of the consumer group that reads the report
  * topic, keeps one aggregate state per assigned partition and this replica's merged view
  * (the API's state), and follows the Redis path's apply-then-checkpoint rule per
  * partition: a partition's state and next offset are saved together (kafka_checkpoint),
@@ -10,7 +10,6 @@
 
 #include <hiredis/hiredis.h>
 #include <librdkafka/rdkafka.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -57,7 +56,7 @@ typedef struct {
     size_t part_cap;             /* entries in parts */
     char owner[KAFKA_OWNER_BYTES]; /* owner token for the current assignment */
     uint64_t assignments;        /* assignments so far (part of the owner token) */
-    pthread_t thread;            /* the consumer thread */
+    bool refused;                /* a partition's checkpoint could not be restored */
     atomic_bool joined;          /* the group assigned this replica (maybe nothing) */
     atomic_bool redis_up;        /* the checkpoint connection works */
     _Atomic int64_t lag;         /* messages behind the end of the assigned partitions */
@@ -76,10 +75,11 @@ typedef struct {
  * TW_ERR with err set. */
 int kafka_reader_init(kafka_reader *reader, const kafka_reader_config *config,
                       aggregator *view, tw_metrics *metrics, char *err, size_t err_size);
-/* Starts the thread; TW_OK or TW_ERR. */
-int kafka_reader_start(kafka_reader *reader);
-/* Waits for the thread: after a stop it saves, commits, leaves the group and ends. */
-void kafka_reader_join(kafka_reader *reader);
+/* Subscribes and consumes on the calling thread until a stop is requested, then saves,
+ * commits and leaves the group; TW_OK, or TW_ERR (logged) when it cannot subscribe or a
+ * partition's checkpoint cannot be restored (it refuses to continue from a wrong state:
+ * it requests the stop itself). */
+int kafka_reader_run(kafka_reader *reader);
 /* Frees what init created. */
 void kafka_reader_free(kafka_reader *reader);
 

@@ -5,7 +5,7 @@
  *
  *   TW_EMBED(page_index_html, "dashboard/static/index.html");
  *   static const tw_embedded files[] = {
- *       {"/", "text/html; charset=utf-8", page_index_html, &page_index_html_len},
+ *       TW_EMBEDDED("/", TW_EMBED_HTML, page_index_html),
  *   };
  */
 #ifndef TW_EMBED_H
@@ -26,6 +26,17 @@
             ".previous\n");                                                                        \
     extern const char sym[];                                                                       \
     extern const uint64_t sym##_len
+
+/* Content types of the files a page is made of. */
+#define TW_EMBED_HTML "text/html; charset=utf-8"
+#define TW_EMBED_CSS "text/css; charset=utf-8"
+#define TW_EMBED_JS "text/javascript; charset=utf-8"
+
+/* The table entry serving TW_EMBED's sym at path with content_type. */
+#define TW_EMBEDDED(path, content_type, sym)                                                       \
+    {                                                                                              \
+        (path), (content_type), sym, &sym##_len                                                    \
+    }
 
 /* One embedded file in a service's table. */
 typedef struct {

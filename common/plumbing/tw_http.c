@@ -40,7 +40,6 @@
 #define HTTP_METHOD_MAX_BYTES 16
 #define HTTP_REQUEST_TIMEOUT 408
 #define HTTP_URI_TOO_LONG 414
-#define US_PER_MS 1000
 #define ROUTE_NOT_FOUND "not_found"
 #define ROUTE_BAD_PATH "bad_path"
 
@@ -235,7 +234,7 @@ int tw_http_read_body(struct mg_connection *conn, tw_buf *out, size_t max_bytes)
     long long declared = mg_get_request_info(conn)->content_length; /* -1: chunked or none */
     if (declared > (long long)max_bytes)
         return reply_too_large(conn, max_bytes);
-    int64_t deadline_us = tw_mono_us() + (int64_t)TW_HTTP_REQUEST_TIMEOUT_MS * US_PER_MS;
+    int64_t deadline_us = tw_mono_us() + (int64_t)TW_HTTP_REQUEST_TIMEOUT_MS * TW_US_PER_MS;
     char chunk[4096];
     for (;;) {
         int got = mg_read(conn, chunk, sizeof chunk);

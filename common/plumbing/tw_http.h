@@ -35,6 +35,10 @@ typedef int (*tw_http_ready_fn)(void *arg, tw_buf *reason);
  * when the time runs out may add one more), and the longest a reply's send may stall. */
 #define TW_HTTP_REQUEST_TIMEOUT_MS 2000
 
+/* The --listen entry of a service's option table. */
+#define TW_HTTP_LISTEN_OPTION(target)                                                              \
+    {"listen", "LISTEN_ADDR", TW_OPT_STR, "0.0.0.0", "HTTP listen address", (target), 0, 0, NULL}
+
 typedef struct {
     const char *listen_addr; /* address to bind, e.g. "0.0.0.0" */
     int port;                /* TCP port */

@@ -32,6 +32,16 @@ void tw_http_stream_end(struct mg_connection *conn)
     mg_send_chunk(conn, "", 0);
 }
 
+int tw_http_stream_put_json(tw_buf *buf, const cJSON *json)
+{
+    char *text = cJSON_PrintUnformatted(json);
+    if (!text)
+        return TW_ERR;
+    tw_buf_puts(buf, text);
+    free(text);
+    return TW_OK;
+}
+
 int tw_http_stream_json_array(struct mg_connection *conn, size_t n, tw_http_json_item_fn item,
                               const void *arg, size_t chunk_bytes)
 {
@@ -41,13 +51,11 @@ int tw_http_stream_json_array(struct mg_connection *conn, size_t n, tw_http_json
     int rc = TW_OK;
     for (size_t i = 0; i < n && rc == TW_OK; i++) {
         cJSON *json = item(i, arg);
-        char *text = cJSON_PrintUnformatted(json);
-        cJSON_Delete(json);
         if (i)
             tw_buf_puts(&buf, ",");
-        tw_buf_puts(&buf, text);
-        free(text);
-        if (buf.len >= chunk_bytes)
+        rc = tw_http_stream_put_json(&buf, json);
+        cJSON_Delete(json);
+        if (rc == TW_OK && buf.len >= chunk_bytes)
             rc = tw_http_stream_send(conn, &buf);
     }
     tw_buf_puts(&buf, "]");

@@ -21,12 +21,17 @@ int tw_http_stream_send(struct mg_connection *conn, tw_buf *buf);
 /* Sends the last, empty chunk: the reply is complete. */
 void tw_http_stream_end(struct mg_connection *conn);
 
+/* Appends json printed compactly to buf; TW_OK, or TW_ERR with buf unchanged when cJSON
+ * could not print it (out of memory: cJSON keeps the C library's allocator). */
+int tw_http_stream_put_json(tw_buf *buf, const cJSON *json);
+
 /* Returns element i of a list as JSON (the caller of tw_http_stream_json_array frees it). */
 typedef cJSON *(*tw_http_json_item_fn)(size_t i, const void *arg);
 
 /* After tw_http_stream_begin: sends the n elements item(0..n-1, arg) as one JSON array,
  * about chunk_bytes at a time, and ends the reply; TW_OK, or TW_ERR once the client went
- * away (nothing more is encoded). */
+ * away or an element could not be printed (nothing more is encoded, the reply is left
+ * incomplete). */
 int tw_http_stream_json_array(struct mg_connection *conn, size_t n, tw_http_json_item_fn item,
                               const void *arg, size_t chunk_bytes);
 

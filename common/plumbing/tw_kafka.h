@@ -13,6 +13,11 @@ typedef struct {
     const char *value; /* its value as text */
 } tw_kafka_setting;
 
+/* The --kafka-brokers entry of a service's option table. */
+#define TW_KAFKA_BROKERS_OPTION(target)                                                            \
+    {"kafka-brokers", "KAFKA_BROKERS", TW_OPT_STR, "127.0.0.1:9092",                               \
+     "Kafka bootstrap servers (host:port,...)", (target), 0, 0, NULL}
+
 /* A new configuration for bootstrap servers `brokers` (may be NULL: none), client id and
  * n more settings; NULL with err set when a value is refused. The caller owns it until
  * rd_kafka_new. */

@@ -211,6 +211,12 @@ int tw_cli_parse(const tw_cli *cli, int argc, char **argv)
     return TW_OK;
 }
 
+const char *tw_env_or(const char *name, const char *fallback)
+{
+    const char *value = getenv(name);
+    return value && *value ? value : fallback;
+}
+
 int tw_read_secret_file(const char *path, char *out, size_t out_size)
 {
     FILE *file = fopen(path, "r");

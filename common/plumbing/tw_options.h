@@ -50,6 +50,9 @@ int tw_cli_parse_args(const tw_cli *cli, int argc, char **argv, char *err, size_
     tw_cli_parse(                                                                                  \
         &(tw_cli){(program), (summary), (options), sizeof(options) / sizeof((options)[0])},        \
         (argc), (argv))
+/* The environment variable name when it is set and not empty, else fallback (a default
+ * such as the host's name for an id). */
+const char *tw_env_or(const char *name, const char *fallback);
 /* Reads a whole small file (a secret) into out, trailing newline removed; TW_OK or TW_ERR. */
 int tw_read_secret_file(const char *path, char *out, size_t out_size);
 

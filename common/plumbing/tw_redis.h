@@ -23,6 +23,14 @@ typedef struct {
                                     unused); count 0 for a single Redis at host:port */
 } tw_redis_url;
 
+/* The --redis-url entry of a service's option table, then its Sentinel entries. */
+// clang-format off
+#define TW_REDIS_OPTIONS(url, sentinel)                                                            \
+    {"redis-url", "REDIS_URL", TW_OPT_STR, "",                                                     \
+     "redis://[user[:password]@]host[:port] (else REDIS_HOST/REDIS_PORT)", (url), 0, 0, NULL},   \
+    TW_SENTINEL_OPTIONS(sentinel)
+// clang-format on
+
 /* Parses redis://[user[:password]@]host[:port][/db]; TW_OK, or TW_INVALID with err set. */
 int tw_redis_url_parse(const char *url, tw_redis_url *out, char *err, size_t err_size);
 /* Resolves the endpoint: url when non-empty, else REDIS_HOST/REDIS_PORT, else the default;

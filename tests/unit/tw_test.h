@@ -9,11 +9,21 @@
 #include <string.h>
 
 static int tw_test_failures;
+/* The case of a table-driven test being checked, named in failures; NULL outside one. */
+static const char *tw_test_case_name;
+
+/* Names the table case the checks after it belong to (until the next one or the test's
+ * end). */
+#define TW_TEST_CASE(name) (tw_test_case_name = (name))
+/* Where a failed check is: file, line and the case, if any. */
+#define TW_WHERE_FORMAT "  %s:%d: %s%s"
+#define TW_WHERE                                                                                   \
+    __FILE__, __LINE__, tw_test_case_name ? tw_test_case_name : "", tw_test_case_name ? ": " : ""
 
 #define TW_CHECK(cond)                                                                             \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
-            fprintf(stderr, "  %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);             \
+            fprintf(stderr, TW_WHERE_FORMAT "check failed: %s\n", TW_WHERE, #cond);                \
             tw_test_failures++;                                                                    \
         }                                                                                          \
     } while (0)
@@ -22,7 +32,7 @@ static int tw_test_failures;
     do {                                                                                           \
         long long tw_a = (long long)(actual), tw_e = (long long)(expected);                        \
         if (tw_a != tw_e) {                                                                        \
-            fprintf(stderr, "  %s:%d: %s == %lld, expected %lld\n", __FILE__, __LINE__, #actual,   \
+            fprintf(stderr, TW_WHERE_FORMAT "%s == %lld, expected %lld\n", TW_WHERE, #actual,      \
                     tw_a, tw_e);                                                                   \
             tw_test_failures++;                                                                    \
         }                                                                                          \
@@ -32,8 +42,8 @@ static int tw_test_failures;
     do {                                                                                           \
         const char *tw_a = (actual), *tw_e = (expected);                                           \
         if (!tw_a || strcmp(tw_a, tw_e) != 0) {                                                    \
-            fprintf(stderr, "  %s:%d: %s == \"%s\", expected \"%s\"\n", __FILE__, __LINE__,        \
-                    #actual, tw_a ? tw_a : "(null)", tw_e);                                        \
+            fprintf(stderr, TW_WHERE_FORMAT "%s == \"%s\", expected \"%s\"\n", TW_WHERE, #actual,  \
+                    tw_a ? tw_a : "(null)", tw_e);                                                 \
             tw_test_failures++;                                                                    \
         }                                                                                          \
     } while (0)
@@ -42,7 +52,7 @@ static int tw_test_failures;
     do {                                                                                           \
         double tw_a = (actual), tw_e = (expected);                                                 \
         if (!(fabs(tw_a - tw_e) <= (tolerance))) {                                                 \
-            fprintf(stderr, "  %s:%d: %s == %.9g, expected %.9g +- %g\n", __FILE__, __LINE__,      \
+            fprintf(stderr, TW_WHERE_FORMAT "%s == %.9g, expected %.9g +- %g\n", TW_WHERE,         \
                     #actual, tw_a, tw_e, (double)(tolerance));                                     \
             tw_test_failures++;                                                                    \
         }                                                                                          \
@@ -61,6 +71,7 @@ static inline int tw_test_run(const char *suite, const tw_test_case *cases, size
     for (size_t i = 0; i < count; i++) {
         int before = tw_test_failures;
         cases[i].fn();
+        tw_test_case_name = NULL;
         if (tw_test_failures == before) {
             passed++;
         } else {

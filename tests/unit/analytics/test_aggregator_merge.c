@@ -6,6 +6,7 @@
 
 #include "aggregator.h"
 #include "aggregator_merge.h"
+#include "report_fixture.h"
 #include "tw_status.h"
 #include "tw_test.h"
 #include "tw_time.h"
@@ -16,13 +17,13 @@ static void apply_report(aggregator *agg, const char *id, uint64_t seq, int64_t 
 {
     analytics_entry entry;
     memset(&entry, 0, sizeof entry);
-    snprintf(entry.report.antenna_id, sizeof entry.report.antenna_id, "%s", id);
-    snprintf(entry.report.run, sizeof entry.report.run, "run1");
-    entry.report.seq = seq;
-    entry.report.timestamp = now_s - (int64_t)(seq % 7);
-    entry.report.packets = 100 + seq;
-    entry.report.loss = seq % 5;
-    entry.report.latency_ms = 1.0 + (double)(seq % 13);
+    entry.report = fixture_report_of((fixture_fields){.id = id,
+                                                      .run = "run1",
+                                                      .seq = seq,
+                                                      .timestamp = now_s - (int64_t)(seq % 7),
+                                                      .packets = 100 + seq,
+                                                      .loss = seq % 5,
+                                                      .latency_ms = 1.0 + (double)(seq % 13)});
     aggregator_apply(agg, &entry, now_s * 1000000);
 }
 
@@ -48,6 +49,28 @@ static void feed(aggregator *part_a, aggregator *part_b, aggregator *all, int64_
     apply_report(all, "b-1", 3, now_s);
     apply_malformed(part_a, TW_MALFORMED_NEGATIVE, now_s);
     apply_malformed(all, TW_MALFORMED_NEGATIVE, now_s);
+}
+
+/* Two partition states and the one state fed every record of both, fed at now_s. */
+typedef struct {
+    int64_t now_s;
+    aggregator part_a, part_b, all;
+} fed_states;
+
+static void fed_states_init(fed_states *f)
+{
+    f->now_s = tw_wall_us() / 1000000;
+    aggregator_init(&f->part_a, 0);
+    aggregator_init(&f->part_b, 0);
+    aggregator_init(&f->all, 0);
+    feed(&f->part_a, &f->part_b, &f->all, f->now_s);
+}
+
+static void fed_states_free(fed_states *f)
+{
+    aggregator_free(&f->part_a);
+    aggregator_free(&f->part_b);
+    aggregator_free(&f->all);
 }
 
 static void check_same(const aggregator *got, const aggregator *want, int64_t now_s)
@@ -88,41 +111,33 @@ static void check_same(const aggregator *got, const aggregator *want, int64_t no
 
 static void test_merge_equals_one_state(void)
 {
-    int64_t now_s = tw_wall_us() / 1000000;
-    aggregator part_a, part_b, all, view;
-    aggregator_init(&part_a, 0);
-    aggregator_init(&part_b, 0);
-    aggregator_init(&all, 0);
+    fed_states f;
+    fed_states_init(&f);
+    aggregator view;
     aggregator_init(&view, 0);
-    feed(&part_a, &part_b, &all, now_s);
-    aggregator_merge(&view, &part_a);
-    aggregator_merge(&view, &part_b);
-    check_same(&view, &all, now_s);
-    TW_CHECK_INT(all.records, 5 * RECORDS_PER_ANTENNA);
-    TW_CHECK_INT(all.duplicates, 1);
+    aggregator_merge(&view, &f.part_a);
+    aggregator_merge(&view, &f.part_b);
+    check_same(&view, &f.all, f.now_s);
+    TW_CHECK_INT(f.all.records, 5 * RECORDS_PER_ANTENNA);
+    TW_CHECK_INT(f.all.duplicates, 1);
     /* the view keeps deduplicating after the merge, like the partition state */
-    apply_report(&view, "b-1", 4, now_s);
+    apply_report(&view, "b-1", 4, f.now_s);
     TW_CHECK_INT(view.duplicates, 2);
-    aggregator_free(&part_a);
-    aggregator_free(&part_b);
-    aggregator_free(&all);
+    fed_states_free(&f);
     aggregator_free(&view);
 }
 
 static void test_snapshot_round_trip_and_reset(void)
 {
-    int64_t now_s = tw_wall_us() / 1000000;
-    aggregator part_a, part_b, all, restored;
-    aggregator_init(&part_a, 0);
-    aggregator_init(&part_b, 0);
-    aggregator_init(&all, 0);
+    fed_states f;
+    fed_states_init(&f);
+    aggregator restored;
     aggregator_init(&restored, 0);
-    feed(&part_a, &part_b, &all, now_s);
     tw_buf blob;
     tw_buf_init(&blob);
-    aggregator_snapshot_write(&all, &blob);
+    aggregator_snapshot_write(&f.all, &blob);
     TW_CHECK_INT(aggregator_snapshot_read(&restored, blob.data, blob.len), TW_OK);
-    check_same(&restored, &all, now_s);
+    check_same(&restored, &f.all, f.now_s);
     aggregator empty;
     aggregator_init(&empty, 0);
     TW_CHECK_INT(aggregator_snapshot_read(&empty, blob.data, blob.len / 2), TW_INVALID);
@@ -132,9 +147,7 @@ static void test_snapshot_round_trip_and_reset(void)
     TW_CHECK_INT(restored.antennas.count, 0);
     TW_CHECK_INT(restored.malformed[TW_MALFORMED_NEGATIVE], 0);
     tw_buf_free(&blob);
-    aggregator_free(&part_a);
-    aggregator_free(&part_b);
-    aggregator_free(&all);
+    fed_states_free(&f);
     aggregator_free(&restored);
 }
 

@@ -37,11 +37,17 @@ static void check_gap(const antenna_state *antenna, uint32_t index, uint64_t lo,
     }
 }
 
+/* A new table holding antenna "a", the one most tests follow. */
+static antenna_state *table_with_a(antenna_table *table)
+{
+    antenna_table_init(table);
+    return antenna_table_get(table, "a");
+}
+
 static void test_no_gaps_no_allocation(void)
 {
     antenna_table table;
-    antenna_table_init(&table);
-    antenna_state *a = antenna_table_get(&table, "a");
+    antenna_state *a = table_with_a(&table);
     offer_range(a, 1, 1000, 1);
     TW_CHECK_INT(a->seq_gaps, 0);
     TW_CHECK_INT(a->gap_count, 0);
@@ -53,8 +59,7 @@ static void test_no_gaps_no_allocation(void)
 static void test_far_late_report_fills_its_gap(void)
 {
     antenna_table table;
-    antenna_table_init(&table);
-    antenna_state *a = antenna_table_get(&table, "a");
+    antenna_state *a = table_with_a(&table);
     offer_range(a, 1, 4999, 1);
     offer_range(a, 5001, 5000 + FAR_LATE, 1);
     TW_CHECK_INT(a->seq_gaps, 1);
@@ -98,8 +103,7 @@ static void test_far_late_duplicate_is_skipped(void)
 static void test_gap_splits_shrinks_and_goes(void)
 {
     antenna_table table;
-    antenna_table_init(&table);
-    antenna_state *a = antenna_table_get(&table, "a");
+    antenna_state *a = table_with_a(&table);
     offer(a, 1);
     offer(a, 10);
     TW_CHECK_INT(a->seq_gaps, 8);
@@ -125,8 +129,7 @@ static void test_gap_splits_shrinks_and_goes(void)
 static void test_cap_forgets_the_oldest_and_counts_untracked(void)
 {
     antenna_table table;
-    antenna_table_init(&table);
-    antenna_state *a = antenna_table_get(&table, "a");
+    antenna_state *a = table_with_a(&table);
     /* odd numbers to 67: gaps 2, 4, ..., 66 are one more range than the cap */
     offer_range(a, 1, 2 * ANTENNA_SEQ_GAP_RANGES + 3, 2);
     TW_CHECK_INT(a->seq_gaps, ANTENNA_SEQ_GAP_RANGES + 1);
@@ -147,8 +150,7 @@ static void test_cap_forgets_the_oldest_and_counts_untracked(void)
 static void test_split_at_the_cap(void)
 {
     antenna_table table;
-    antenna_table_init(&table);
-    antenna_state *a = antenna_table_get(&table, "a");
+    antenna_state *a = table_with_a(&table);
     offer(a, 1); /* gaps [2,4], then 6, 8, ..., 66: the cap exactly */
     offer_range(a, 5, 2 * ANTENNA_SEQ_GAP_RANGES + 3, 2);
     TW_CHECK_INT(a->gap_count, ANTENNA_SEQ_GAP_RANGES);
@@ -169,8 +171,7 @@ static void test_split_at_the_cap(void)
 static void test_new_run_starts_a_fresh_tracker(void)
 {
     antenna_table table;
-    antenna_table_init(&table);
-    antenna_state *a = antenna_table_get(&table, "a");
+    antenna_state *a = table_with_a(&table);
     offer_range(a, 1, 2 * ANTENNA_SEQ_GAP_RANGES + 3, 2);
     tw_report restarted = fixture_report("a", "run2", 3, 10);
     TW_CHECK_INT(antenna_accept_seq(a, &restarted), 1);
@@ -230,8 +231,7 @@ static void test_encoding_keeps_ranges(void)
 static void write_small_ranges(tw_buf *buf)
 {
     antenna_table table;
-    antenna_table_init(&table);
-    antenna_state *a = antenna_table_get(&table, "a");
+    antenna_state *a = table_with_a(&table);
     offer(a, 1);
     offer(a, 3);
     offer(a, 6);
@@ -286,8 +286,7 @@ static void test_corrupt_range_lists_are_rejected(void)
 static void test_longer_than_the_cap_is_rejected(void)
 {
     antenna_table table;
-    antenna_table_init(&table);
-    antenna_state *a = antenna_table_get(&table, "a");
+    antenna_state *a = table_with_a(&table);
     offer_range(a, 1, 2 * ANTENNA_SEQ_GAP_RANGES + 1, 2); /* gaps 2..64 even: the cap */
     offer_range(a, 2 * ANTENNA_SEQ_GAP_RANGES + 2, 100, 1);
     tw_buf blob;
@@ -530,8 +529,7 @@ static tw_report report(const char *id, const char *run, uint64_t seq)
 static void test_sequence_gaps_and_duplicates(void)
 {
     antenna_table table;
-    antenna_table_init(&table);
-    antenna_state *a = antenna_table_get(&table, "a");
+    antenna_state *a = table_with_a(&table);
     uint64_t seqs[] = {1, 2, 5, 3, 3, 5, 6};
     int accepted[] = {1, 1, 1, 1, 0, 0, 1};
     for (int i = 0; i < 7; i++) {

@@ -95,40 +95,40 @@ static void put_back(report_queue *queue, uint64_t first, uint64_t last)
     }
 }
 
-static void test_put_back_goes_first_in_order(void)
-{
-    report_queue queue;
-    TW_CHECK_INT(report_queue_init(&queue, 8), TW_OK);
-    push_seqs(&queue, 10, 12);
-    put_back(&queue, 1, 3);
-    const uint64_t expected[] = {1, 2, 3, 10, 11, 12};
-    check_seqs(&queue, expected, 6);
-    TW_CHECK_INT(queue.dropped, 0);
-    report_queue_free(&queue);
-}
+#define PUT_BACK_EXPECTED_MAX 8
 
-static void test_put_back_into_a_full_queue_drops_oldest_unsent(void)
-{
-    report_queue queue;
-    report_queue_init(&queue, 5);
-    push_seqs(&queue, 10, 14);
-    put_back(&queue, 1, 2);
-    const uint64_t expected[] = {1, 2, 12, 13, 14};
-    check_seqs(&queue, expected, 5);
-    TW_CHECK_INT(queue.dropped, 2);
-    report_queue_free(&queue);
-}
+/* A queue of capacity holding queued_first..queued_last gets back_first..back_last put
+ * back; it then holds expected (count of them) and has dropped this many. */
+typedef struct {
+    const char *name;
+    size_t capacity;
+    uint64_t queued_first, queued_last;
+    uint64_t back_first, back_last;
+    uint64_t expected[PUT_BACK_EXPECTED_MAX];
+    size_t count;
+    uint64_t dropped;
+} put_back_case;
 
-static void test_put_back_more_than_capacity_keeps_newest_lost(void)
+static const put_back_case put_back_cases[] = {
+    {"goes first, in order", 8, 10, 12, 1, 3, {1, 2, 3, 10, 11, 12}, 6, 0},
+    {"into a full queue, drops the oldest unsent", 5, 10, 14, 1, 2, {1, 2, 12, 13, 14}, 5, 2},
+    /* dropped: 10 and 11, and lost 1 and 2 */
+    {"more than capacity, keeps the newest lost", 3, 10, 11, 1, 5, {3, 4, 5}, 3, 4},
+};
+
+static void test_put_back(void)
 {
-    report_queue queue;
-    report_queue_init(&queue, 3);
-    push_seqs(&queue, 10, 11);
-    put_back(&queue, 1, 5);
-    const uint64_t expected[] = {3, 4, 5};
-    check_seqs(&queue, expected, 3);
-    TW_CHECK_INT(queue.dropped, 4); /* 10 and 11, and lost 1 and 2 */
-    report_queue_free(&queue);
+    for (size_t i = 0; i < sizeof put_back_cases / sizeof put_back_cases[0]; i++) {
+        const put_back_case *c = &put_back_cases[i];
+        TW_TEST_CASE(c->name);
+        report_queue queue;
+        TW_CHECK_INT(report_queue_init(&queue, c->capacity), TW_OK);
+        push_seqs(&queue, c->queued_first, c->queued_last);
+        put_back(&queue, c->back_first, c->back_last);
+        check_seqs(&queue, c->expected, c->count);
+        TW_CHECK_INT(queue.dropped, c->dropped);
+        report_queue_free(&queue);
+    }
 }
 
 static void test_pop_front_removes_oldest(void)
@@ -165,8 +165,5 @@ static void test_empty_queue_restarts_at_first_slot(void)
 TW_TEST_MAIN("report_queue", TW_TEST(test_queue_drops_oldest_when_full),
              TW_TEST(test_queue_never_drops_pinned_reports),
              TW_TEST(test_queue_keeps_failed_in_order),
-             TW_TEST(test_empty_queue_restarts_at_first_slot),
-             TW_TEST(test_put_back_goes_first_in_order),
-             TW_TEST(test_put_back_into_a_full_queue_drops_oldest_unsent),
-             TW_TEST(test_put_back_more_than_capacity_keeps_newest_lost),
+             TW_TEST(test_empty_queue_restarts_at_first_slot), TW_TEST(test_put_back),
              TW_TEST(test_pop_front_removes_oldest))

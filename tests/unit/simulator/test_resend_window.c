@@ -2,27 +2,25 @@
  * rebuild the report exactly, and the lookups a resolution after a rollback uses. */
 #include <string.h>
 
+#include "report_fixture.h"
 #include "resend_window.h"
 #include "tw_status.h"
+#include "tw_time.h"
 #include "tw_test.h"
 
 #define RUN "27e750fee54bfba6"
 #define WINDOW_MS 2000
-#define MS_US 1000
 
 static tw_report report_of(const char *antenna, uint64_t seq)
 {
-    tw_report r;
-    memset(&r, 0, sizeof r);
-    snprintf(r.antenna_id, sizeof r.antenna_id, "%s", antenna);
-    snprintf(r.run, sizeof r.run, "%s", RUN);
-    r.seq = seq;
-    r.timestamp = 1700000000;
-    r.packets = 1524;
-    r.loss = 9;
-    r.latency_ms = 9.414;
-    r.sent_us = 1700000000124787;
-    return r;
+    return fixture_report_of((fixture_fields){.id = antenna,
+                                              .run = RUN,
+                                              .seq = seq,
+                                              .timestamp = 1700000000,
+                                              .packets = 1524,
+                                              .loss = 9,
+                                              .latency_ms = 9.414,
+                                              .sent_us = 1700000000124787});
 }
 
 static stream_id id_of(uint64_t ms, uint64_t seq)
@@ -90,13 +88,13 @@ static void test_entries_expire_after_the_window(void)
     resend_window_init(&w, WINDOW_MS, 16, 4, RUN);
     for (uint64_t i = 0; i < 4; i++) {
         tw_report r = report_of("a", i + 1);
-        resend_window_push(&w, &r, id_of(100 + i, 0), (int64_t)i * 1000 * MS_US);
+        resend_window_push(&w, &r, id_of(100 + i, 0), (int64_t)i * 1000 * TW_US_PER_MS);
     }
     TW_CHECK_INT(w.count, 3); /* the one confirmed at 0 ms is 3000 ms old at 3000 ms */
     TW_CHECK_INT(resend_window_at(&w, 0)->seq, 2);
-    resend_window_expire(&w, 4000 * MS_US);
+    resend_window_expire(&w, 4000 * TW_US_PER_MS);
     TW_CHECK_INT(w.count, 2); /* exactly 2000 ms old is still inside */
-    resend_window_expire(&w, 10000 * MS_US);
+    resend_window_expire(&w, 10000 * TW_US_PER_MS);
     TW_CHECK_INT(w.count, 0);
     TW_CHECK_INT(w.evicted, 0);
     TW_CHECK(w.has_newest); /* the last confirmed id outlives its entry */
@@ -180,7 +178,7 @@ static void test_low_rate_stays_in_first_slot(void)
     resend_window_init(&w, WINDOW_MS, 1024, 4, RUN);
     for (uint64_t seq = 1; seq <= 100; seq++) {
         tw_report r = report_of("a", seq);
-        resend_window_push(&w, &r, id_of(seq * 5000, 0), (int64_t)seq * 5000 * MS_US);
+        resend_window_push(&w, &r, id_of(seq * 5000, 0), (int64_t)seq * 5000 * TW_US_PER_MS);
     }
     TW_CHECK_INT(w.count, 1);
     TW_CHECK_INT(w.head, 0);

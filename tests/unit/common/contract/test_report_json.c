@@ -2,6 +2,7 @@
  * are validated by the same rules as stream fields. */
 #include <string.h>
 
+#include "report_fixture.h"
 #include "tw_report_json.h"
 #include "tw_test.h"
 
@@ -12,16 +13,14 @@ static tw_malformed_reason parse(const char *text, tw_report *out, int *ignored)
 
 static void test_round_trip(void)
 {
-    tw_report in;
-    memset(&in, 0, sizeof in);
-    strcpy(in.antenna_id, "tower-7");
-    strcpy(in.run, "00ff00ff00ff00ff");
-    in.timestamp = 1700000000;
-    in.packets = 1200;
-    in.loss = 30;
-    in.latency_ms = 41.25;
-    in.seq = 9;
-    in.sent_us = 1700000000123456;
+    tw_report in = fixture_report_of((fixture_fields){.id = "tower-7",
+                                                      .run = "00ff00ff00ff00ff",
+                                                      .seq = 9,
+                                                      .timestamp = 1700000000,
+                                                      .packets = 1200,
+                                                      .loss = 30,
+                                                      .latency_ms = 41.25,
+                                                      .sent_us = 1700000000123456});
     tw_buf out;
     tw_buf_init(&out);
     tw_report_json_write(&in, &out);

@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "tw_alloc.h"
 #include "tw_sketch.h"
 #include "tw_status.h"
 #include "tw_test.h"
@@ -40,7 +41,7 @@ static void check_quantiles(const tw_sketch *sketch, double *sorted, size_t n)
 
 static void test_error_bound_against_exact_sort(void)
 {
-    double *values = malloc(SAMPLES * sizeof *values);
+    double *values = tw_xmalloc(SAMPLES * sizeof *values);
     tw_sketch sketch;
     tw_sketch_init(&sketch);
     for (size_t i = 0; i < SAMPLES; i++) {

@@ -11,7 +11,7 @@
 TW_EMBED(test_self, THIS_FILE);
 
 static const tw_embedded files[] = {
-    {"/self", "text/x-c", test_self, &test_self_len},
+    TW_EMBEDDED("/self", "text/x-c", test_self),
 };
 
 static void the_embedded_bytes_are_the_file(void)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tw_alloc.h"
 #include "tw_json_depth.h"
 #include "tw_test.h"
 
@@ -30,7 +31,7 @@ static void brackets_inside_strings_do_not_count(void)
 
 static void a_thousand_levels_are_refused(void)
 {
-    char *deep = malloc(2001);
+    char *deep = tw_xmalloc(2001);
     memset(deep, '[', 1000);
     memset(deep + 1000, ']', 1000);
     deep[2000] = '\0';

@@ -203,6 +203,17 @@ static void a_missing_secret_file_is_an_error(void)
     TW_CHECK_INT(tw_read_secret_file("/nonexistent/tw-secret", secret, sizeof secret), TW_ERR);
 }
 
+static void an_unset_or_empty_variable_gives_the_fallback(void)
+{
+    unsetenv("TW_TEST_ENV_OR");
+    TW_CHECK_STR(tw_env_or("TW_TEST_ENV_OR", "fallback"), "fallback");
+    setenv("TW_TEST_ENV_OR", "", 1);
+    TW_CHECK_STR(tw_env_or("TW_TEST_ENV_OR", "fallback"), "fallback");
+    setenv("TW_TEST_ENV_OR", "host-7", 1);
+    TW_CHECK_STR(tw_env_or("TW_TEST_ENV_OR", "fallback"), "host-7");
+    unsetenv("TW_TEST_ENV_OR");
+}
+
 TW_TEST_MAIN("options", TW_TEST(defaults_fill_every_target),
              TW_TEST(the_environment_overrides_the_default),
              TW_TEST(a_flag_overrides_the_environment), TW_TEST(a_flag_takes_name_equals_value),
@@ -212,4 +223,5 @@ TW_TEST_MAIN("options", TW_TEST(defaults_fill_every_target),
              TW_TEST(a_bad_environment_value_exits_2), TW_TEST(help_exits_0),
              TW_TEST(a_long_bad_value_keeps_the_whole_reason),
              TW_TEST(a_secret_file_loses_its_trailing_newline),
-             TW_TEST(a_missing_secret_file_is_an_error))
+             TW_TEST(a_missing_secret_file_is_an_error),
+             TW_TEST(an_unset_or_empty_variable_gives_the_fallback))
