@@ -106,7 +106,7 @@ UNIT_SRCS := $(wildcard tests/unit/*/test_*.c tests/unit/*/*/test_*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 unit_dir = $(word 1,$(subst /, ,$(1)))
 .SECONDEXPANSION:
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/tw_test.h $$(if $$(filter-out common,$$(call unit_dir,$$*)),$(LIB)/lib$$(call unit_dir,$$*).a) $(LIB)/libcommon.a
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $$(if $$(filter-out common,$$(call unit_dir,$$*)),$(LIB)/lib$$(call unit_dir,$$*).a) $(LIB)/libcommon.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/unit -I$(call unit_dir,$*) $($(call unit_dir,$*)_INCLUDES) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $($(call unit_dir,$*)_EXTRA_LIBS) $(LDLIBS)
 
