@@ -40,11 +40,12 @@ def exact_quantile(sorted_values, q):
     return sorted_values[int(q * (len(sorted_values) - 1))]
 
 
-def start_dashboard(spawn, analytics_addr, port=None, args=()):
-    """Starts the dashboard and waits until it answers /healthz (readiness needs analytics)."""
+def start_dashboard(spawn, analytics_addr, port=None, args=(), prefix=()):
+    """Starts the dashboard (through prefix, see spawn) and waits until it answers /healthz
+    (readiness needs analytics)."""
     port = port or free_port()
     proc = spawn("dashboard", ["--port", str(port), "--listen", "127.0.0.1", *args],
-                 {"ANALYTICS_ADDR": analytics_addr})
+                 {"ANALYTICS_ADDR": analytics_addr}, prefix=prefix)
 
     def healthy():
         assert proc.alive(), proc.logs()
@@ -79,3 +80,17 @@ def wait_replicas(port, answered):
         return body if replicas.get("answered") == answered else None
 
     return wait_until(seen, 15, f"{answered} replicas answering", interval_s=0.1)
+
+
+def assert_exact(dash, redis_server):
+    """The dashboard's since-start totals and rows equal the stream's sums; returns them."""
+    expected = stream_sums(redis_server.client())
+    merged = wait_records(dash.port, expected["records"])
+    assert (merged["packets"], merged["loss"]) == (expected["packets"], expected["loss"])
+
+    def rows_equal():
+        status, rows = http_get(dash.port, "/api/v1/antennas?window=0&sort=antenna_id")
+        got = {r["antenna_id"]: [r["records"], r["packets"], r["loss"]] for r in rows}
+        return status == 200 and got == expected["antennas"]
+    wait_until(rows_equal, 15, "every antenna's row to equal the stream's sums")
+    return expected
