@@ -27,7 +27,8 @@ FOLLOW_TIMEOUT_S = RESOLVE_INTERVAL_S + 10.0
 HUNG_DNS_S = 12.0
 DOWN_DNS_S = 3.0 * RESOLVE_INTERVAL_S
 POLL_S = 0.1
-HISTORY_GAP_S = 3
+# the page calls data stale after 5 s without an update; the C library alone waits 10 s
+HISTORY_GAP_S = 5
 
 
 @pytest.fixture
@@ -208,8 +209,8 @@ def test_the_dashboard_stops_in_time_while_a_lookup_hangs(spawn, redis_server, d
     dns.pause()
     # past the next resolution, so a lookup is waiting on the silent server
     time.sleep(RESOLVE_INTERVAL_S + 0.5)
+    # stop() fails the test past the contract's 5 s (three times that for sanitized builds)
     started = time.monotonic()
     assert dash.stop() == 0
-    took = time.monotonic() - started
-    print(f"dns: SIGTERM to exit while a lookup hangs: {took:.3f} s (contract: 5 s)")
-    assert took <= STOP_TIMEOUT_S
+    print(f"dns: SIGTERM to exit while a lookup hangs: {time.monotonic() - started:.3f} s "
+          f"(contract: {STOP_TIMEOUT_S:.0f} s)")
