@@ -110,9 +110,11 @@ int main(int argc, char **argv)
     tw_signal_install();
 
     char err[256];
-    dash_upstreams *upstreams = dash_upstreams_new(s.analytics, err, sizeof err);
+    tw_metrics *metrics = tw_metrics_new();
+    dash_upstreams *upstreams = dash_upstreams_new(s.analytics, metrics, err, sizeof err);
     if (!upstreams) {
         fprintf(stderr, "dashboard: %s\n", err);
+        tw_metrics_free(metrics);
         return 2;
     }
     dash_upstreams_resolve(upstreams, RESOLVE_TIMEOUT_MS);
@@ -120,9 +122,9 @@ int main(int argc, char **argv)
     if (!resolver) {
         tw_log_error("cannot start the resolver thread");
         dash_upstreams_free(upstreams);
+        tw_metrics_free(metrics);
         return EXIT_FAILURE;
     }
-    tw_metrics *metrics = tw_metrics_new();
     tw_trace_start(&s.trace, "dashboard", metrics);
     dash_source_config source_config = {upstreams,       (int)s.timeout_ms,    (int)s.resync_ms,
                                         (int)s.cache_ms, (int)s.keep_stale_ms, MAX_REPLY_BYTES,

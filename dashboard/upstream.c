@@ -36,7 +36,22 @@ struct dash_upstreams {
     pthread_mutex_t lock;       /* guards targets */
     dash_target *targets;       /* current resolution; owned */
     size_t target_count;        /* entries in targets */
+    tw_counter *found;          /* lookups that gave addresses */
+    tw_counter *no_address;     /* lookups told the name has no address */
+    tw_counter *failed;         /* lookups the DNS failed (last addresses kept) */
+    tw_counter *timed_out;      /* lookups not over within the timeout (last addresses kept) */
 };
+
+static void register_metrics(dash_upstreams *upstreams, tw_metrics *m)
+{
+    const char *help = "Lookups of ANALYTICS_ADDR's names, by result (failed and timed_out "
+                       "keep the last addresses).";
+    const char *name = "dashboard_resolutions_total";
+    upstreams->found = tw_metrics_counter(m, name, help, "result=\"addresses\"");
+    upstreams->no_address = tw_metrics_counter(m, name, help, "result=\"no_address\"");
+    upstreams->failed = tw_metrics_counter(m, name, help, "result=\"failed\"");
+    upstreams->timed_out = tw_metrics_counter(m, name, help, "result=\"timed_out\"");
+}
 
 static int parse_entry(const char *text, size_t len, entry *out, char *err, size_t err_size)
 {
@@ -76,7 +91,8 @@ static int parse_entry(const char *text, size_t len, entry *out, char *err, size
     return 0;
 }
 
-dash_upstreams *dash_upstreams_new(const char *list, char *err, size_t err_size)
+dash_upstreams *dash_upstreams_new(const char *list, tw_metrics *metrics, char *err,
+                                   size_t err_size)
 {
     dash_upstreams *upstreams = tw_xcalloc(1, sizeof *upstreams);
     const char *p = list;
@@ -100,6 +116,7 @@ dash_upstreams *dash_upstreams_new(const char *list, char *err, size_t err_size)
         return NULL;
     }
     pthread_mutex_init(&upstreams->lock, NULL);
+    register_metrics(upstreams, metrics);
     return upstreams;
 }
 
@@ -196,25 +213,30 @@ static void keep_known(entry *e, const char *why)
 
 /* Applies the entry's lookup if it ends by deadline_us; one still running stays pending,
  * to be looked at in the next round instead of starting another. */
-static void settle_entry(entry *e, int64_t deadline_us)
+static void settle_entry(dash_upstreams *upstreams, entry *e, int64_t deadline_us)
 {
     if (!e->pending) {
+        tw_counter_add(upstreams->failed, 1);
         keep_known(e, "cannot start a lookup thread");
         return;
     }
     if (!dash_lookup_wait(e->pending, deadline_us)) {
+        tw_counter_add(upstreams->timed_out, 1);
         keep_known(e, "no answer within the resolve timeout");
         return;
     }
     const struct addrinfo *found = NULL;
     int status = dash_lookup_result(e->pending, &found);
     if (status == 0) {
+        tw_counter_add(upstreams->found, 1);
         set_addresses(e, found);
     } else if (says_no_address(status)) {
-        tw_log_warn("analytics address has no address", TW_STR("host", e->host),
+        tw_counter_add(upstreams->no_address, 1);
+        tw_log_warn("analytics host has no address", TW_STR("host", e->host),
                     TW_STR("error", gai_strerror(status)));
         set_unresolved(e);
     } else {
+        tw_counter_add(upstreams->failed, 1);
         keep_known(e, gai_strerror(status));
     }
     dash_lookup_release(e->pending);
@@ -250,7 +272,7 @@ void dash_upstreams_resolve(dash_upstreams *upstreams, int timeout_ms)
             e->pending = dash_lookup_start(e->host, e->port);
     }
     for (int i = 0; i < upstreams->entry_count; i++)
-        settle_entry(&upstreams->entries[i], deadline_us);
+        settle_entry(upstreams, &upstreams->entries[i], deadline_us);
     publish_targets(upstreams);
 }
 

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "tw_metrics.h"
+
 #define DASH_ADDRESS_NAME_BYTES 80
 
 typedef struct {
@@ -19,8 +21,10 @@ typedef struct {
 
 typedef struct dash_upstreams dash_upstreams;
 
-/* Parses the list ("host:port,host:port"); NULL with a reason in err when it is malformed. */
-dash_upstreams *dash_upstreams_new(const char *list, char *err, size_t err_size);
+/* Parses the list ("host:port,host:port"); NULL with a reason in err when it is malformed.
+ * Each entry's lookups are counted in metrics, by result. */
+dash_upstreams *dash_upstreams_new(const char *list, tw_metrics *metrics, char *err,
+                                   size_t err_size);
 /* Frees the list. */
 void dash_upstreams_free(dash_upstreams *upstreams);
 /* Resolves every entry again, waiting at most timeout_ms: an entry whose name has no

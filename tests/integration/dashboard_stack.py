@@ -1,6 +1,8 @@
 """Helpers for the dashboard tests, on top of the pipeline helpers: analytics replicas on
 chosen loopback addresses, the dashboard itself, and the stream's latencies for exact
 quantiles."""
+import re
+
 from conftest import free_port, http_get, wait_until
 from pipeline import stream_sums, valid_record
 
@@ -94,3 +96,11 @@ def assert_exact(dash, redis_server):
         return status == 200 and got == expected["antennas"]
     wait_until(rows_equal, 15, "every antenna's row to equal the stream's sums")
     return expected
+
+
+def labelled(port, name, labels):
+    """The value of one labelled series on a service's /metrics, 0 when absent."""
+    status, text = http_get(port, "/metrics")
+    assert status == 200
+    found = re.search(rf"^{re.escape(name)}\{{{re.escape(labels)}\}} (\S+)$", text, re.M)
+    return float(found.group(1)) if found else 0.0

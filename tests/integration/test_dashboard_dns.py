@@ -13,7 +13,7 @@ import time
 import pytest
 
 from conftest import STOP_TIMEOUT_S, free_port, http_get, wait_until
-from dashboard_stack import assert_exact, simulate, start_dashboard
+from dashboard_stack import assert_exact, labelled, simulate, start_dashboard
 from dns_server import FQDN, SERVICE, DnsServer, resolving_with, unavailable
 
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
@@ -77,6 +77,12 @@ def wait_follow(dash, expected, answered, changed_at):
     return body, time.monotonic() - changed_at
 
 
+def resolutions(dash):
+    """The dashboard's lookups so far, by result."""
+    return {r: labelled(dash.port, "dashboard_resolutions_total", f'result="{r}"')
+            for r in ("addresses", "no_address", "failed", "timed_out")}
+
+
 def own_sums(port, hosts):
     """records, packets and loss summed over what these replicas report themselves."""
     parts = [http_get(port, "/api/v1/summary?window=0", host=h)[1] for h in hosts]
@@ -123,6 +129,7 @@ def test_replicas_follow_the_records_and_totals_stay_exact(spawn, redis_server, 
     report("every record removed -> expected 1 (the unresolved name), answered 0", seconds)
     assert body["replicas"]["down"] == [f"{SERVICE}:{port}"]
     assert summary(dash)[0] == 503
+    assert resolutions(dash)["no_address"] >= 1
     # and back: all three, every row again from full documents, exact
     body, seconds = wait_follow(dash, 3, 3, dns.set_records(HOSTS))
     report("three records again -> expected 3", seconds)
@@ -171,6 +178,8 @@ def test_a_hung_or_dead_dns_server_never_stalls_answers(spawn, redis_server, dns
     assert_exact(dash, redis_server)
     # hung: queries reach the server and are never answered; the replicas are still asked
     # at their last addresses, so new reports are counted
+    before = resolutions(dash)
+    assert before["timed_out"] == before["failed"] == 0
     dns.pause()
     hung_from = int(time.time())
     latencies = answer_through(dash, 1.0, 2000)
@@ -182,12 +191,16 @@ def test_a_hung_or_dead_dns_server_never_stalls_answers(spawn, redis_server, dns
     gap = history_gap_s(dash, hung_from)
     print(f"dns: longest chart history gap while stopped: {gap} s (one point a second)")
     assert gap <= HISTORY_GAP_S
+    hung = resolutions(dash)
+    assert hung["timed_out"] >= 1 and hung["addresses"] == before["addresses"]
     # dead: nothing listens, every query is refused at once
     dns.kill()
     latencies = answer_through(dash, DOWN_DNS_S, 4000)
     print(f"dns: server killed {DOWN_DNS_S:.0f} s: {latency_line(latencies)}, "
           f"resolve interval {RESOLVE_INTERVAL_S} s")
     assert http_get(dash.port, "/readyz")[0] == 200
+    dead = resolutions(dash)
+    assert dead["failed"] >= 1 and dead["addresses"] == before["addresses"]
     # back, with a changed record set: followed, and exact over three replicas
     start_replica(spawn, redis_server, port, HOSTS[2], "replica-2")
     dns.set_records(HOSTS)

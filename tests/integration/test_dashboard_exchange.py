@@ -14,18 +14,11 @@ import time
 import urllib.request
 
 from conftest import RELEASE_BUILD, free_port, http_get, metric_value, wait_until
-from dashboard_stack import (assert_exact, simulate, start_analytics, start_dashboard,
-                             wait_records)
+from dashboard_stack import (assert_exact, labelled, simulate, start_analytics,
+                             start_dashboard, wait_records)
 from pipeline import stream_sums
 
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
-
-
-def labelled(port, name, labels):
-    status, text = http_get(port, "/metrics")
-    assert status == 200
-    found = re.search(rf"^{re.escape(name)}\{{{re.escape(labels)}\}} (\S+)$", text, re.M)
-    return float(found.group(1)) if found else 0.0
 
 
 def documents(dash):

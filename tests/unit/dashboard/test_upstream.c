@@ -14,8 +14,9 @@
 static void test_literal_addresses_in_list_order_each_once(void)
 {
     char err[128] = "";
+    tw_metrics *metrics = tw_metrics_new();
     dash_upstreams *upstreams =
-        dash_upstreams_new("127.0.0.2:8001, [::1]:8002,127.0.0.2:8001", err, sizeof err);
+        dash_upstreams_new("127.0.0.2:8001, [::1]:8002,127.0.0.2:8001", metrics, err, sizeof err);
     TW_CHECK(upstreams != NULL);
     dash_upstreams_resolve(upstreams, RESOLVE_TIMEOUT_MS);
     dash_target *targets = NULL;
@@ -31,17 +32,24 @@ static void test_literal_addresses_in_list_order_each_once(void)
     TW_CHECK_INT(count, 2);
     TW_CHECK_STR(targets[1].name, "[::1]:8002");
     free(targets);
+    /* six lookups (three entries, twice), each giving its address */
+    TW_CHECK_INT(tw_counter_value(tw_metrics_counter(metrics, "dashboard_resolutions_total", "",
+                                                     "result=\"addresses\"")),
+                 6);
     dash_upstreams_free(upstreams);
+    tw_metrics_free(metrics);
 }
 
 static void test_malformed_lists_are_refused(void)
 {
     const char *bad[] = {"", "host", "host:", "host:0", "host:70000", ":8001", " , "};
+    tw_metrics *metrics = tw_metrics_new();
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char err[128] = "";
-        TW_CHECK(dash_upstreams_new(bad[i], err, sizeof err) == NULL);
+        TW_CHECK(dash_upstreams_new(bad[i], metrics, err, sizeof err) == NULL);
         TW_CHECK(err[0] != '\0');
     }
+    tw_metrics_free(metrics);
 }
 
 static void test_lookup_hands_back_its_addresses(void)
