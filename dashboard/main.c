@@ -1,10 +1,11 @@
 /* dashboard: serves the page and the contract's JSON merged over every analytics replica.
- * The main thread resolves ANALYTICS_ADDR periodically and samples the 1-minute window
- * once a second into the chart history; civetweb threads serve requests. */
+ * A resolver thread re-resolves ANALYTICS_ADDR periodically, the main thread samples the
+ * 1-minute window once a second into the chart history; civetweb threads serve requests. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "api.h"
+#include "resolver.h"
 #include "tw_http.h"
 #include "tw_log.h"
 #include "tw_options.h"
@@ -21,6 +22,9 @@
 #define SAMPLE_STEP_US 100000
 #define HISTORY_WINDOW_S 60
 #define MAX_REPLY_BYTES (512u << 20) /* a full document: about 90 bytes per antenna */
+/* The most one resolution waits for the DNS: at start, and in each re-resolution (so a
+ * stop is never held up longer by a DNS server that does not answer). */
+#define RESOLVE_TIMEOUT_MS 2000
 
 typedef struct {
     const char *listen_addr; /* --listen */
@@ -79,17 +83,12 @@ static int ready(void *arg, tw_buf *reason)
     return answered > 0;
 }
 
-/* Until a stop signal: re-resolve on schedule and add one history point a second. */
-static void run_sampler(dash_app *app, dash_upstreams *upstreams, int64_t resolve_s)
+/* Until a stop signal: add one history point a second. */
+static void run_sampler(dash_app *app)
 {
-    int64_t next_resolve_us = tw_mono_us() + resolve_s * TW_US_PER_S;
     int64_t next_sample_us = tw_mono_us();
     while (!tw_signal_stop_requested()) {
         int64_t now_us = tw_mono_us();
-        if (now_us >= next_resolve_us) {
-            dash_upstreams_resolve(upstreams);
-            next_resolve_us = now_us + resolve_s * TW_US_PER_S;
-        }
         if (now_us >= next_sample_us) {
             dash_snapshot *snapshot = dash_source_get(app->source, HISTORY_WINDOW_S);
             if (snapshot->totals.answered + snapshot->totals.stale_count > 0)
@@ -111,13 +110,21 @@ int main(int argc, char **argv)
     tw_signal_install();
 
     char err[256];
-    dash_upstreams *upstreams = dash_upstreams_new(s.analytics, err, sizeof err);
+    tw_metrics *metrics = tw_metrics_new();
+    dash_upstreams *upstreams = dash_upstreams_new(s.analytics, metrics, err, sizeof err);
     if (!upstreams) {
         fprintf(stderr, "dashboard: %s\n", err);
+        tw_metrics_free(metrics);
         return 2;
     }
-    dash_upstreams_resolve(upstreams);
-    tw_metrics *metrics = tw_metrics_new();
+    dash_upstreams_resolve(upstreams, RESOLVE_TIMEOUT_MS);
+    dash_resolver *resolver = dash_resolver_start(upstreams, s.resolve_s, RESOLVE_TIMEOUT_MS);
+    if (!resolver) {
+        tw_log_error("cannot start the resolver thread");
+        dash_upstreams_free(upstreams);
+        tw_metrics_free(metrics);
+        return EXIT_FAILURE;
+    }
     tw_trace_start(&s.trace, "dashboard", metrics);
     dash_source_config source_config = {upstreams,       (int)s.timeout_ms,    (int)s.resync_ms,
                                         (int)s.cache_ms, (int)s.keep_stale_ms, MAX_REPLY_BYTES,
@@ -137,12 +144,13 @@ int main(int argc, char **argv)
         dash_api_register(http, &app);
         tw_log_info("dashboard listening", TW_STR("listen", s.listen_addr), TW_INT("port", s.port),
                     TW_STR("analytics", s.analytics));
-        run_sampler(&app, upstreams, s.resolve_s);
+        run_sampler(&app);
         tw_log_info("stopping");
         tw_http_stop(http);
         rc = EXIT_SUCCESS;
     }
     tw_trace_stop();
+    dash_resolver_stop(resolver);
     dash_source_free(app.source);
     dash_history_free(app.history);
     tw_metrics_free(metrics);

@@ -1,5 +1,6 @@
-/* ANALYTICS_ADDR parsing and resolution with getaddrinfo; see upstream.h. The target list
- * is replaced whole under a mutex so readers always copy a consistent set. */
+/* ANALYTICS_ADDR parsing and resolution; see upstream.h. Each entry keeps the addresses of
+ * its last answer, replaced only by a newer answer (a name with no address counts as one);
+ * the target list is replaced whole under a mutex so readers always copy a consistent set. */
 #include "upstream.h"
 
 #include <arpa/inet.h>
@@ -9,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lookup.h"
 #include "tw_alloc.h"
 #include "tw_log.h"
 #include "tw_net.h"
 #include "tw_status.h"
+#include "tw_time.h"
 
 #define MAX_ENTRIES 32
 #define MAX_TARGETS 256
@@ -22,6 +25,9 @@
 typedef struct {
     char host[HOST_MAX_BYTES]; /* name or literal address */
     char port[PORT_MAX_BYTES]; /* decimal port */
+    dash_target *known;        /* its last addresses, kept while the DNS fails; owned */
+    size_t known_count;        /* entries in known */
+    dash_lookup *pending;      /* a lookup that outlived its round, still running, or NULL */
 } entry;
 
 struct dash_upstreams {
@@ -30,7 +36,22 @@ struct dash_upstreams {
     pthread_mutex_t lock;       /* guards targets */
     dash_target *targets;       /* current resolution; owned */
     size_t target_count;        /* entries in targets */
+    tw_counter *found;          /* lookups that gave addresses */
+    tw_counter *no_address;     /* lookups told the name has no address */
+    tw_counter *failed;         /* lookups the DNS failed (last addresses kept) */
+    tw_counter *timed_out;      /* lookups not over within the timeout (last addresses kept) */
 };
+
+static void register_metrics(dash_upstreams *upstreams, tw_metrics *m)
+{
+    const char *help = "Lookups of ANALYTICS_ADDR's names, by result (failed and timed_out "
+                       "keep the last addresses).";
+    const char *name = "dashboard_resolutions_total";
+    upstreams->found = tw_metrics_counter(m, name, help, "result=\"addresses\"");
+    upstreams->no_address = tw_metrics_counter(m, name, help, "result=\"no_address\"");
+    upstreams->failed = tw_metrics_counter(m, name, help, "result=\"failed\"");
+    upstreams->timed_out = tw_metrics_counter(m, name, help, "result=\"timed_out\"");
+}
 
 static int parse_entry(const char *text, size_t len, entry *out, char *err, size_t err_size)
 {
@@ -70,7 +91,8 @@ static int parse_entry(const char *text, size_t len, entry *out, char *err, size
     return 0;
 }
 
-dash_upstreams *dash_upstreams_new(const char *list, char *err, size_t err_size)
+dash_upstreams *dash_upstreams_new(const char *list, tw_metrics *metrics, char *err,
+                                   size_t err_size)
 {
     dash_upstreams *upstreams = tw_xcalloc(1, sizeof *upstreams);
     const char *p = list;
@@ -94,6 +116,7 @@ dash_upstreams *dash_upstreams_new(const char *list, char *err, size_t err_size)
         return NULL;
     }
     pthread_mutex_init(&upstreams->lock, NULL);
+    register_metrics(upstreams, metrics);
     return upstreams;
 }
 
@@ -101,6 +124,10 @@ void dash_upstreams_free(dash_upstreams *upstreams)
 {
     if (!upstreams)
         return;
+    for (int i = 0; i < upstreams->entry_count; i++) {
+        dash_lookup_release(upstreams->entries[i].pending);
+        free(upstreams->entries[i].known);
+    }
     pthread_mutex_destroy(&upstreams->lock);
     free(upstreams->targets);
     free(upstreams);
@@ -125,25 +152,29 @@ static int already_listed(const dash_target *targets, size_t count, const char *
     return 0;
 }
 
-/* Appends every address of e to targets; one unresolved target when it has none. */
-static size_t resolve_entry(const entry *e, dash_target *targets, size_t count)
+static void replace_known(entry *e, dash_target *targets, size_t count)
 {
-    struct addrinfo hints, *found = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    int rc = getaddrinfo(e->host, e->port, &hints, &found);
-    if (rc != 0) {
-        tw_log_warn("cannot resolve analytics address", TW_STR("host", e->host),
-                    TW_STR("error", gai_strerror(rc)));
-        if (count < MAX_TARGETS) {
-            memset(&targets[count], 0, sizeof targets[count]);
-            snprintf(targets[count].name, sizeof targets[count].name, "%s:%s", e->host, e->port);
-            count++;
-        }
-        return count;
-    }
-    for (struct addrinfo *ai = found; ai && count < MAX_TARGETS; ai = ai->ai_next) {
+    free(e->known);
+    e->known = targets;
+    e->known_count = count;
+}
+
+/* The entry becomes one unresolved target, named by the entry itself. */
+static void set_unresolved(entry *e)
+{
+    dash_target *target = tw_xcalloc(1, sizeof *target);
+    /* a long name is cut to what the report shows, the port kept */
+    int host_shown = (int)(sizeof target->name - PORT_MAX_BYTES - 1);
+    snprintf(target->name, sizeof target->name, "%.*s:%s", host_shown, e->host, e->port);
+    replace_known(e, target, 1);
+}
+
+/* The entry's targets become every address found (unresolved when none is usable). */
+static void set_addresses(entry *e, const struct addrinfo *found)
+{
+    dash_target *targets = tw_xcalloc(MAX_TARGETS, sizeof *targets);
+    size_t count = 0;
+    for (const struct addrinfo *ai = found; ai && count < MAX_TARGETS; ai = ai->ai_next) {
         dash_target *t = &targets[count];
         memset(t, 0, sizeof *t);
         format_name(ai->ai_addr, e->port, t->name, sizeof t->name);
@@ -153,22 +184,96 @@ static size_t resolve_entry(const entry *e, dash_target *targets, size_t count)
         t->addr_len = ai->ai_addrlen;
         count++;
     }
-    freeaddrinfo(found);
-    return count;
+    if (count == 0) {
+        free(targets);
+        set_unresolved(e);
+        return;
+    }
+    replace_known(e, targets, count);
 }
 
-void dash_upstreams_resolve(dash_upstreams *upstreams)
+/* A lookup's failure that says the name has no address, as opposed to a DNS server that
+ * failed to answer. */
+static bool says_no_address(int status)
+{
+    return status == EAI_NONAME || status == EAI_NODATA;
+}
+
+/* The DNS failed to answer: the entry keeps its last addresses (unresolved if it has none). */
+static void keep_known(entry *e, const char *why)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < e->known_count; i++)
+        kept += e->known[i].addr_len > 0;
+    tw_log_warn("cannot resolve analytics address, keeping its last addresses",
+                TW_STR("host", e->host), TW_STR("error", why), TW_INT("kept", (int64_t)kept));
+    if (e->known_count == 0)
+        set_unresolved(e);
+}
+
+/* Applies the entry's lookup if it ends by deadline_us; one still running stays pending,
+ * to be looked at in the next round instead of starting another. */
+static void settle_entry(dash_upstreams *upstreams, entry *e, int64_t deadline_us)
+{
+    if (!e->pending) {
+        tw_counter_add(upstreams->failed, 1);
+        keep_known(e, "cannot start a lookup thread");
+        return;
+    }
+    if (!dash_lookup_wait(e->pending, deadline_us)) {
+        tw_counter_add(upstreams->timed_out, 1);
+        keep_known(e, "no answer within the resolve timeout");
+        return;
+    }
+    const struct addrinfo *found = NULL;
+    int status = dash_lookup_result(e->pending, &found);
+    if (status == 0) {
+        tw_counter_add(upstreams->found, 1);
+        set_addresses(e, found);
+    } else if (says_no_address(status)) {
+        tw_counter_add(upstreams->no_address, 1);
+        tw_log_warn("analytics host has no address", TW_STR("host", e->host),
+                    TW_STR("error", gai_strerror(status)));
+        set_unresolved(e);
+    } else {
+        tw_counter_add(upstreams->failed, 1);
+        keep_known(e, gai_strerror(status));
+    }
+    dash_lookup_release(e->pending);
+    e->pending = NULL;
+}
+
+/* Replaces the published targets by every entry's, in entry order, each address once. */
+static void publish_targets(dash_upstreams *upstreams)
 {
     dash_target *targets = tw_xcalloc(MAX_TARGETS, sizeof *targets);
     size_t count = 0;
-    for (int i = 0; i < upstreams->entry_count; i++)
-        count = resolve_entry(&upstreams->entries[i], targets, count);
+    for (int i = 0; i < upstreams->entry_count; i++) {
+        const entry *e = &upstreams->entries[i];
+        for (size_t j = 0; j < e->known_count && count < MAX_TARGETS; j++) {
+            if (!already_listed(targets, count, e->known[j].name))
+                targets[count++] = e->known[j];
+        }
+    }
     pthread_mutex_lock(&upstreams->lock);
     dash_target *old = upstreams->targets;
     upstreams->targets = targets;
     upstreams->target_count = count;
     pthread_mutex_unlock(&upstreams->lock);
     free(old);
+}
+
+void dash_upstreams_resolve(dash_upstreams *upstreams, int timeout_ms)
+{
+    int64_t deadline_us = tw_mono_us() + (int64_t)timeout_ms * TW_US_PER_MS;
+    for (int i = 0; i < upstreams->entry_count; i++) {
+        entry *e = &upstreams->entries[i];
+        if (!e->pending)
+            e->pending = dash_lookup_start(e->host, e->port);
+    }
+    for (int i = 0; i < upstreams->entry_count; i++)
+        settle_entry(upstreams, &upstreams->entries[i], deadline_us);
+    publish_targets(upstreams);
 }
 
 size_t dash_upstreams_targets(dash_upstreams *upstreams, dash_target **out)

@@ -21,6 +21,14 @@ int64_t tw_mono_us(void)
     return clock_us(CLOCK_MONOTONIC);
 }
 
+struct timespec tw_mono_timespec(int64_t mono_us)
+{
+    if (mono_us < 0)
+        mono_us = 0;
+    return (struct timespec){.tv_sec = (time_t)(mono_us / TW_US_PER_S),
+                             .tv_nsec = (long)(mono_us % TW_US_PER_S) * TW_NS_PER_US};
+}
+
 void tw_sleep_us(int64_t us)
 {
     if (us <= 0)

@@ -3,6 +3,7 @@
 #define TW_TIME_H
 
 #include <stdint.h>
+#include <time.h>
 
 /* Unit conversions for the clocks below, one definition for every module. */
 #define TW_NS_PER_US 1000   /* nanoseconds in a microsecond */
@@ -14,6 +15,9 @@
 int64_t tw_wall_us(void);
 /* Monotonic time now, microseconds (only differences mean anything). */
 int64_t tw_mono_us(void);
+/* A tw_mono_us() instant as a CLOCK_MONOTONIC timespec: the absolute deadline of a
+ * pthread_cond_timedwait on a condition variable set to that clock. */
+struct timespec tw_mono_timespec(int64_t mono_us);
 /* Sleeps for the given microseconds (returns early on a signal). */
 void tw_sleep_us(int64_t us);
 /* Formats Unix microseconds as RFC 3339 UTC with milliseconds into out (>= 32 bytes). */

@@ -170,14 +170,9 @@ tw_export_outcome tw_trace_classify(int transport, int status)
 static bool wait_until(int64_t deadline_mono_us)
 {
     while (!tr.stopping) {
-        int64_t left_us = deadline_mono_us - tw_mono_us();
-        if (left_us <= 0)
+        if (deadline_mono_us <= tw_mono_us())
             break;
-        struct timespec at;
-        clock_gettime(CLOCK_MONOTONIC, &at);
-        int64_t ns = at.tv_nsec + left_us % TW_US_PER_S * TW_NS_PER_US;
-        at.tv_sec += left_us / TW_US_PER_S + ns / (TW_US_PER_S * TW_NS_PER_US);
-        at.tv_nsec = ns % (TW_US_PER_S * TW_NS_PER_US);
+        struct timespec at = tw_mono_timespec(deadline_mono_us);
         pthread_cond_timedwait(&tr.wake, &tr.lock, &at);
     }
     return tr.stopping;

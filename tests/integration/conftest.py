@@ -74,14 +74,15 @@ def metric_value(port, name, host="127.0.0.1"):
 class Process:
     """One of our binaries running in the background, stderr captured to a file."""
 
-    def __init__(self, name, args, env, workdir, build=None):
+    def __init__(self, name, args, env, workdir, build=None, prefix=()):
         self.name = name
         self.log_path = Path(workdir) / f"{name}-{time.monotonic_ns()}.log"
         self.log = open(self.log_path, "wb")
         full_env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "PORT"))}
         full_env.update(env)
-        self.proc = subprocess.Popen([binary(name, build), *args], env=full_env, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+        # prefix: a command that ends by exec'ing the binary given as its last argument
+        self.proc = subprocess.Popen([*prefix, binary(name, build), *args], env=full_env,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
 
     def logs(self):
         self.log.flush()
@@ -190,8 +191,8 @@ def spawn(workdir):
     """spawn(name, args, env) starts one of our binaries; all are stopped after the test."""
     started = []
 
-    def start(name, args=(), env=None, build=None):
-        proc = Process(name, list(args), env or {}, workdir, build)
+    def start(name, args=(), env=None, build=None, prefix=()):
+        proc = Process(name, list(args), env or {}, workdir, build, prefix)
         started.append(proc)
         return proc
 

@@ -1,6 +1,8 @@
 """Helpers for the dashboard tests, on top of the pipeline helpers: analytics replicas on
 chosen loopback addresses, the dashboard itself, and the stream's latencies for exact
 quantiles."""
+import re
+
 from conftest import free_port, http_get, wait_until
 from pipeline import stream_sums, valid_record
 
@@ -40,11 +42,12 @@ def exact_quantile(sorted_values, q):
     return sorted_values[int(q * (len(sorted_values) - 1))]
 
 
-def start_dashboard(spawn, analytics_addr, port=None, args=()):
-    """Starts the dashboard and waits until it answers /healthz (readiness needs analytics)."""
+def start_dashboard(spawn, analytics_addr, port=None, args=(), prefix=()):
+    """Starts the dashboard (through prefix, see spawn) and waits until it answers /healthz
+    (readiness needs analytics)."""
     port = port or free_port()
     proc = spawn("dashboard", ["--port", str(port), "--listen", "127.0.0.1", *args],
-                 {"ANALYTICS_ADDR": analytics_addr})
+                 {"ANALYTICS_ADDR": analytics_addr}, prefix=prefix)
 
     def healthy():
         assert proc.alive(), proc.logs()
@@ -79,3 +82,25 @@ def wait_replicas(port, answered):
         return body if replicas.get("answered") == answered else None
 
     return wait_until(seen, 15, f"{answered} replicas answering", interval_s=0.1)
+
+
+def assert_exact(dash, redis_server):
+    """The dashboard's since-start totals and rows equal the stream's sums; returns them."""
+    expected = stream_sums(redis_server.client())
+    merged = wait_records(dash.port, expected["records"])
+    assert (merged["packets"], merged["loss"]) == (expected["packets"], expected["loss"])
+
+    def rows_equal():
+        status, rows = http_get(dash.port, "/api/v1/antennas?window=0&sort=antenna_id")
+        got = {r["antenna_id"]: [r["records"], r["packets"], r["loss"]] for r in rows}
+        return status == 200 and got == expected["antennas"]
+    wait_until(rows_equal, 15, "every antenna's row to equal the stream's sums")
+    return expected
+
+
+def labelled(port, name, labels):
+    """The value of one labelled series on a service's /metrics, 0 when absent."""
+    status, text = http_get(port, "/metrics")
+    assert status == 200
+    found = re.search(rf"^{re.escape(name)}\{{{re.escape(labels)}\}} (\S+)$", text, re.M)
+    return float(found.group(1)) if found else 0.0

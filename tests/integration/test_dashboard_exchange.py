@@ -14,36 +14,16 @@ import time
 import urllib.request
 
 from conftest import RELEASE_BUILD, free_port, http_get, metric_value, wait_until
-from dashboard_stack import simulate, start_analytics, start_dashboard, wait_records
+from dashboard_stack import (assert_exact, labelled, simulate, start_analytics,
+                             start_dashboard, wait_records)
 from pipeline import stream_sums
 
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
 
 
-def labelled(port, name, labels):
-    status, text = http_get(port, "/metrics")
-    assert status == 200
-    found = re.search(rf"^{re.escape(name)}\{{{re.escape(labels)}\}} (\S+)$", text, re.M)
-    return float(found.group(1)) if found else 0.0
-
-
 def documents(dash):
     return {k: labelled(dash.port, "dashboard_exchange_documents_total", f'kind="{k}"')
             for k in ("full", "delta")}
-
-
-def assert_exact(dash, redis_server):
-    """The dashboard's since-start totals and rows equal the stream's sums."""
-    expected = stream_sums(redis_server.client())
-    merged = wait_records(dash.port, expected["records"])
-    assert (merged["packets"], merged["loss"]) == (expected["packets"], expected["loss"])
-
-    def rows_equal():
-        status, rows = http_get(dash.port, "/api/v1/antennas?window=0&sort=antenna_id")
-        got = {r["antenna_id"]: [r["records"], r["packets"], r["loss"]] for r in rows}
-        return status == 200 and got == expected["antennas"]
-    wait_until(rows_equal, 15, "every antenna's row to equal the stream's sums")
-    return expected
 
 
 def replicas(spawn, redis_server, port, count):
