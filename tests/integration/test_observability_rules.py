@@ -12,7 +12,8 @@ RULE_TESTS = REPO / "tests" / "prometheus" / "towerwatch.test.yml"
 PROMETHEUS_RULE = REPO / "k8s" / "components" / "monitoring" / "prometheus-rule.yaml"
 ALERTS = {"AntennaOffline", "SuccessRateBelowObjective", "LatencyP99AboveObjective",
           "ConsumerLagGrowing", "StreamEntriesDeletedUnread", "StreamIdsExhausted",
-          "MalformedSpike", "RobotDaemonDisconnected", "HTTPWorkersSaturated", "ServiceDown"}
+          "MalformedSpike", "RobotDaemonDisconnected", "HTTPWorkersSaturated",
+          "DashboardDiscoveryFailing", "ServiceDown"}
 PROMTOOL_TIMEOUT_S = 60
 
 
