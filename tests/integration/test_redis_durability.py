@@ -132,7 +132,8 @@ def test_checkpoint_lease_and_group_survive_an_aof_restart(spawn, redis_server, 
         second = run_simulator(spawn, redis_server, ["--antennas", "8", "--rate", "0",
                                                      "--count", "1500", "--seed", "6"])
         expected = add_up(expected, generated(second))
-    wait_totals([analytics.port], expected)
+    # every entry applied and acknowledged, the malformed ones included, before the stop
+    wait_totals([analytics.port], expected, client=redis_server.client())
     assert analytics.stop() == 0
     before = redis_state(redis_server, ["durable-1"])
     assert before["checkpoints"]["durable-1"][b"gen"] and before["group"]["pending"] == 0
