@@ -207,3 +207,30 @@ def test_exchange_requests_are_validated_and_memory_stays_flat(spawn, redis_serv
     assert analytics.alive()
     analytics.proc.send_signal(signal.SIGTERM)
     assert analytics.wait_exit(15) == 0
+
+
+def burst_behind_dashboard(spawn, redis_server, seed):
+    """One analytics and the dashboard, then one burst of 40 reports from 4 antennas."""
+    port = free_port()
+    start_analytics(spawn, redis_server, port)
+    dash = start_dashboard(spawn, f"127.0.0.1:{port}")
+    simulate(spawn, redis_server, 4, 40, seed=seed)
+    wait_records(dash.port, 40)
+    return port, dash
+
+
+def test_records_per_second_divide_by_the_seconds_the_data_covers(spawn, redis_server):
+    port, dash = burst_behind_dashboard(spawn, redis_server, seed=11)
+    entries = redis_server.client().xrange("antenna_stream", "-", "+")
+    first_s = min(int(fields["timestamp"]) for _, fields in entries)
+    for where in (port, dash.port):
+        wait_until(lambda: http_get(where, "/api/v1/summary?window=60")[1]["records"] == 40,
+                   10, "the burst in the 1-minute window")
+        before = int(time.time())
+        body = http_get(where, "/api/v1/summary?window=60")[1]
+        after = int(time.time())
+        span = 40 / body["throughput_rps"]
+        assert span == round(span) and span < 60
+        # the first report's second to the replica's clock, both included (the dashboard's
+        # snapshot may be up to its cache age, under a second, old)
+        assert before - 1 <= first_s + span - 1 <= after
