@@ -219,6 +219,33 @@ def burst_behind_dashboard(spawn, redis_server, seed):
     return port, dash
 
 
+def test_a_replica_without_its_broker_is_reported_and_antennas_turn_unknown(spawn, redis_server):
+    port, dash = burst_behind_dashboard(spawn, redis_server, seed=9)
+
+    def summary_when(predicate):
+        def seen():
+            body = http_get(dash.port, "/api/v1/summary?window=0")[1]
+            return body if predicate(body) else None
+        return wait_until(seen, 30, "the dashboard's summary", interval_s=0.1)
+
+    body = summary_when(lambda b: b["antennas"]["offline"] == 4)
+    assert body["antennas"] == {"active": 4, "offline": 4, "tracked": 4, "reporting": 0,
+                                "unknown": 0}
+    assert body["replicas"]["not_ready"] == []
+    redis_server.stop()
+    body = summary_when(lambda b: b["replicas"]["not_ready"])
+    assert body["replicas"]["not_ready"] == [{"address": f"127.0.0.1:{port}",
+                                              "reason": "redis not connected"}]
+    assert body["replicas"]["answered"] == 1 and body["records"] == 40
+    assert body["antennas"] == {"active": 4, "offline": 0, "tracked": 4, "reporting": 0,
+                                "unknown": 4}
+    rows = http_get(dash.port, "/api/v1/antennas?window=0")[1]
+    assert [r["status"] for r in rows] == ["unknown"] * 4
+    redis_server.start()
+    body = summary_when(lambda b: not b["replicas"]["not_ready"])
+    assert body["antennas"]["offline"] == 4 and body["antennas"]["unknown"] == 0
+
+
 def test_records_per_second_divide_by_the_seconds_the_data_covers(spawn, redis_server):
     port, dash = burst_behind_dashboard(spawn, redis_server, seed=11)
     entries = redis_server.client().xrange("antenna_stream", "-", "+")
