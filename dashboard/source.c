@@ -78,7 +78,9 @@ struct dash_source {
     tw_histogram *refresh_seconds;   /* time one refresh takes, asking to publishing */
     tw_gauge *replicas_expected;     /* addresses asked in the last refresh */
     tw_gauge *replicas_answered;     /* addresses that answered in the last refresh */
+    tw_gauge *replicas_not_ready;    /* counted addresses whose /readyz said 503 */
     atomic_int last_answered;        /* answered count last logged, -1 before the first */
+    atomic_int last_not_ready;       /* not-ready count last logged */
 };
 
 /* One replica request of a refresh, run on its own thread. */
@@ -133,6 +135,9 @@ static void register_metrics(dash_source *source, tw_metrics *m)
     source->replicas_answered =
         tw_metrics_gauge(m, "dashboard_replicas_answered",
                          "Analytics addresses that answered in the last refresh.", NULL);
+    source->replicas_not_ready = tw_metrics_gauge(
+        m, "dashboard_replicas_not_ready",
+        "Analytics addresses counted in the last refresh whose /readyz said not ready.", NULL);
 }
 
 dash_source *dash_source_new(const dash_source_config *config)
@@ -150,6 +155,7 @@ dash_source *dash_source_new(const dash_source_config *config)
     pthread_cond_init(&source->wake, NULL);
     atomic_init(&source->stopping, false);
     atomic_init(&source->last_answered, -1);
+    atomic_init(&source->last_not_ready, 0);
     register_metrics(source, config->metrics);
     if (pthread_create(&source->refresher, NULL, run_refresher, source) != 0)
         abort(); /* the dashboard cannot work without it */
@@ -364,6 +370,18 @@ static const dash_mirror *count_replica(const dash_source *source, replica_state
     return &replica->mirror;
 }
 
+/* Logs once whenever the number of not-ready replicas changes, naming one and its reason. */
+static void log_readiness_change(dash_source *source, const dash_totals *totals)
+{
+    int not_ready = totals->not_ready_count;
+    if (atomic_exchange(&source->last_not_ready, not_ready) == not_ready)
+        return;
+    tw_log_write(not_ready ? TW_LOG_WARN : TW_LOG_INFO, "analytics replicas not ready",
+                 TW_INT("not_ready", not_ready),
+                 TW_STR("first", not_ready ? totals->not_ready[0].address : ""),
+                 TW_STR("reason", not_ready ? totals->not_ready[0].reason : ""), TW_LF_END);
+}
+
 /* Logs once whenever the number of answering replicas changes, naming one down. */
 static void log_change(dash_source *source, const dash_totals *totals)
 {
@@ -440,8 +458,10 @@ static void refresh(dash_source *source, window_slot *slot)
     }
     merge_changed(source, slot, &changed, counted, counted_n);
     log_change(source, &totals);
+    log_readiness_change(source, &totals);
     tw_gauge_set(source->replicas_expected, (double)count);
     tw_gauge_set(source->replicas_answered, totals.answered);
+    tw_gauge_set(source->replicas_not_ready, totals.not_ready_count);
     publish(slot, dash_snapshot_build(&slot->merged, &totals));
     tw_histogram_observe(source->refresh_seconds, (double)(tw_mono_us() - started_us) / 1e6);
     free(counted);

@@ -241,9 +241,13 @@ def test_a_replica_without_its_broker_is_reported_and_antennas_turn_unknown(spaw
                                 "unknown": 4}
     rows = http_get(dash.port, "/api/v1/antennas?window=0")[1]
     assert [r["status"] for r in rows] == ["unknown"] * 4
+    assert metric_value(dash.port, "dashboard_replicas_not_ready") == 1
+    assert any(r.get("msg") == "analytics replicas not ready" and r["level"] == "warn"
+               for r in dash.log_records())
     redis_server.start()
     body = summary_when(lambda b: not b["replicas"]["not_ready"])
     assert body["antennas"]["offline"] == 4 and body["antennas"]["unknown"] == 0
+    assert metric_value(dash.port, "dashboard_replicas_not_ready") == 0
 
 
 def test_records_per_second_divide_by_the_seconds_the_data_covers(spawn, redis_server):
