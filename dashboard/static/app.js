@@ -439,6 +439,7 @@ async function loadDetail() {
     if (resp.status === 404) { $('d-status').textContent = 'unknown antenna'; return; }
     if (!resp.ok) return;
     const r = await resp.json();
+    if (state.detail !== d) return; // closed while the body arrived
     $('d-status').textContent = r.status;
     $('d-last-seen').textContent = fmtAgo(r.last_seen);
     $('d-records').textContent = fmtCount(r.records);

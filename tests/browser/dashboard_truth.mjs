@@ -7,9 +7,12 @@
 import { check, runOnPage, step } from './dashboard_steps.mjs';
 
 const cfg = JSON.parse(process.argv[2]);
-const WAIT_MS = 20000;
-// The page redraws its table once a second; a redraw is awaited, never a fixed time.
-const REDRAWS_TIMEOUT_MS = 5000;
+// Bounds on waiting (never a speed requirement): the page redraws its table and gets a
+// summary once a second; analytics reconnects to Redis within its 5 s backoff.
+const WAIT_MS = 30000;
+// How old the summary a page shows may be: one push a second, the snapshot's cache age
+// and a refresh, with room for a loaded machine.
+const SUMMARY_AGE_S = 3;
 const DETAIL_POINTS = 3;
 
 const raw = (page, id) => page.$eval(`#${id}`, (el) => el.dataset.raw);
@@ -30,7 +33,7 @@ function checkCoveredRate(rate, atS, what) {
   check(Math.abs(span - Math.round(span)) < 1e-6, `${what}: ${cfg.records} records / ${rate}/s is a whole number of seconds`);
   check(span < 60, `${what}: divided by ${span} s, not the full window, in the first minute`);
   const end = cfg.firstReportS + Math.round(span) - 1;
-  check(Math.abs(end - atS) <= 2, `${what}: ${span} s since the first report ends at ${end}, near ${atS}`);
+  check(end <= atS && atS - end <= SUMMARY_AGE_S, `${what}: ${span} s since the first report ends at ${end}, near ${atS}`);
 }
 
 // Waits until the table has been drawn again (its rows are new elements).
@@ -39,7 +42,7 @@ async function waitRedraw(page) {
   await page.waitForFunction(() => {
     const trs = document.querySelectorAll('#antennas tbody tr');
     return trs.length > 0 && [...trs].every((tr) => !tr.dataset.old);
-  }, null, { timeout: REDRAWS_TIMEOUT_MS });
+  }, null, { timeout: WAIT_MS });
 }
 
 const focusedRow = (page) => page.evaluate(() => {
