@@ -105,12 +105,13 @@ static int handle_summary(struct mg_connection *conn, void *arg)
     count_antennas(ctx->agg, now, window_s, &summary.antennas_active, &summary.antennas_offline);
     summary.malformed = aggregator_malformed_total(ctx->agg);
     summary.updated_at_us = ctx->agg->updated_at_us;
+    int64_t span_s = window_span_s(ctx->agg, now, window_s, ctx->started_at_s);
     pthread_mutex_unlock(&ctx->agg->lock);
     summary.records = totals.records;
     summary.packets = totals.packets;
     summary.loss = totals.loss;
     summary.latency = &totals.latency;
-    summary.throughput_rps = window_throughput(totals.records, window_s, now, ctx->started_at_s);
+    summary.throughput_rps = window_throughput(totals.records, span_s);
     cJSON *json = tw_summary_to_json(&summary);
     int status = tw_http_reply_json(conn, 200, json);
     cJSON_Delete(json);

@@ -182,12 +182,13 @@ static void fill_header(api_context *ctx, const exchange_query *q, tw_exchange_h
     h->malformed = aggregator_malformed_total(agg);
     h->antennas = agg->antennas.count;
     h->untracked = agg->untracked;
+    int64_t span_s = window_span_s(agg, h->now, q->window_s, ctx->started_at_s);
     pthread_mutex_unlock(&agg->lock);
     h->records = totals.records;
     h->packets = totals.packets;
     h->loss = totals.loss;
     h->latency = totals.latency;
-    h->throughput_rps = window_throughput(totals.records, q->window_s, h->now, ctx->started_at_s);
+    h->throughput_rps = window_throughput(totals.records, span_s);
     h->lag = atomic_load(ctx->lag);
     h->pending = atomic_load(ctx->pending);
     h->full = !delta_possible(q, h);
@@ -298,10 +299,10 @@ static cJSON *merge_head(api_context *ctx, int64_t now, int64_t window_s, uint64
     cJSON_AddNumberToObject(json, "seq_gaps", (double)aggregator_seq_gaps(agg));
     char updated[40];
     tw_format_rfc3339(agg->updated_at_us, updated, sizeof updated);
+    int64_t span_s = window_span_s(agg, now, window_s, ctx->started_at_s);
     pthread_mutex_unlock(&agg->lock);
     cJSON_AddStringToObject(json, "updated_at", updated);
-    cJSON_AddNumberToObject(json, "throughput_rps",
-                            window_throughput(totals.records, window_s, now, ctx->started_at_s));
+    cJSON_AddNumberToObject(json, "throughput_rps", window_throughput(totals.records, span_s));
     cJSON_AddItemToObject(json, "latency_sketch", tw_sketch_to_json(&totals.latency));
     tw_sketch_free(&totals.latency);
     api_add_optional_int(json, "lag", atomic_load(ctx->lag));

@@ -14,7 +14,13 @@ void window_figures_antenna(const antenna_state *antenna, int64_t now, int64_t w
 /* The whole state's figures for window_s at Unix second now. */
 void window_figures_global(const aggregator *agg, int64_t now, int64_t window_s,
                            window_totals *out);
-/* Records per second over the window, or since started_s for window 0. */
-double window_throughput(uint64_t records, int64_t window_s, int64_t now, int64_t started_s);
+/* Seconds a window's records/s divides by: since started_s for window 0; else the window,
+ * or less while the state's data began inside it (every record it holds is in the global
+ * ring and the oldest is newer than the window's start: the first minute of a fresh
+ * network divides by the time covered, not by a full minute of which most is empty).
+ * At least 1. */
+int64_t window_span_s(const aggregator *agg, int64_t now, int64_t window_s, int64_t started_s);
+/* Records per second over span_s seconds (from window_span_s). */
+double window_throughput(uint64_t records, int64_t span_s);
 
 #endif

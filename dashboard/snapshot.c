@@ -26,6 +26,11 @@ void dash_totals_free(dash_totals *totals)
     for (int i = 0; i < totals->stale_count; i++)
         free(totals->stale[i].address);
     free(totals->stale);
+    for (int i = 0; i < totals->not_ready_count; i++) {
+        free(totals->not_ready[i].address);
+        free(totals->not_ready[i].reason);
+    }
+    free(totals->not_ready);
     memset(totals, 0, sizeof *totals);
 }
 
@@ -59,9 +64,27 @@ void dash_totals_add_stale(dash_totals *totals, const char *address, int64_t age
     totals->stale[totals->stale_count++] = (dash_stale){tw_xstrdup(address), age_s};
 }
 
+void dash_totals_add_not_ready(dash_totals *totals, const char *address, const char *reason)
+{
+    totals->not_ready = tw_xrealloc(totals->not_ready, (size_t)(totals->not_ready_count + 1) *
+                                                           sizeof *totals->not_ready);
+    totals->not_ready[totals->not_ready_count++] =
+        (dash_not_ready){tw_xstrdup(address), tw_xstrdup(reason)};
+}
+
 static int compare_rows_by_id(const void *a, const void *b)
 {
     return strcmp(((const dash_row *)a)->antenna_id, ((const dash_row *)b)->antenna_id);
+}
+
+/* An antenna's status at the snapshot's clock. While a counted replica cannot reach its
+ * broker, silence says nothing about an antenna (its reports cannot arrive): one that
+ * would be offline is "unknown" instead, keeping its last_seen; ok and degraded stand. */
+static const char *status_of(const dash_totals *totals, const dash_row *row)
+{
+    const char *status =
+        tw_antenna_status(totals->now, row->last_seen, row->interval_s, row->packets, row->loss);
+    return totals->not_ready_count > 0 && !strcmp(status, "offline") ? "unknown" : status;
 }
 
 /* Copies the present rows in id order, with their status at the snapshot's clock. */
@@ -74,13 +97,12 @@ static void copy_rows(dash_snapshot *snapshot, dash_merged *merged)
         if (row->present)
             snapshot->rows[snapshot->count++] = *row;
     }
-    int64_t now = snapshot->totals.now;
     for (size_t i = 0; i < snapshot->count; i++) {
         dash_row *row = &snapshot->rows[i];
-        row->status =
-            tw_antenna_status(now, row->last_seen, row->interval_s, row->packets, row->loss);
+        row->status = status_of(&snapshot->totals, row);
         snapshot->antennas_active += row->records > 0;
         snapshot->antennas_offline += !strcmp(row->status, "offline");
+        snapshot->antennas_unknown += !strcmp(row->status, "unknown");
     }
 }
 
@@ -100,6 +122,24 @@ void dash_snapshot_add_replicas(const dash_snapshot *snapshot, cJSON *parent)
         cJSON_AddNumberToObject(item, "age_s", (double)t->stale[i].age_s);
         cJSON_AddItemToArray(stale, item);
     }
+    cJSON *not_ready = cJSON_AddArrayToObject(replicas, "not_ready");
+    for (int i = 0; i < t->not_ready_count; i++) {
+        cJSON *item = cJSON_CreateObject();
+        cJSON_AddStringToObject(item, "address", t->not_ready[i].address);
+        cJSON_AddStringToObject(item, "reason", t->not_ready[i].reason);
+        cJSON_AddItemToArray(not_ready, item);
+    }
+}
+
+/* Adds the dashboard's antenna counts beside the contract's active and offline: tracked
+ * antennas split into reporting (ok or degraded), offline and unknown, which add up. */
+static void add_antenna_partition(const dash_snapshot *snapshot, cJSON *summary)
+{
+    cJSON *antennas = cJSON_GetObjectItemCaseSensitive(summary, "antennas");
+    uint64_t silent = snapshot->antennas_offline + snapshot->antennas_unknown;
+    cJSON_AddNumberToObject(antennas, "tracked", (double)snapshot->count);
+    cJSON_AddNumberToObject(antennas, "reporting", (double)(snapshot->count - silent));
+    cJSON_AddNumberToObject(antennas, "unknown", (double)snapshot->antennas_unknown);
 }
 
 static void encode_summary(dash_snapshot *snapshot)
@@ -119,6 +159,7 @@ static void encode_summary(dash_snapshot *snapshot)
         .updated_at_us = t->updated_at_us,
     };
     cJSON *json = tw_summary_to_json(&summary);
+    add_antenna_partition(snapshot, json);
     dash_snapshot_add_replicas(snapshot, json);
     snapshot->summary_json = cJSON_PrintUnformatted(json);
     snapshot->summary_len = strlen(snapshot->summary_json);

@@ -28,24 +28,36 @@ typedef struct {
     int64_t age_s; /* seconds since it last answered */
 } dash_stale;
 
+/* Room for the reason a replica gives for not being ready. */
+#define DASH_REASON_BYTES 128
+
+/* A replica that answers but whose own dependencies are not (its /readyz says 503, e.g.
+ * "redis not connected"): it serves the state it has while no report reaches it. */
+typedef struct {
+    char *address; /* "ip:port"; owned */
+    char *reason;  /* its /readyz reason; owned */
+} dash_not_ready;
+
 /* The replica-wide figures of a window, summed over the replicas counted. */
 typedef struct {
-    int64_t window_s;      /* 0, 60, 300 or 900 */
-    int64_t now;           /* newest replica clock (Unix s) */
-    uint64_t records;      /* summed */
-    uint64_t packets;      /* summed */
-    uint64_t loss;         /* summed */
-    uint64_t malformed;    /* summed */
-    double throughput_rps; /* summed */
-    int64_t lag;           /* largest report (one group: every replica sees the same), -1 */
-    int64_t updated_at_us; /* newest */
-    tw_sketch latency;     /* merged; owned */
-    int expected;          /* addresses asked */
-    int answered;          /* addresses that answered with a valid document */
-    char **down;           /* addresses neither answering nor counted; owned */
-    int down_count;        /* entries in down */
-    dash_stale *stale;     /* addresses counted from their last answer; owned */
-    int stale_count;       /* entries in stale */
+    int64_t window_s;          /* 0, 60, 300 or 900 */
+    int64_t now;               /* newest replica clock (Unix s) */
+    uint64_t records;          /* summed */
+    uint64_t packets;          /* summed */
+    uint64_t loss;             /* summed */
+    uint64_t malformed;        /* summed */
+    double throughput_rps;     /* summed */
+    int64_t lag;               /* largest report (one group: every replica sees the same), -1 */
+    int64_t updated_at_us;     /* newest */
+    tw_sketch latency;         /* merged; owned */
+    int expected;              /* addresses asked */
+    int answered;              /* addresses that answered with a valid document */
+    char **down;               /* addresses neither answering nor counted; owned */
+    int down_count;            /* entries in down */
+    dash_stale *stale;         /* addresses counted from their last answer; owned */
+    int stale_count;           /* entries in stale */
+    dash_not_ready *not_ready; /* counted replicas whose broker is unreachable; owned */
+    int not_ready_count;       /* entries in not_ready */
 } dash_totals;
 
 typedef struct {
@@ -54,6 +66,7 @@ typedef struct {
     tw_latency_figures latency;        /* of totals.latency */
     uint64_t antennas_active;          /* rows with records in the window */
     uint64_t antennas_offline;         /* rows whose status is offline */
+    uint64_t antennas_unknown;         /* rows whose status is unknown (see status_of) */
     dash_row *rows;                    /* present rows by id, status set; owned */
     size_t count;                      /* rows */
     uint32_t *orders[DASH_SORT_COUNT]; /* row positions per order; owned */
@@ -72,6 +85,8 @@ void dash_totals_add(dash_totals *totals, const tw_exchange_header *header);
 void dash_totals_add_down(dash_totals *totals, const char *address);
 /* Lists an address as stale (copied). */
 void dash_totals_add_stale(dash_totals *totals, const char *address, int64_t age_s);
+/* Lists a counted address as not ready, with its reason (both copied). */
+void dash_totals_add_not_ready(dash_totals *totals, const char *address, const char *reason);
 
 /* Builds a snapshot (one reference) of merged with totals (moved in). */
 dash_snapshot *dash_snapshot_build(dash_merged *merged, dash_totals *totals);
@@ -79,7 +94,8 @@ dash_snapshot *dash_snapshot_build(dash_merged *merged, dash_totals *totals);
 dash_snapshot *dash_snapshot_take(dash_snapshot *snapshot);
 /* Drops one reference. */
 void dash_snapshot_release(dash_snapshot *snapshot);
-/* Adds {"expected","answered","down":[...],"stale":[{"address","age_s"}]} as "replicas". */
+/* Adds {"expected","answered","down":[...],"stale":[{"address","age_s"}],
+ * "not_ready":[{"address","reason"}]} as "replicas". */
 void dash_snapshot_add_replicas(const dash_snapshot *snapshot, cJSON *parent);
 /* The row of id, or NULL. */
 const dash_row *dash_snapshot_find(const dash_snapshot *snapshot, const char *id);

@@ -6,6 +6,7 @@
  * analytics' server spans join the request's trace. */
 #include "source.h"
 
+#include <cjson/cJSON.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -26,6 +27,9 @@
 #define EXCHANGE_PATH_BYTES 160
 #define QUERY_BYTES 96
 #define HTTP_STATUS_OK 200
+#define HTTP_STATUS_UNAVAILABLE 503
+/* A replica's /readyz answer is one small JSON object. */
+#define READYZ_MAX_BYTES 4096
 #define TRACEPARENT_HEADER_BYTES (sizeof "traceparent: " + TW_TRACEPARENT_TEXT_LEN)
 /* A window nobody asked for in this long is forgotten. */
 #define IDLE_FORGET_US (120 * TW_US_PER_S)
@@ -36,9 +40,11 @@ static const int64_t slot_windows_s[WINDOW_SLOTS] = {0, 60, 300, 900};
 
 /* One replica address as the refresher knows it, for one window. */
 typedef struct {
-    char name[DASH_ADDRESS_NAME_BYTES]; /* "ip:port" */
-    dash_mirror mirror;                 /* its rows */
-    int64_t answered_us;                /* monotonic time of its last good answer, 0 never */
+    char name[DASH_ADDRESS_NAME_BYTES];       /* "ip:port" */
+    dash_mirror mirror;                       /* its rows */
+    int64_t answered_us;                      /* monotonic time of its last good answer, 0 never */
+    bool not_ready;                           /* its /readyz said not ready at its last answer */
+    char not_ready_reason[DASH_REASON_BYTES]; /* the reason it gave */
 } replica_state;
 
 typedef struct {
@@ -72,7 +78,9 @@ struct dash_source {
     tw_histogram *refresh_seconds;   /* time one refresh takes, asking to publishing */
     tw_gauge *replicas_expected;     /* addresses asked in the last refresh */
     tw_gauge *replicas_answered;     /* addresses that answered in the last refresh */
+    tw_gauge *replicas_not_ready;    /* counted addresses whose /readyz said 503 */
     atomic_int last_answered;        /* answered count last logged, -1 before the first */
+    atomic_int last_not_ready;       /* not-ready count last logged */
 };
 
 /* One replica request of a refresh, run on its own thread. */
@@ -88,6 +96,8 @@ typedef struct {
     bool started;                   /* the thread was created */
     tw_trace_context parent;        /* the wanting request's span, when traced */
     bool traced;                    /* parent is set */
+    bool not_ready;                 /* its /readyz answered 503 (its broker unreachable...) */
+    char not_ready_reason[DASH_REASON_BYTES]; /* the reason that answer gave */
 } fetch_job;
 
 static void *run_refresher(void *arg);
@@ -125,6 +135,9 @@ static void register_metrics(dash_source *source, tw_metrics *m)
     source->replicas_answered =
         tw_metrics_gauge(m, "dashboard_replicas_answered",
                          "Analytics addresses that answered in the last refresh.", NULL);
+    source->replicas_not_ready = tw_metrics_gauge(
+        m, "dashboard_replicas_not_ready",
+        "Analytics addresses counted in the last refresh whose /readyz said not ready.", NULL);
 }
 
 dash_source *dash_source_new(const dash_source_config *config)
@@ -142,6 +155,7 @@ dash_source *dash_source_new(const dash_source_config *config)
     pthread_cond_init(&source->wake, NULL);
     atomic_init(&source->stopping, false);
     atomic_init(&source->last_answered, -1);
+    atomic_init(&source->last_not_ready, 0);
     register_metrics(source, config->metrics);
     if (pthread_create(&source->refresher, NULL, run_refresher, source) != 0)
         abort(); /* the dashboard cannot work without it */
@@ -194,6 +208,30 @@ static bool begin_fetch_span(const fetch_job *job, tw_span *span,
     return true;
 }
 
+/* Asks the replica's /readyz, after it answered the exchange: a replica that serves its
+ * state while its broker is away says so only there. Only a 503 counts as not ready (a
+ * failed request says nothing about the broker). */
+static void check_readiness(fetch_job *job)
+{
+    const dash_source_config *c = &job->source->config;
+    tw_buf body;
+    tw_buf_init(&body);
+    int status = 0;
+    char err[FETCH_ERROR_BYTES];
+    if (tw_http_get((const struct sockaddr *)&job->target->addr, job->target->addr_len,
+                    job->target->name, "/readyz", NULL, c->timeout_ms, READYZ_MAX_BYTES, &status,
+                    &body, err, sizeof err) == TW_OK &&
+        status == HTTP_STATUS_UNAVAILABLE) {
+        job->not_ready = true;
+        cJSON *doc = body.data ? cJSON_ParseWithLength(body.data, body.len) : NULL;
+        const cJSON *reason = cJSON_GetObjectItemCaseSensitive(doc, "reason");
+        snprintf(job->not_ready_reason, sizeof job->not_ready_reason, "%s",
+                 cJSON_IsString(reason) ? reason->valuestring : "not ready");
+        cJSON_Delete(doc);
+    }
+    tw_buf_free(&body);
+}
+
 static void *run_fetch(void *arg)
 {
     fetch_job *job = arg;
@@ -213,6 +251,8 @@ static void *run_fetch(void *arg)
         if (!job->ok)
             snprintf(job->error, sizeof job->error, "HTTP status %d", status);
     }
+    if (job->ok)
+        check_readiness(job);
     if (traced) {
         if (!job->ok)
             tw_span_set_error(&span, job->error);
@@ -302,6 +342,8 @@ static bool apply_job(dash_source *source, window_slot *slot, replica_state *rep
     tw_counter_add(full ? source->documents_full : source->documents_delta, 1);
     tw_counter_add(source->exchange_bytes, job->body.len);
     replica->answered_us = tw_mono_us();
+    replica->not_ready = job->not_ready;
+    memcpy(replica->not_ready_reason, job->not_ready_reason, sizeof replica->not_ready_reason);
     return true;
 }
 
@@ -323,7 +365,21 @@ static const dash_mirror *count_replica(const dash_source *source, replica_state
         return NULL;
     }
     dash_totals_add(totals, &replica->mirror.header);
+    if (replica->not_ready)
+        dash_totals_add_not_ready(totals, replica->name, replica->not_ready_reason);
     return &replica->mirror;
+}
+
+/* Logs once whenever the number of not-ready replicas changes, naming one and its reason. */
+static void log_readiness_change(dash_source *source, const dash_totals *totals)
+{
+    int not_ready = totals->not_ready_count;
+    if (atomic_exchange(&source->last_not_ready, not_ready) == not_ready)
+        return;
+    tw_log_write(not_ready ? TW_LOG_WARN : TW_LOG_INFO, "analytics replicas not ready",
+                 TW_INT("not_ready", not_ready),
+                 TW_STR("first", not_ready ? totals->not_ready[0].address : ""),
+                 TW_STR("reason", not_ready ? totals->not_ready[0].reason : ""), TW_LF_END);
 }
 
 /* Logs once whenever the number of answering replicas changes, naming one down. */
@@ -402,8 +458,10 @@ static void refresh(dash_source *source, window_slot *slot)
     }
     merge_changed(source, slot, &changed, counted, counted_n);
     log_change(source, &totals);
+    log_readiness_change(source, &totals);
     tw_gauge_set(source->replicas_expected, (double)count);
     tw_gauge_set(source->replicas_answered, totals.answered);
+    tw_gauge_set(source->replicas_not_ready, totals.not_ready_count);
     publish(slot, dash_snapshot_build(&slot->merged, &totals));
     tw_histogram_observe(source->refresh_seconds, (double)(tw_mono_us() - started_us) / 1e6);
     free(counted);

@@ -5,7 +5,9 @@
  * Requests never wait for replicas, except the first one for a window. A replica that
  * stops answering is still counted from its last answer for keep_stale_ms (listed as
  * stale, with its age), so totals do not dip while it restarts; a window nobody asked for
- * in a while is forgotten, with its memory. */
+ * in a while is forgotten, with its memory. After each exchange answer the replica's
+ * /readyz is asked too: a replica that serves its state while its broker is unreachable
+ * says so only there, and the snapshot lists it as not ready. */
 #ifndef DASH_SOURCE_H
 #define DASH_SOURCE_H
 

@@ -1,6 +1,7 @@
 // towerwatch dashboard page logic: receives summaries by Server-Sent Events (polling when
 // streams are unavailable), polls the antenna table, draws uPlot charts, and says honestly
-// what state the data is in: connecting, no data yet, analytics unreachable, stale.
+// what state the data is in: connecting, no data yet, analytics unreachable, partial,
+// pipeline degraded (a replica answers but cannot reach its broker), stale.
 'use strict';
 
 // The robot control page is served by the robot gateway, on this host.
@@ -14,13 +15,17 @@ const SSE_FAILURES_BEFORE_POLLING = 3;
 const WORST_COUNT = 3;
 const FILTER_DELAY_MS = 200;
 const HISTORY_SPAN_S = 900;
+// The window a page opens on without ?window= in its address (or with a bad one): the
+// first choice of the selector, and the window the charts are drawn over.
+const DEFAULT_WINDOW_S = 60;
+const WINDOWS_S = [60, 300, 900, 0];
 
 const nf0 = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const nf1 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const nf2 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 const state = {
-  window: 60,
+  window: DEFAULT_WINDOW_S,
   lastUpdateMs: 0,
   summary: null,
   rows: [],
@@ -87,6 +92,10 @@ function staleText(r) {
   return (r.stale || []).map((x) => `${x.address}, last answer ${x.age_s} s ago`).join('; ');
 }
 
+function notReadyText(r) {
+  return (r.not_ready || []).map((x) => `${x.address}: ${x.reason}`).join('; ');
+}
+
 function replicaText(r) {
   if (!r) return '–';
   return `${r.answered} of ${r.expected} answering` + (r.down.length ? ` (down: ${r.down.join(', ')})` : '')
@@ -107,6 +116,11 @@ function refreshState() {
     showBanner('unreachable', (r.stale || []).length
       ? `Analytics unreachable: no replica answers; the figures are their last answers (${staleText(r)}).`
       : `Analytics unreachable: no replica answers (down: ${r.down.join(', ') || 'none resolved'}).`);
+  } else if (r && (r.not_ready || []).length > 0) {
+    setConn('degraded', 'Pipeline degraded');
+    showBanner('degraded', `Pipeline degraded: analytics answers but is not ready (${notReadyText(r)}). `
+      + 'No report can reach it: the figures stop at the last one that arrived, and antennas not heard '
+      + `since are shown as unknown, not offline. Consumer lag: ${s.lag === null ? 'unknown' : fmtCount(s.lag)}.`);
   } else if (r && (r.down.length > 0 || (r.stale || []).length > 0)) {
     setConn('partial', 'Partial data');
     showBanner('partial', r.down.length
@@ -137,8 +151,12 @@ function renderSummary(s) {
     setFigure('m-lat-p50', lat.p50, fmtMs(lat.p50));
     setFigure('m-lat-p95', lat.p95, fmtMs(lat.p95));
     setFigure('m-lat-p99', lat.p99, fmtMs(lat.p99));
-    setFigure('m-active', s.antennas.active, fmtCount(s.antennas.active));
+    // reporting + offline + unknown = every antenna tracked (the contract's "active",
+    // antennas with a record in the window, overlaps offline ones for long windows)
+    setFigure('m-active', s.antennas.reporting, fmtCount(s.antennas.reporting));
     setFigure('m-offline', s.antennas.offline, fmtCount(s.antennas.offline));
+    setFigure('m-unknown', s.antennas.unknown, fmtCount(s.antennas.unknown));
+    $('card-unknown').hidden = !s.antennas.unknown;
     setFigure('m-malformed', s.malformed, fmtCount(s.malformed));
     setFigure('m-lag', s.lag, s.lag === null ? 'unknown' : fmtCount(s.lag));
     $('updated').textContent = s.updated_at ? new Date(s.updated_at).toLocaleTimeString() : '–';
@@ -272,11 +290,20 @@ function antennaRow(r) {
   return tr;
 }
 
+const rowButton = (id) => document.querySelector(`#antennas tbody tr[data-id="${CSS.escape(id)}"] button.id`);
+
 function renderTable() {
   const body = document.querySelector('#antennas tbody');
+  const active = document.activeElement;
+  const focusedId = body.contains(active) ? active.closest('tr').dataset.id : null;
   const frag = document.createDocumentFragment();
   for (const r of state.rows) frag.appendChild(antennaRow(r));
   body.replaceChildren(frag);
+  if (focusedId !== null) { // the redraw replaced the focused row: focus its successor
+    const again = rowButton(focusedId);
+    if (again) again.focus({ preventScroll: true });
+    else $('antennas').querySelector('th button').focus({ preventScroll: true });
+  }
   const filtering = state.filter.trim() !== '';
   $('table-empty').hidden = state.rows.length > 0;
   $('table-empty').textContent = filtering ? 'No antenna id contains that text.' : 'No antennas yet.';
@@ -310,14 +337,41 @@ function chartWidth(el) { return Math.max(260, el.clientWidth || 320); }
 // Success rates sit near 100 %: show from a little under the lowest value up to 100.
 const percentRange = (u, min) => [Math.max(0, Math.min(90, Math.floor((min ?? 90) - 1))), 100];
 
-function makeChart(id, series, yFmt, yRange) {
+// Tick steps a chart may use: 1, 2 and 5 times powers of ten, none finer than the label's
+// last digit (so two ticks never print alike), and whole seconds on the time axis.
+function roundSteps(decimals) {
+  const steps = [];
+  for (let e = -decimals; e <= 9; e++) for (const m of [1, 2, 5]) steps.push(+(m * 10 ** e).toFixed(decimals));
+  return steps;
+}
+const TIME_STEPS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600];
+
+// A flat series still gets a span worth one step of its labels around it; an empty one 0..1.
+function valueRange(decimals) {
+  const unit = 10 ** -decimals;
+  return (u, min, max) => {
+    if (min === null || max === null) return [0, 1];
+    const [lo, hi] = uPlot.rangeNum(min, max, 0.1, true);
+    return hi - lo >= 2 * unit ? [Math.max(0, lo), hi] : [Math.max(0, min - unit), max + unit];
+  };
+}
+
+// Labels carry as many decimals as the step chosen needs (600, 400 / 0.2, 0.4).
+function stepLabels(splits, step) {
+  const digits = Math.max(0, Math.min(9, -Math.floor(Math.log10(step) + 1e-9)));
+  const f = new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return splits.map((x) => f.format(x));
+}
+
+function makeChart(id, series, decimals, yRange) {
   const el = $(id);
   const opts = {
     width: chartWidth(el), height: 200,
-    scales: yRange ? { x: { time: true }, y: { range: yRange } } : { x: { time: true } },
+    scales: { x: { time: true }, y: { range: yRange || valueRange(decimals) } },
     axes: [
-      { stroke: '#a9b4c0', grid: { stroke: '#2d3846' } },
-      { stroke: '#a9b4c0', grid: { stroke: '#2d3846' }, values: (u, v) => v.map(yFmt) },
+      { stroke: '#a9b4c0', grid: { stroke: '#2d3846' }, incrs: TIME_STEPS_S },
+      { stroke: '#a9b4c0', grid: { stroke: '#2d3846' }, incrs: roundSteps(decimals),
+        values: (u, splits, axis, space, step) => stepLabels(splits, step) },
     ],
     series: [{}].concat(series.map(([label, color]) => ({ label, stroke: color, width: 2, spanGaps: false }))),
   };
@@ -327,10 +381,10 @@ function makeChart(id, series, yFmt, yRange) {
 
 function initCharts() {
   if (!window.uPlot) return;
-  state.charts.throughput = makeChart('chart-throughput', [['records/s', '#79c0ff']], (v) => nf0.format(v));
-  state.charts.success = makeChart('chart-success', [['success %', '#3fb950']], (v) => nf1.format(v), percentRange);
+  state.charts.throughput = makeChart('chart-throughput', [['records/s', '#79c0ff']], 1);
+  state.charts.success = makeChart('chart-success', [['success %', '#3fb950']], 1, percentRange);
   state.charts.latency = makeChart('chart-latency',
-    [['p50', '#79c0ff'], ['p95', '#e3b341'], ['p99', '#ff7b72']], (v) => nf0.format(v));
+    [['p50', '#79c0ff'], ['p95', '#e3b341'], ['p99', '#ff7b72']], 0);
   window.addEventListener('resize', () => {
     for (const c of Object.values(state.charts)) c.plot.setSize({ width: chartWidth(c.el), height: 200 });
   });
@@ -355,6 +409,9 @@ async function loadHistory() {
 }
 
 // ---- detail view ------------------------------------------------------------------------
+const BACKGROUND = 'body > header, body > main';
+const FOCUSABLE = 'button, a[href], input, select, textarea, [tabindex]:not([tabindex="-1"])';
+
 function openDetail(id) {
   closeDetail();
   const dlg = $('detail');
@@ -362,9 +419,10 @@ function openDetail(id) {
   dlg.hidden = false;
   dlg.dataset.id = id;
   const d = { id, t: [], loss: [], p50: [], p95: [], p99: [], timer: null, opener: document.activeElement };
+  for (const el of document.querySelectorAll(BACKGROUND)) el.inert = true; // aria-modal: only the dialog
   if (window.uPlot) {
-    d.lossChart = makeChart('chart-d-loss', [['loss %', '#ff7b72']], (v) => nf1.format(v));
-    d.latChart = makeChart('chart-d-latency', [['p50', '#79c0ff'], ['p95', '#e3b341'], ['p99', '#ff7b72']], (v) => nf0.format(v));
+    d.lossChart = makeChart('chart-d-loss', [['loss %', '#ff7b72']], 1);
+    d.latChart = makeChart('chart-d-latency', [['p50', '#79c0ff'], ['p95', '#e3b341'], ['p99', '#ff7b72']], 0);
   }
   state.detail = d;
   loadDetail();
@@ -381,6 +439,7 @@ async function loadDetail() {
     if (resp.status === 404) { $('d-status').textContent = 'unknown antenna'; return; }
     if (!resp.ok) return;
     const r = await resp.json();
+    if (state.detail !== d) return; // closed while the body arrived
     $('d-status').textContent = r.status;
     $('d-last-seen').textContent = fmtAgo(r.last_seen);
     $('d-records').textContent = fmtCount(r.records);
@@ -407,18 +466,48 @@ function closeDetail() {
   if (d.lossChart) { d.lossChart.plot.destroy(); d.latChart.plot.destroy(); }
   state.detail = null;
   $('detail').hidden = true;
-  if (d.opener && d.opener.focus) d.opener.focus();
+  for (const el of document.querySelectorAll(BACKGROUND)) el.inert = false;
+  // the table was redrawn meanwhile: the row that opened the view, not its old element
+  const opener = rowButton(d.id) || (d.opener && d.opener.isConnected ? d.opener : null);
+  if (opener) opener.focus();
+}
+
+// Tab and Shift+Tab go round the dialog's own controls while it is open.
+function trapFocus(ev) {
+  if (ev.key !== 'Tab' || !state.detail) return;
+  const inside = [...$('detail').querySelectorAll(FOCUSABLE)].filter((el) => !el.disabled && el.offsetParent !== null);
+  if (!inside.length) { ev.preventDefault(); return; }
+  const first = inside[0], last = inside[inside.length - 1];
+  const at = document.activeElement;
+  if (!$('detail').contains(at) || (ev.shiftKey ? at === first : at === last)) {
+    ev.preventDefault();
+    (ev.shiftKey ? last : first).focus();
+  }
 }
 
 // ---- wiring -----------------------------------------------------------------------------
+// The window is kept in the address (?window=300) so a link or a reload opens it again;
+// the older #window=300 links still work; anything else opens the default.
+function windowFromUrl() {
+  const text = new URLSearchParams(location.search).get('window')
+    ?? new URLSearchParams(location.hash.slice(1)).get('window');
+  const w = text !== null && /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  return WINDOWS_S.includes(w) ? w : DEFAULT_WINDOW_S;
+}
+
+function windowUrl(w) {
+  const q = new URLSearchParams(location.search);
+  q.set('window', String(w));
+  return `${location.pathname}?${q}`;
+}
+
 function init() {
   const sel = $('window');
-  const fromHash = Number(new URLSearchParams(location.hash.slice(1)).get('window'));
-  if ([0, 60, 300, 900].includes(fromHash)) sel.value = String(fromHash);
-  state.window = Number(sel.value);
+  state.window = windowFromUrl();
+  sel.value = String(state.window);
   sel.addEventListener('change', () => {
     state.window = Number(sel.value);
-    history.replaceState(null, '', `#window=${state.window}`);
+    history.replaceState(null, '', windowUrl(state.window));
     state.summary = null;
     refreshState();
     state.sseFailures = 0;
@@ -436,7 +525,7 @@ function init() {
   for (const b of document.querySelectorAll('#antennas th button')) b.addEventListener('click', () => setSort(b.dataset.sort));
   $('detail-close').addEventListener('click', closeDetail);
   $('detail').addEventListener('click', (ev) => { if (ev.target === $('detail')) closeDetail(); });
-  document.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') closeDetail(); });
+  document.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') closeDetail(); else trapFocus(ev); });
   initCharts();
   loadHistory();
   setInterval(loadHistory, POLL_INTERVAL_MS);

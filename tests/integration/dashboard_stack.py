@@ -1,12 +1,19 @@
 """Helpers for the dashboard tests, on top of the pipeline helpers: analytics replicas on
-chosen loopback addresses, the dashboard itself, and the stream's latencies for exact
-quantiles."""
+chosen loopback addresses, the dashboard itself, the stream's latencies for exact
+quantiles, and the driver of a browser script's steps."""
+import json
 import re
+import selectors
+import subprocess
+import time
 
-from conftest import free_port, http_get, wait_until
+import pytest
+
+from conftest import REPO, free_port, http_get, wait_until
 from pipeline import stream_sums, valid_record
 
 DRAIN_TIMEOUT_S = 60.0
+BROWSER_SCRIPT_TIMEOUT_S = 180.0
 
 
 def start_analytics(spawn, redis_server, port, host="127.0.0.1", name="analytics-1",
@@ -104,3 +111,40 @@ def labelled(port, name, labels):
     assert status == 200
     found = re.search(rf"^{re.escape(name)}\{{{re.escape(labels)}\}} (\S+)$", text, re.M)
     return float(found.group(1)) if found else 0.0
+
+
+def read_line(proc, deadline):
+    """One line of the script's stdout before the deadline ('' at end of output)."""
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                proc.kill()
+                pytest.fail("browser script timed out")
+            if sel.select(timeout=left):
+                return proc.stdout.readline()
+
+
+def run_browser_script(script, config, actions):
+    """Runs tests/browser/<script> with config, performing each STEP it prints (actions:
+    name -> callable, each asked for once, in order) and answering "done"; asserts that it
+    ends with PASS."""
+    proc = subprocess.Popen(["node", str(REPO / "tests/browser" / script), json.dumps(config)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, bufsize=1)
+    deadline = time.monotonic() + BROWSER_SCRIPT_TIMEOUT_S
+    output = []
+    while True:
+        line = read_line(proc, deadline)
+        if not line:
+            break
+        output.append(line)
+        if line.startswith("STEP "):
+            actions[line.split()[1]]()
+            proc.stdin.write("done\n")
+            proc.stdin.flush()
+    code = proc.wait(timeout=10)
+    assert code == 0, "".join(output) + proc.stderr.read()
+    assert output[-1].strip() == "PASS"
+    assert [l.split()[1] for l in output if l.startswith("STEP ")] == list(actions)

@@ -2,36 +2,15 @@
 redis-server, simulator, analytics and dashboard on loopback. tests/browser/dashboard.mjs
 checks the page; this driver starts the stack and performs the steps it asks for (stop
 analytics, start it again, stop the dashboard), each answered on its stdin."""
-import json
-import selectors
-import subprocess
-import time
-
-import pytest
-
-from conftest import BUILD, REPO, free_port
-from dashboard_stack import (simulate, start_analytics, start_dashboard, stream_truth,
-                             wait_records)
+from conftest import BUILD, free_port
+from dashboard_stack import (run_browser_script, simulate, start_analytics, start_dashboard,
+                             stream_truth, wait_records)
 
 ANTENNAS = 6
 RECORDS = 600
-SCRIPT_TIMEOUT_S = 180.0
 # Written under the build directory; docs/screenshot-dashboard.png is a copy of it, refreshed
 # by hand when the page changes, so a test run never edits tracked files.
 SCREENSHOT = BUILD / "screenshot-dashboard.png"
-
-
-def read_line(proc, deadline):
-    """One line of the script's stdout before the deadline ('' at end of output)."""
-    with selectors.DefaultSelector() as sel:
-        sel.register(proc.stdout, selectors.EVENT_READ)
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                proc.kill()
-                pytest.fail("browser script timed out")
-            if sel.select(timeout=left):
-                return proc.stdout.readline()
 
 
 def test_dashboard_page(spawn, redis_server):
@@ -59,22 +38,5 @@ def test_dashboard_page(spawn, redis_server):
 
     actions = {"STOP-ANALYTICS": stop_analytics, "START-ANALYTICS": start_again,
                "STOP-DASHBOARD": stop_dashboard}
-    proc = subprocess.Popen(["node", str(REPO / "tests/browser/dashboard.mjs"), json.dumps(config)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, bufsize=1)
-    deadline = time.monotonic() + SCRIPT_TIMEOUT_S
-    output = []
-    while True:
-        line = read_line(proc, deadline)
-        if not line:
-            break
-        output.append(line)
-        if line.startswith("STEP "):
-            actions[line.split()[1]]()
-            proc.stdin.write("done\n")
-            proc.stdin.flush()
-    code = proc.wait(timeout=10)
-    assert code == 0, "".join(output) + proc.stderr.read()
-    assert output[-1].strip() == "PASS"
-    assert [l.split()[1] for l in output if l.startswith("STEP ")] == list(actions)
+    run_browser_script("dashboard.mjs", config, actions)
     assert SCREENSHOT.stat().st_size > 0

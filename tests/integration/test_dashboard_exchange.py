@@ -187,3 +187,61 @@ def test_exchange_requests_are_validated_and_memory_stays_flat(spawn, redis_serv
     assert analytics.alive()
     analytics.proc.send_signal(signal.SIGTERM)
     assert analytics.wait_exit(15) == 0
+
+
+def burst_behind_dashboard(spawn, redis_server, seed):
+    """One analytics and the dashboard, then one burst of 40 reports from 4 antennas."""
+    port = free_port()
+    start_analytics(spawn, redis_server, port)
+    dash = start_dashboard(spawn, f"127.0.0.1:{port}")
+    simulate(spawn, redis_server, 4, 40, seed=seed)
+    wait_records(dash.port, 40)
+    return port, dash
+
+
+def test_a_replica_without_its_broker_is_reported_and_antennas_turn_unknown(spawn, redis_server):
+    port, dash = burst_behind_dashboard(spawn, redis_server, seed=9)
+
+    def summary_when(predicate):
+        def seen():
+            body = http_get(dash.port, "/api/v1/summary?window=0")[1]
+            return body if predicate(body) else None
+        return wait_until(seen, 30, "the dashboard's summary", interval_s=0.1)
+
+    body = summary_when(lambda b: b["antennas"]["offline"] == 4)
+    assert body["antennas"] == {"active": 4, "offline": 4, "tracked": 4, "reporting": 0,
+                                "unknown": 0}
+    assert body["replicas"]["not_ready"] == []
+    redis_server.stop()
+    body = summary_when(lambda b: b["replicas"]["not_ready"])
+    assert body["replicas"]["not_ready"] == [{"address": f"127.0.0.1:{port}",
+                                              "reason": "redis not connected"}]
+    assert body["replicas"]["answered"] == 1 and body["records"] == 40
+    assert body["antennas"] == {"active": 4, "offline": 0, "tracked": 4, "reporting": 0,
+                                "unknown": 4}
+    rows = http_get(dash.port, "/api/v1/antennas?window=0")[1]
+    assert [r["status"] for r in rows] == ["unknown"] * 4
+    assert metric_value(dash.port, "dashboard_replicas_not_ready") == 1
+    assert any(r.get("msg") == "analytics replicas not ready" and r["level"] == "warn"
+               for r in dash.log_records())
+    redis_server.start()
+    body = summary_when(lambda b: not b["replicas"]["not_ready"])
+    assert body["antennas"]["offline"] == 4 and body["antennas"]["unknown"] == 0
+    assert metric_value(dash.port, "dashboard_replicas_not_ready") == 0
+
+
+def test_records_per_second_divide_by_the_seconds_the_data_covers(spawn, redis_server):
+    port, dash = burst_behind_dashboard(spawn, redis_server, seed=11)
+    entries = redis_server.client().xrange("antenna_stream", "-", "+")
+    first_s = min(int(fields["timestamp"]) for _, fields in entries)
+    for where in (port, dash.port):
+        wait_until(lambda: http_get(where, "/api/v1/summary?window=60")[1]["records"] == 40,
+                   10, "the burst in the 1-minute window")
+        before = int(time.time())
+        body = http_get(where, "/api/v1/summary?window=60")[1]
+        after = int(time.time())
+        span = 40 / body["throughput_rps"]
+        assert span == round(span) and span < 60
+        # the first report's second to the replica's clock, both included (the dashboard's
+        # snapshot may be up to its cache age, under a second, old)
+        assert before - 1 <= first_s + span - 1 <= after

@@ -105,6 +105,7 @@ def test_metrics_pass_promtool(spawn, workdir):
     assert status == 200
     assert 'dashboard_upstream_requests_total{result="error"}' in text
     assert "dashboard_replicas_expected 1" in text
+    assert "dashboard_replicas_not_ready 0" in text
     path = workdir / "metrics.txt"
     path.write_text(text)
     check = subprocess.run(["promtool", "check", "metrics"], stdin=open(path), capture_output=True,

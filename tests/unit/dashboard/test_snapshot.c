@@ -1,6 +1,7 @@
 /* Merging two replicas' mirrors row by row and the snapshot built from it: sums, latency
  * figures from the merged sketches, the newest last_seen, statuses and antenna counts,
- * the summary's replica report, and paging, sorting and filtering of the list. */
+ * the summary's replica report, statuses while a replica is not ready, and paging, sorting
+ * and filtering of the list. */
 #include <cjson/cJSON.h>
 
 #include "exchange_doc.h"
@@ -31,7 +32,8 @@ typedef struct {
     dash_snapshot *snapshot;
 } fixture;
 
-static void build(fixture *f)
+/* Builds the fixture; with not_ready, the first replica says its broker is unreachable. */
+static void build_with(fixture *f, bool not_ready)
 {
     dash_id_list changed;
     dash_id_list_init(&changed);
@@ -50,7 +52,14 @@ static void build(fixture *f)
     dash_totals_add(&totals, &f->mirrors[1].header);
     dash_totals_add_down(&totals, "10.0.0.9:8001");
     dash_totals_add_stale(&totals, "10.0.0.8:8001", 4);
+    if (not_ready)
+        dash_totals_add_not_ready(&totals, "10.0.0.1:8001", "redis not connected");
     f->snapshot = dash_snapshot_build(&f->merged, &totals);
+}
+
+static void build(fixture *f)
+{
+    build_with(f, false);
 }
 
 static void release(fixture *f)
@@ -121,6 +130,9 @@ static void test_summary_reports_replicas(void)
     cJSON *antennas = cJSON_GetObjectItem(json, "antennas");
     TW_CHECK_INT(cJSON_GetObjectItem(antennas, "active")->valuedouble, 4);
     TW_CHECK_INT(cJSON_GetObjectItem(antennas, "offline")->valuedouble, 2);
+    TW_CHECK_INT(cJSON_GetObjectItem(antennas, "tracked")->valuedouble, 4);
+    TW_CHECK_INT(cJSON_GetObjectItem(antennas, "reporting")->valuedouble, 2);
+    TW_CHECK_INT(cJSON_GetObjectItem(antennas, "unknown")->valuedouble, 0);
     cJSON *replicas = cJSON_GetObjectItem(json, "replicas");
     TW_CHECK_INT(cJSON_GetObjectItem(replicas, "expected")->valuedouble, 3);
     TW_CHECK_INT(cJSON_GetObjectItem(replicas, "answered")->valuedouble, 2);
@@ -129,6 +141,31 @@ static void test_summary_reports_replicas(void)
     cJSON *stale = cJSON_GetArrayItem(cJSON_GetObjectItem(replicas, "stale"), 0);
     TW_CHECK_STR(cJSON_GetObjectItem(stale, "address")->valuestring, "10.0.0.8:8001");
     TW_CHECK_INT(cJSON_GetObjectItem(stale, "age_s")->valuedouble, 4);
+    TW_CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItem(replicas, "not_ready")), 0);
+    cJSON_Delete(json);
+    release(&f);
+}
+
+/* A replica without its broker: silent antennas are unknown, not offline; the rest stand. */
+static void test_not_ready_replica_makes_silent_antennas_unknown(void)
+{
+    fixture f;
+    build_with(&f, true);
+    TW_CHECK_STR(dash_snapshot_find(f.snapshot, "a-0")->status, "ok");
+    TW_CHECK_STR(dash_snapshot_find(f.snapshot, "a-1")->status, "degraded");
+    TW_CHECK_STR(dash_snapshot_find(f.snapshot, "a-2")->status, "unknown");
+    TW_CHECK_STR(dash_snapshot_find(f.snapshot, "a-3")->status, "unknown");
+    TW_CHECK_INT(f.snapshot->antennas_offline, 0);
+    TW_CHECK_INT(f.snapshot->antennas_unknown, 2);
+    cJSON *json = cJSON_Parse(f.snapshot->summary_json);
+    cJSON *antennas = cJSON_GetObjectItem(json, "antennas");
+    TW_CHECK_INT(cJSON_GetObjectItem(antennas, "offline")->valuedouble, 0);
+    TW_CHECK_INT(cJSON_GetObjectItem(antennas, "unknown")->valuedouble, 2);
+    TW_CHECK_INT(cJSON_GetObjectItem(antennas, "reporting")->valuedouble, 2);
+    cJSON *replicas = cJSON_GetObjectItem(json, "replicas");
+    cJSON *not_ready = cJSON_GetArrayItem(cJSON_GetObjectItem(replicas, "not_ready"), 0);
+    TW_CHECK_STR(cJSON_GetObjectItem(not_ready, "address")->valuestring, "10.0.0.1:8001");
+    TW_CHECK_STR(cJSON_GetObjectItem(not_ready, "reason")->valuestring, "redis not connected");
     cJSON_Delete(json);
     release(&f);
 }
@@ -183,4 +220,5 @@ static void test_pages_sorted_and_filtered(void)
 
 TW_TEST_MAIN("snapshot", TW_TEST(test_rows_merged_by_id),
              TW_TEST(test_a_row_no_replica_holds_is_absent), TW_TEST(test_summary_reports_replicas),
+             TW_TEST(test_not_ready_replica_makes_silent_antennas_unknown),
              TW_TEST(test_pages_sorted_and_filtered))
