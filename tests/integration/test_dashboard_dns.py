@@ -154,7 +154,8 @@ def answer_through(dash, seconds, records):
     while time.monotonic() < deadline:
         status, body, took = summary(dash)
         assert status == 200, body
-        assert body["replicas"] == {"expected": 2, "answered": 2, "down": [], "stale": []}
+        assert body["replicas"] == {"expected": 2, "answered": 2, "down": [], "stale": [],
+                                    "not_ready": []}
         assert body["records"] == records
         latencies.append(took)
         time.sleep(POLL_S)

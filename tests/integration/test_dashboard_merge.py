@@ -37,7 +37,8 @@ def test_totals_equal_the_stream_sums(two_replicas, redis_server):
     assert merged["delivered"] == truth["packets"] - truth["loss"]
     assert merged["success_rate"] == pytest.approx((truth["packets"] - truth["loss"]) / truth["packets"], rel=1e-12)
     assert merged["antennas"]["active"] == ANTENNAS
-    assert merged["replicas"] == {"expected": 2, "answered": 2, "down": [], "stale": []}
+    assert merged["replicas"] == {"expected": 2, "answered": 2, "down": [], "stale": [],
+                                  "not_ready": []}
     port = two_replicas["port"]
     parts = [http_get(port, "/api/v1/summary?window=0", host=h)[1] for h in ("127.0.0.1", "127.0.0.2")]
     assert sum(p["records"] for p in parts) == RECORDS
@@ -91,7 +92,7 @@ def test_one_replica_down_is_flagged_partial(two_replicas):
     partial = wait_until(lambda: (lambda b: b if b["replicas"]["down"] else None)(
         http_get(dash.port, "/api/v1/summary?window=0")[1]), 15, "the stale replica to go")
     assert partial["replicas"] == {"expected": 2, "answered": 1, "down": [f"127.0.0.2:{port}"],
-                                   "stale": []}
+                                   "stale": [], "not_ready": []}
     assert partial["records"] == first_alone["records"]
     assert partial["packets"] == first_alone["packets"]
     assert http_get(dash.port, "/readyz")[0] == 200

@@ -118,7 +118,8 @@ def test_two_replicas_split_partitions_and_the_dashboard_merge_is_exact(spawn, r
     merged = wait_records(dash.port, RECORDS)
     assert (merged["packets"], merged["loss"]) == (truth["packets"], truth["loss"])
     assert merged["antennas"]["active"] == ANTENNAS
-    assert merged["replicas"] == {"expected": 2, "answered": 2, "down": [], "stale": []}
+    assert merged["replicas"] == {"expected": 2, "answered": 2, "down": [], "stale": [],
+                                  "not_ready": []}
     status, rows = http_get(dash.port, "/api/v1/antennas?window=0&sort=antenna_id")
     assert status == 200
     assert {r["antenna_id"]: [r["records"], r["packets"], r["loss"]] for r in rows} == truth["antennas"]
