@@ -101,6 +101,9 @@ static void log_change(const char *what, uint32_t gpio, uint32_t from, uint32_t 
                     TW_INT("from", from), TW_INT("to", to));
 }
 
+/* Stops the PWM or servo generator driving the pin. Its value goes with it: a dutycycle
+ * left behind would no longer follow the range (PRS scales only a running one) and could
+ * exceed it. */
 static void stop_function(pgs_gpio *g, uint32_t gpio)
 {
     if (g->function == PGS_FN_PWM)
@@ -108,6 +111,8 @@ static void stop_function(pgs_gpio *g, uint32_t gpio)
     if (g->function == PGS_FN_SERVO)
         log_change("servo_off", gpio, g->pulse_us, 0);
     g->function = PGS_FN_NONE;
+    g->dutycycle = 0;
+    g->pulse_us = 0;
 }
 
 static void set_mode(pgs_gpio *g, uint32_t gpio, uint32_t mode)

@@ -73,6 +73,26 @@ static void pwm_dutycycle_range_and_frequency(void)
     TW_CHECK_INT(run(TW_PI_CMD_GDC, 12, 0), TW_PI_NOT_PWM_GPIO);
 }
 
+/* Found by fuzz_pigpio_server: PWM 12 128, then the pin set to input (PWM off), then its
+ * range lowered to 100 left a dutycycle of 128 over a range of 100; PWM on again starts
+ * from 0, and a running dutycycle is scaled with the range. */
+static void a_stopped_pwm_leaves_no_dutycycle_over_the_range(void)
+{
+    reset();
+    TW_CHECK_INT(run(TW_PI_CMD_PWM, 12, 128), 0);
+    TW_CHECK_INT(run(TW_PI_CMD_MODES, 12, TW_PI_INPUT), 0);
+    TW_CHECK_INT(run(TW_PI_CMD_PRS, 12, 100), 250);
+    TW_CHECK_INT(state.gpio[12].dutycycle, 0);
+    TW_CHECK_INT(run(TW_PI_CMD_PWM, 12, 101), TW_PI_BAD_DUTYCYCLE);
+    TW_CHECK_INT(run(TW_PI_CMD_PWM, 12, 50), 0);
+    TW_CHECK_INT(run(TW_PI_CMD_PRS, 12, 200), 250);
+    TW_CHECK_INT(run(TW_PI_CMD_GDC, 12, 0), 100);
+    TW_CHECK_INT(run(TW_PI_CMD_SERVO, 12, 1500), 0); /* the servo takes the pin over */
+    TW_CHECK_INT(state.gpio[12].dutycycle, 0);
+    TW_CHECK_INT(run(TW_PI_CMD_WRITE, 12, 0), 0);
+    TW_CHECK_INT(state.gpio[12].pulse_us, 0);
+}
+
 static void identity_commands(void)
 {
     reset();
@@ -84,4 +104,5 @@ static void identity_commands(void)
 
 TW_TEST_MAIN("pigpio-sim gpio state", TW_TEST(write_sets_output_and_level),
              TW_TEST(rejects_bad_gpio_level_and_mode), TW_TEST(servo_pulse_widths),
-             TW_TEST(pwm_dutycycle_range_and_frequency), TW_TEST(identity_commands))
+             TW_TEST(pwm_dutycycle_range_and_frequency),
+             TW_TEST(a_stopped_pwm_leaves_no_dutycycle_over_the_range), TW_TEST(identity_commands))
