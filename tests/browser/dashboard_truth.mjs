@@ -14,6 +14,7 @@ const WAIT_MS = 30000;
 // and a refresh, with room for a loaded machine.
 const SUMMARY_AGE_S = 3;
 const DETAIL_POINTS = 3;
+const DETAIL_SPAN_S = 6; // the detail charts' data span before their axes are checked
 
 const raw = (page, id) => page.$eval(`#${id}`, (el) => el.dataset.raw);
 const text = (page, sel) => page.$eval(sel, (el) => el.textContent.trim());
@@ -65,7 +66,12 @@ function checkAxis(splits, labels, what, minStep) {
 }
 
 async function checkDetailAxes(page) {
-  await page.waitForFunction((n) => state.detail && state.detail.t.length >= n, DETAIL_POINTS, { timeout: WAIT_MS });
+  // Points are added as the page polls, at their arrival times: on a loaded machine three
+  // of them can span little more than a second, too short for two whole-second ticks.
+  await page.waitForFunction(([n, span]) => {
+    const t = state.detail && state.detail.t;
+    return t && t.length >= n && t[t.length - 1] - t[0] >= span;
+  }, [DETAIL_POINTS, DETAIL_SPAN_S], { timeout: WAIT_MS });
   const axes = await page.evaluate(() => ['lossChart', 'latChart'].map((k) => {
     const u = state.detail[k].plot;
     return { x: u.axes[0]._splits, y: u.axes[1]._splits, yLabels: u.axes[1]._values.map(String) };
