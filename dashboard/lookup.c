@@ -67,11 +67,7 @@ dash_lookup *dash_lookup_start(const char *host, const char *port)
     snprintf(lookup->host, sizeof lookup->host, "%s", host);
     snprintf(lookup->port, sizeof lookup->port, "%s", port);
     pthread_mutex_init(&lookup->lock, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&lookup->ended_cv, &attr);
-    pthread_condattr_destroy(&attr);
+    tw_mono_cond_init(&lookup->ended_cv);
     lookup->references = 2;
     pthread_t thread;
     if (pthread_create(&thread, NULL, run_lookup, lookup) != 0) {

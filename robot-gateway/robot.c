@@ -602,11 +602,7 @@ rg_robot *rg_robot_start(const rg_robot_pins *pins, const char *host, int port, 
     tw_backoff_init(&r->backoff, BACKOFF_INITIAL_US, BACKOFF_MAX_US);
     register_metrics(r, m);
     pthread_mutex_init(&r->lock, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&r->work, &attr);
-    pthread_condattr_destroy(&attr);
+    tw_mono_cond_init(&r->work);
     pthread_cond_init(&r->turn, NULL);
     pthread_create(&r->thread, NULL, worker, r);
     return r;

@@ -29,6 +29,15 @@ struct timespec tw_mono_timespec(int64_t mono_us)
                              .tv_nsec = (long)(mono_us % TW_US_PER_S) * TW_NS_PER_US};
 }
 
+void tw_mono_cond_init(pthread_cond_t *cond)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(cond, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
 void tw_sleep_us(int64_t us)
 {
     if (us <= 0)

@@ -2,6 +2,7 @@
 #ifndef TW_TIME_H
 #define TW_TIME_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -18,6 +19,8 @@ int64_t tw_mono_us(void);
 /* A tw_mono_us() instant as a CLOCK_MONOTONIC timespec: the absolute deadline of a
  * pthread_cond_timedwait on a condition variable set to that clock. */
 struct timespec tw_mono_timespec(int64_t mono_us);
+/* Initialises a condition variable whose timed waits take tw_mono_timespec deadlines. */
+void tw_mono_cond_init(pthread_cond_t *cond);
 /* Sleeps for the given microseconds (returns early on a signal). */
 void tw_sleep_us(int64_t us);
 /* Formats Unix microseconds as RFC 3339 UTC with milliseconds into out (>= 32 bytes). */

@@ -318,11 +318,7 @@ int tw_trace_start(const tw_trace_settings *settings, const char *default_servic
     tr.sample_ratio = settings->sample_ratio;
     tr.queue = tw_xmalloc(QUEUE_SPANS * sizeof *tr.queue);
     pthread_mutex_init(&tr.lock, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&tr.wake, &attr);
-    pthread_condattr_destroy(&attr);
+    tw_mono_cond_init(&tr.wake);
     if (pthread_create(&tr.thread, NULL, exporter_main, NULL) != 0) {
         tw_log_error("cannot start the trace exporter; tracing stays off");
         return TW_OK;
