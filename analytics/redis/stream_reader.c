@@ -219,25 +219,29 @@ static int claim_idle(stream_reader *reader, redisContext *ctx, analytics_entry 
     return TW_OK;
 }
 
+/* The value of `name` in an XINFO reply's field/value pairs, or NULL. */
+static const redisReply *field(const redisReply *pairs, const char *name)
+{
+    for (size_t i = 0; pairs->type == REDIS_REPLY_ARRAY && i + 1 < pairs->elements; i += 2) {
+        const redisReply *key = pairs->element[i];
+        if (key->type == REDIS_REPLY_STRING && !strcmp(key->str, name))
+            return pairs->element[i + 1];
+    }
+    return NULL;
+}
+
 static int64_t field_int(const redisReply *pairs, const char *name)
 {
-    for (size_t i = 0; i + 1 < pairs->elements; i += 2) {
-        const redisReply *key = pairs->element[i], *value = pairs->element[i + 1];
-        if (key->type == REDIS_REPLY_STRING && !strcmp(key->str, name))
-            return value->type == REDIS_REPLY_INTEGER ? value->integer : -1;
-    }
-    return -1;
+    const redisReply *value = field(pairs, name);
+    return value && value->type == REDIS_REPLY_INTEGER ? value->integer : -1;
 }
 
 static stream_id field_id(const redisReply *pairs, const char *name)
 {
+    const redisReply *value = field(pairs, name);
     stream_id id = {0, 0};
-    for (size_t i = 0; i + 1 < pairs->elements; i += 2) {
-        const redisReply *key = pairs->element[i], *value = pairs->element[i + 1];
-        if (key->type == REDIS_REPLY_STRING && !strcmp(key->str, name) &&
-            value->type == REDIS_REPLY_STRING && stream_id_parse(value->str, &id) != TW_OK)
-            id = (stream_id){0, 0};
-    }
+    if (!value || value->type != REDIS_REPLY_STRING || stream_id_parse(value->str, &id) != TW_OK)
+        return (stream_id){0, 0};
     return id;
 }
 
@@ -245,13 +249,9 @@ static stream_id field_id(const redisReply *pairs, const char *name)
 static const redisReply *our_group(const stream_reader *reader, const redisReply *groups)
 {
     for (size_t i = 0; groups && groups->type == REDIS_REPLY_ARRAY && i < groups->elements; i++) {
-        const redisReply *group = groups->element[i];
-        for (size_t j = 0; group->type == REDIS_REPLY_ARRAY && j + 1 < group->elements; j += 2)
-            if (group->element[j]->type == REDIS_REPLY_STRING &&
-                !strcmp(group->element[j]->str, "name") &&
-                group->element[j + 1]->type == REDIS_REPLY_STRING &&
-                !strcmp(group->element[j + 1]->str, reader->names->group))
-                return group;
+        const redisReply *name = field(groups->element[i], "name");
+        if (name && name->type == REDIS_REPLY_STRING && !strcmp(name->str, reader->names->group))
+            return groups->element[i];
     }
     return NULL;
 }
